@@ -1,0 +1,56 @@
+namespace OpenSag.Errors;
+
+/// <summary>
+/// Every error code the API answers with, with the status and message of spec/smartag-api.md §1 and §4.3.
+/// Where the sources disagree on a status, DESIGN.md §2 chose: 400 for parameter, signature, timestamp and nonce
+/// errors, 404 for an unknown action or access key.
+/// </summary>
+public static class ErrorCatalogue
+{
+    // Gateway-level (spec §4.3).
+    public static readonly ErrorDefinition ActionNotFound = new("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method.");
+    public static readonly ErrorDefinition InvalidVersion = new("InvalidVersion", 400, "Specified parameter Version is not valid.");
+    public static readonly ErrorDefinition InvalidFormat = new("InvalidParameter.Format", 400, "Specified parameter format is not valid.");
+    public static readonly ErrorDefinition AccessKeyNotFound = new("InvalidAccessKeyId.NotFound", 404, "Specified access key is not found.");
+    public static readonly ErrorDefinition AccessKeyInactive = new("InvalidAccessKeyId.Inactive", 400, "Specified access key is disabled.");
+    public static readonly ErrorDefinition TimestampFormat = new("InvalidTimeStamp.Format", 400, "Specified time stamp or date value is not well formatted.");
+    public static readonly ErrorDefinition TimestampExpired = new("InvalidTimeStamp.Expired", 400, "Specified time stamp or date value is expired.");
+    public static readonly ErrorDefinition NonceUsed = new("SignatureNonceUsed", 400, "Specified signature nonce was used already.");
+    public static readonly ErrorDefinition InvalidSignatureMethod = new("InvalidSignatureMethod", 400, "Specified signature method is not valid.");
+    public static readonly ErrorDefinition SignatureDoesNotMatch = new("SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation.");
+    public static readonly ErrorDefinition IncompleteSignature = new("IncompleteSignature", 400, "The request signature does not conform to Aliyun standards.");
+    public static readonly ErrorDefinition UnsupportedHttpMethod = new("UnsupportedHTTPMethod", 400, "This http method not supported.");
+    public static readonly ErrorDefinition Forbidden = new("Forbidden", 403, "User not authorized to operate on the specified resource.");
+    public static readonly ErrorDefinition InternalError = new("InternalError", 500, "The request processing has failed due to some unknown error, exception or failure.");
+    public static readonly ErrorDefinition ServiceUnavailable = new("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server.");
+    public static readonly ErrorDefinition MissingRegionId = Missing("RegionId");
+
+    /// <summary>The generic form for an absent required parameter: Missing{Name} "{Name} is mandatory for this action."</summary>
+    public static ErrorDefinition Missing(string parameter) => new("Missing" + parameter, 400, parameter + " is mandatory for this action.");
+
+    /// <summary>The generic form for a malformed parameter: Invalid{Name} "Specified parameter {Name} is not valid."</summary>
+    public static ErrorDefinition Invalid(string parameter) => new("Invalid" + parameter, 400, "Specified parameter " + parameter + " is not valid.");
+
+    /// <summary>A parameter that was sent twice with different values, or in a shape we cannot read.</summary>
+    public static ErrorDefinition InvalidParameter(string parameter) => new("InvalidParameter", 400, "The specified value of parameter \"" + parameter + "\" is not valid.");
+
+    // Smartag business errors (spec §1).
+    public static readonly ErrorDefinition InstanceIdEmpty = new("SAG.InstanceIdEmpty", 400, "You must specify the SAG instance ID.");
+    public static readonly ErrorDefinition InstanceNotFound = new("SAG.InstanceNoFound", 400, "The specified SAG instance does not exist.");
+
+    /// <summary>KickOutClients answers with its own page's wording for the same code (spec/KickOutClients.md).</summary>
+    public static readonly ErrorDefinition KickInstanceNotFound = InstanceNotFound.WithMessage("The specified DB instance does not exist.");
+
+    public static readonly ErrorDefinition CidrEmpty = new("SAG.CidrEmpty", 400, "You must specify the CIDR blocks of SAG.");
+    public static readonly ErrorDefinition CidrOverlap = new("SAG.CidrOverlap", 400, "The specified CIDR overlaps with an existing CIDR.");
+    public static readonly ErrorDefinition UserNameEmpty = new("ClientUser.NameEmpty", 400, "You must specify UserName.");
+    public static readonly ErrorDefinition UserNameInvalid = new("ClientUser.NameInvalid", 400, "The specified UserName is invalid.");
+    public static readonly ErrorDefinition UserNotFound = new("ResourceNotFound.User", 400, "The specified user is not found.");
+    public static readonly ErrorDefinition UserExists = new("ClientUser.UserExist", 400, "The specified user already exists.");
+    public static readonly ErrorDefinition UserOverLimit = new("ClientUser.UserOverLimit", 400, "The maximum number of users is exceeded.");
+    public static readonly ErrorDefinition BandwidthInvalid = new("ClientUser.BandwidthInvalid", 400, "The specified Bandwidth is invalid.");
+    public static readonly ErrorDefinition EmailEmpty = new("ClientUser.EmailEmpty", 400, "You must specify UserEmail.");
+    public static readonly ErrorDefinition EmailInvalid = new("ClientUser.EmailInvalid", 400, "The format of the specified UserEmail is invalid.");
+    public static readonly ErrorDefinition ClientIpInvalid = new("ClientUser.InvalidClientIp", 400, "The specified ClientIp is invalid.");
+    public static readonly ErrorDefinition DnsIpInvalid = new("InvalidParam.Ip", 400, "The specified IP address is invalid.");
+}

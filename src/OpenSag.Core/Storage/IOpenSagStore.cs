@@ -1,0 +1,102 @@
+using OpenSag.Domain;
+
+namespace OpenSag.Storage;
+
+/// <summary>
+/// Everything the control plane persists, one implementation per engine. Every write returns only after it is
+/// committed durably: an answered API call must survive a <c>kill -9</c> of the server (DESIGN.md §5).
+/// </summary>
+public interface IOpenSagStore : IAccessKeyStore, IInstanceStore, IClientUserStore, IFlowStore, IAsyncDisposable
+{
+    /// <summary>Creates or upgrades the schema to the newest version. Safe to call on every start.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+}
+
+public interface IAccessKeyStore
+{
+    Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken);
+
+    /// <summary>Adds the key unless one with the same id exists; returns whether it was added.</summary>
+    Task<bool> TryAddAccessKeyAsync(AccessKey key, CancellationToken cancellationToken);
+}
+
+public interface IInstanceStore
+{
+    Task AddInstanceAsync(Instance instance, CancellationToken cancellationToken);
+
+    /// <summary>The instance with that id in that region; an instance is not found from any other region.</summary>
+    Task<Instance?> FindInstanceAsync(string regionId, string smartAgId, CancellationToken cancellationToken);
+
+    /// <summary>Instances of a region matching the filter, ordered by creation time (oldest first), then id.</summary>
+    Task<Page<Instance>> ListInstancesAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the mutable fields (name, description, CIDR, lock threshold, DNS lists) of an existing instance.</summary>
+    Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken);
+}
+
+/// <summary>What DescribeSmartAccessGateways filters on; null means "any".</summary>
+public sealed record InstanceFilter(string RegionId)
+{
+    public IReadOnlyCollection<string>? SmartAGIds { get; init; }
+    public string? Name { get; init; }
+    public string? Status { get; init; }
+    public string? InstanceType { get; init; }
+}
+
+public interface IClientUserStore
+{
+    /// <summary>
+    /// Adds the user if its name is free on its instance and the instance holds fewer than
+    /// <paramref name="userLimit"/> users; the check and the insert are one transaction.
+    /// </summary>
+    Task<UserWriteResult> TryAddUserAsync(ClientUser user, int userLimit, CancellationToken cancellationToken);
+
+    Task<ClientUser?> FindUserAsync(string smartAgId, string userName, CancellationToken cancellationToken);
+
+    /// <summary>Users of one instance, filtered by exact user name and/or e-mail, ordered by creation time, then name.</summary>
+    Task<Page<ClientUser>> ListUsersAsync(UserFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the mutable fields (mail, bandwidth, static IP, password hash, state, accelerate bandwidth) of the user
+    /// with the same instance and name. With <paramref name="bumpGeneration"/> the session generation is incremented
+    /// in the same transaction. Returns the stored user after the write, or null when there is no such user.
+    /// </summary>
+    Task<ClientUser?> UpdateUserAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken);
+
+    /// <summary>Increments the user's session generation; returns the new value, or null when there is no such user.</summary>
+    Task<long?> BumpSessionGenerationAsync(string smartAgId, string userName, CancellationToken cancellationToken);
+
+    Task<bool> DeleteUserAsync(string smartAgId, string userName, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a user to another instance in one transaction: removed from <paramref name="originSmartAgId"/>, added as
+    /// <paramref name="moved"/> (which names the target instance) under the target's limit. The session generation is
+    /// carried over and bumped, so sessions opened on the origin cannot resume.
+    /// </summary>
+    Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, ClientUser moved, int targetUserLimit, CancellationToken cancellationToken);
+}
+
+public sealed record UserFilter(string SmartAGId)
+{
+    public string? UserName { get; init; }
+    public string? UserMail { get; init; }
+}
+
+public enum UserWriteResult
+{
+    Done,
+    NameTaken,
+    OverLimit,
+    /// <summary>The static ClientIp is already held by another user of the instance.</summary>
+    ClientIpTaken,
+    NotFound,
+}
+
+public interface IFlowStore
+{
+    /// <summary>Adds byte counts to the per-user, per-month totals (creating rows as needed) in one transaction.</summary>
+    Task AddFlowAsync(IReadOnlyCollection<FlowTotal> deltas, CancellationToken cancellationToken);
+
+    /// <summary>Totals of the named users for one month; users with no traffic are absent from the result.</summary>
+    Task<IReadOnlyList<FlowTotal>> GetFlowAsync(string smartAgId, string month, IReadOnlyCollection<string> userNames, CancellationToken cancellationToken);
+}
