@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenSag.Api.Actions;
+using OpenSag.Api.Protocol;
+using OpenSag.Services;
+using OpenSag.Sessions;
+
+namespace OpenSag.Api;
+
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>Registers the domain services and the RPC protocol. The caller registers the <c>IOpenSagStore</c>.</summary>
+    public static IServiceCollection AddSmartagApi(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<InstanceService>();
+        services.AddSingleton<ClientUserService>();
+        services.AddSingleton<SessionService>();
+        services.AddSingleton(_ => SmartagActions.CreateTable());
+        services.AddSingleton<NonceLedger>();
+        services.AddSingleton<Authenticator>();
+        services.AddSingleton<Storage.IAccessKeyStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<RpcEndpoint>();
+        return services;
+    }
+
+    /// <summary>Maps the RPC endpoint on <c>/</c> for every method (so others get UnsupportedHTTPMethod in the API's format).</summary>
+    public static IEndpointRouteBuilder MapSmartagApi(this IEndpointRouteBuilder endpoints)
+    {
+        var endpoint = endpoints.ServiceProvider.GetRequiredService<RpcEndpoint>();
+        endpoints.Map("/", endpoint.HandleAsync);
+        return endpoints;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using OpenSag.Domain;
+using OpenSag.Errors;
+
+namespace OpenSag.Api.Catalogue;
+
+/// <summary>
+/// Parameters shared by several actions, with the constraints of spec/smartag-api.md §1. Each action lists the
+/// ones it takes; a constraint that differs per action (e.g. the KickOutClients errors) is set there.
+/// </summary>
+public static partial class WireParameters
+{
+    public static readonly ParameterSpec RegionId = new ParameterSpec("RegionId", ParameterKind.String, "Region of the instance, e.g. cn-shanghai.")
+        .AsRequired(ErrorCatalogue.MissingRegionId).Matching(s => RegionPattern().IsMatch(s));
+
+    /// <summary>Any id up to 64 characters; one that names no instance is SAG.InstanceNoFound, not a format error.</summary>
+    public static readonly ParameterSpec SmartAgId = new ParameterSpec("SmartAGId", ParameterKind.String, "ID of the SAG App instance (sag-…).")
+        .AsRequired(ErrorCatalogue.InstanceIdEmpty).Matching(s => s.Length <= 64).WhenInvalid(ErrorCatalogue.InstanceNotFound);
+
+    /// <summary>7–33 characters, letters, digits and <c>_ @ . -</c>, starting with a letter or digit.</summary>
+    public static readonly ParameterSpec UserName = new ParameterSpec("UserName", ParameterKind.String, "Client account name.")
+        .AsRequired(ErrorCatalogue.UserNameEmpty).Matching(IsUserName).WhenInvalid(ErrorCatalogue.UserNameInvalid);
+
+    public static readonly ParameterSpec UserMail = new ParameterSpec("UserMail", ParameterKind.String, "E-mail address of the account.")
+        .Matching(IsMail).WhenInvalid(ErrorCatalogue.EmailInvalid);
+
+    public static readonly ParameterSpec Bandwidth = new ParameterSpec("Bandwidth", ParameterKind.Integer, "Kbit/s for all of the user's sessions together, 1–20000.")
+        .Between(1, 20_000).WhenInvalid(ErrorCatalogue.BandwidthInvalid);
+
+    public static readonly ParameterSpec UserNames = new ParameterSpec("UserNames", ParameterKind.StringList, "User names, UserNames.1 … UserNames.50.")
+        .AtMost(50).Matching(s => s.Length <= 64);
+
+    public static readonly ParameterSpec SmartAgIds = new ParameterSpec("SmartAGIds", ParameterKind.StringList, "Instance ids, SmartAGIds.1 … SmartAGIds.50.")
+        .AtMost(50).Matching(s => s.Length <= 64);
+
+    public static readonly ParameterSpec PageNumber = new ParameterSpec("PageNumber", ParameterKind.Integer, "Page to return, from 1 (default 1).")
+        .Between(1, int.MaxValue);
+
+    public static ParameterSpec PageSize(int max) => new ParameterSpec("PageSize", ParameterKind.Integer, $"Entries per page, 1–{max} (default 10).")
+        .Between(1, max);
+
+    /// <summary>
+    /// Owner parameters every Smartag request model carries (spec §1.0). They name accounts of the cloud's billing
+    /// system, which a self-hosted gateway does not have: accepted so SDK calls that set them work, and ignored.
+    /// </summary>
+    public static readonly IReadOnlyList<ParameterSpec> Owner =
+    [
+        new("OwnerAccount", ParameterKind.String, "Accepted for compatibility; ignored."),
+        new("OwnerId", ParameterKind.Long, "Accepted for compatibility; ignored."),
+        new("ResourceOwnerAccount", ParameterKind.String, "Accepted for compatibility; ignored."),
+        new("ResourceOwnerId", ParameterKind.Long, "Accepted for compatibility; ignored."),
+    ];
+
+    public static bool IsUserName(string value) => UserNamePattern().IsMatch(value);
+
+    public static bool IsMail(string value) => value.Length <= 128 && MailPattern().IsMatch(value);
+
+    public static bool IsIpv4(string value) =>
+        value.Count(c => c == '.') == 3 && IPAddress.TryParse(value, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+
+    public static bool IsCidr(string value) => ClientAddressSpace.TryParse(value, out _);
+
+    [GeneratedRegex("^[a-z]{2,}(-[a-z0-9]+){1,4}$")]
+    private static partial Regex RegionPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_@.-]{6,32}$")]
+    private static partial Regex UserNamePattern();
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex MailPattern();
+}

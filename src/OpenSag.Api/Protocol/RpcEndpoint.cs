@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using OpenSag.Api.Actions;
+using OpenSag.Api.Catalogue;
+using OpenSag.Api.Responses;
+using OpenSag.Domain;
+using OpenSag.Errors;
+using OpenSag.Services;
+
+namespace OpenSag.Api.Protocol;
+
+/// <summary>
+/// <c>GET|POST /</c>: reads the call, picks the action, authenticates, binds and validates the parameters, runs
+/// the handler and writes the answer. This is the one place where an exception becomes an error response:
+/// <see cref="ApiException"/> with its catalogue status (logged at Debug), anything else as 500 InternalError
+/// (logged at Error, since it is our fault).
+/// </summary>
+public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, IServiceProvider services, ILogger<RpcEndpoint> logger)
+{
+    public async Task HandleAsync(HttpContext http)
+    {
+        var requestId = ResourceIds.NewRequestId();
+        var format = ResponseFormat.Json;
+        var host = http.Request.Host.Host;
+        var cancellationToken = http.RequestAborted;
+        try
+        {
+            if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsPost(http.Request.Method))
+            {
+                throw new ApiException(ErrorCatalogue.UnsupportedHttpMethod);
+            }
+
+            var request = await RpcRequest.ReadAsync(http.Request, cancellationToken);
+            format = ReadFormat(request);
+            var action = FindAction(request);
+            var key = await authenticator.AuthenticateAsync(request, cancellationToken);
+            var arguments = ActionArguments.Bind(action, request);
+            var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
+            var body = await action.Handler(new ActionContext(arguments, caller, services), cancellationToken);
+            await WriteAsync(http, StatusCodes.Status200OK, format, ResponseWriter.Write(format, action.Name, requestId, body), requestId);
+        }
+        catch (ApiException e)
+        {
+            logger.LogDebug("Request {RequestId} refused: {Code} {Message}", requestId, e.Error.Code, e.Error.Message);
+            await WriteErrorAsync(http, format, requestId, host, e.Error);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller went away; there is nobody to answer.
+        }
+        catch (Exception e) when (e is BadHttpRequestException or Microsoft.AspNetCore.Connections.ConnectionResetException or IOException && !http.Response.HasStarted)
+        {
+            // Kestrel's own refusals while reading the body (too large, malformed chunking, reset mid-body).
+            logger.LogDebug(e, "Request {RequestId} could not be read", requestId);
+            await WriteErrorAsync(http, format, requestId, host, ErrorCatalogue.InvalidParameter("Body").WithMessage("The request body could not be read."));
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Request {RequestId} failed", requestId);
+            if (!http.Response.HasStarted)
+            {
+                await WriteErrorAsync(http, format, requestId, host, ErrorCatalogue.InternalError);
+            }
+        }
+    }
+
+    private ActionDefinition FindAction(RpcRequest request)
+    {
+        var name = request.Get("Action") ?? request.Header("x-acs-action");
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new ApiException(ErrorCatalogue.Missing("Action"));
+        }
+
+        var version = request.Get("Version") ?? request.Header("x-acs-version");
+        if (string.IsNullOrEmpty(version))
+        {
+            throw new ApiException(ErrorCatalogue.Missing("Version"));
+        }
+
+        if (version != SmartagActions.Version)
+        {
+            throw new ApiException(ErrorCatalogue.InvalidVersion);
+        }
+
+        return actions.Find(name) ?? throw new ApiException(ErrorCatalogue.ActionNotFound);
+    }
+
+    /// <summary>JSON unless Format says XML, compared case-insensitively (pop-core sends JSON, openapi-client json).</summary>
+    private static ResponseFormat ReadFormat(RpcRequest request) => request.Get("Format") switch
+    {
+        null or "" => ResponseFormat.Json,
+        var f when f.Equals("JSON", StringComparison.OrdinalIgnoreCase) => ResponseFormat.Json,
+        var f when f.Equals("XML", StringComparison.OrdinalIgnoreCase) => ResponseFormat.Xml,
+        _ => throw new ApiException(ErrorCatalogue.InvalidFormat),
+    };
+
+    private static Task WriteErrorAsync(HttpContext http, ResponseFormat format, string requestId, string host, ErrorDefinition error)
+    {
+        var body = new ResponseBody
+        {
+            { "HostId", host },
+            { "Code", error.Code },
+            { "Message", error.Message },
+            { "Recommend", $"https://api.aliyun.com/troubleshoot?q={Uri.EscapeDataString(error.Code)}&product=Smartag&requestId={requestId}" },
+        };
+        return WriteAsync(http, error.HttpStatus, format, ResponseWriter.Write(format, "Error", requestId, body), requestId);
+    }
+
+    private static async Task WriteAsync(HttpContext http, int status, ResponseFormat format, byte[] payload, string requestId)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = ResponseWriter.ContentType(format);
+        http.Response.Headers["x-acs-request-id"] = requestId;
+        http.Response.ContentLength = payload.Length;
+        await http.Response.Body.WriteAsync(payload, http.RequestAborted);
+    }
+}

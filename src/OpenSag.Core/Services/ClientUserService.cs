@@ -1,0 +1,157 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using OpenSag.Domain;
+using OpenSag.Errors;
+using OpenSag.Security;
+using OpenSag.Sessions;
+using OpenSag.Storage;
+
+namespace OpenSag.Services;
+
+/// <summary>
+/// Client accounts of SAG App instances. Disabling, deleting and moving a user revoke its session credentials
+/// (generation bump, committed first) and then end its live sessions, the same order as a kick (DESIGN.md §3).
+/// </summary>
+public sealed class ClientUserService(IOpenSagStore store, InstanceService instances, SessionRegistry sessions, TimeProvider time, ILogger<ClientUserService> logger)
+{
+    public async Task<ClientUser> CreateAsync(string regionId, string smartAgId, string userName, string password, string userMail, int bandwidth, string? clientIp, CancellationToken cancellationToken)
+    {
+        var instance = await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        var user = new ClientUser
+        {
+            SmartAGId = instance.SmartAGId,
+            UserName = userName,
+            UserMail = userMail,
+            Bandwidth = bandwidth,
+            ClientIp = CheckClientIp(instance, clientIp),
+            PasswordHash = PasswordHash.Create(password),
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds()),
+        };
+        ThrowOnFailure(await store.TryAddUserAsync(user, instance.UserCount, cancellationToken));
+        return user;
+    }
+
+    public async Task<Page<ClientUser>> ListAsync(string regionId, string smartAgId, string? userName, string? userMail, int pageNumber, int pageSize, CancellationToken cancellationToken)
+    {
+        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        var filter = new UserFilter(smartAgId) { UserName = userName, UserMail = userMail };
+        return await store.ListUsersAsync(filter, pageNumber, pageSize, cancellationToken);
+    }
+
+    public async Task<ClientUser> ModifyAsync(string regionId, string smartAgId, string userName, int? bandwidth, string? userMail, CancellationToken cancellationToken)
+    {
+        var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
+        return await UpdateAsync(user with { Bandwidth = bandwidth ?? user.Bandwidth, UserMail = userMail ?? user.UserMail }, bumpGeneration: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets a new password. Sessions stay up: they were opened with the old password legitimately, and the cloud
+    /// documents no disconnect on reset. An administrator who wants them gone kicks the user.
+    /// </summary>
+    public async Task ResetPasswordAsync(string regionId, string smartAgId, string userName, string password, CancellationToken cancellationToken)
+    {
+        var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
+        await UpdateAsync(user with { PasswordHash = PasswordHash.Create(password) }, bumpGeneration: false, cancellationToken);
+    }
+
+    public async Task EnableAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
+    {
+        var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
+        if (user.State != UserState.Enabled)
+        {
+            await UpdateAsync(user with { State = UserState.Enabled }, bumpGeneration: false, cancellationToken);
+        }
+    }
+
+    public async Task DisableAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
+    {
+        var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
+        await UpdateAsync(user with { State = UserState.Disabled }, bumpGeneration: true, cancellationToken);
+        var closed = await sessions.CloseUserSessionsAsync(smartAgId, userName, SessionCloseReason.UserDisabled, cancellationToken);
+        logger.LogInformation("Disabled user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
+    }
+
+    public async Task DeleteAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
+    {
+        await GetAsync(regionId, smartAgId, userName, cancellationToken);
+        if (!await store.DeleteUserAsync(smartAgId, userName, cancellationToken))
+        {
+            throw new ApiException(ErrorCatalogue.UserNotFound);
+        }
+
+        var closed = await sessions.CloseUserSessionsAsync(smartAgId, userName, SessionCloseReason.UserDeleted, cancellationToken);
+        logger.LogInformation("Deleted user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
+    }
+
+    /// <summary>Moves the account, with its password and settings, to another instance; its sessions on the origin end.</summary>
+    public async Task RoamAsync(Caller caller, string originRegionId, string originSmartAgId, string targetRegionId, string targetSmartAgId, string userName, CancellationToken cancellationToken)
+    {
+        var user = await GetAsync(originRegionId, originSmartAgId, userName, cancellationToken);
+        var target = await instances.GetAsync(targetRegionId, targetSmartAgId, cancellationToken);
+        if (target.SmartAGId == user.SmartAGId)
+        {
+            throw new ApiException(ErrorCatalogue.UserExists);
+        }
+
+        // A static address means something only inside the origin's CIDR; keep it only if the target can honour it.
+        var keepIp = user.IsStaticIp && ClientAddressSpace.TryParse(target.CidrBlock, out var space)
+            && space.IsAssignable(IPAddress.Parse(user.ClientIp));
+        if (target.CidrBlock.Length == 0)
+        {
+            throw new ApiException(ErrorCatalogue.CidrEmpty);
+        }
+
+        var moved = user with { SmartAGId = target.SmartAGId, ClientIp = keepIp ? user.ClientIp : "" };
+        ThrowOnFailure(await store.TryMoveUserAsync(originSmartAgId, moved, target.UserCount, cancellationToken));
+        var closed = await sessions.CloseUserSessionsAsync(originSmartAgId, userName, SessionCloseReason.UserMoved, cancellationToken);
+        logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; {Closed} sessions closed", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
+    }
+
+    public async Task<ClientUser> GetAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
+    {
+        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        return await store.FindUserAsync(smartAgId, userName, cancellationToken) ?? throw new ApiException(ErrorCatalogue.UserNotFound);
+    }
+
+    private async Task<ClientUser> UpdateAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken) =>
+        await store.UpdateUserAsync(user, bumpGeneration, cancellationToken) ?? throw new ApiException(ErrorCatalogue.UserNotFound);
+
+    private static string CheckClientIp(Instance instance, string? clientIp)
+    {
+        if (!ClientAddressSpace.TryParse(instance.CidrBlock, out var space))
+        {
+            throw new ApiException(ErrorCatalogue.CidrEmpty);
+        }
+
+        if (string.IsNullOrEmpty(clientIp))
+        {
+            return "";
+        }
+
+        if (!IPAddress.TryParse(clientIp, out var address) || clientIp.Count(c => c == '.') != 3 || !space.IsAssignable(address))
+        {
+            throw new ApiException(ErrorCatalogue.ClientIpInvalid);
+        }
+
+        return address.ToString();
+    }
+
+    private static void ThrowOnFailure(UserWriteResult result)
+    {
+        switch (result)
+        {
+            case UserWriteResult.Done:
+                return;
+            case UserWriteResult.NameTaken:
+                throw new ApiException(ErrorCatalogue.UserExists);
+            case UserWriteResult.OverLimit:
+                throw new ApiException(ErrorCatalogue.UserOverLimit);
+            case UserWriteResult.ClientIpTaken:
+                throw new ApiException(ErrorCatalogue.ClientIpInvalid.WithMessage("The specified ClientIp is already used by another user."));
+            case UserWriteResult.NotFound:
+                throw new ApiException(ErrorCatalogue.UserNotFound);
+            default:
+                throw new InvalidOperationException("Unknown store result " + result);
+        }
+    }
+}

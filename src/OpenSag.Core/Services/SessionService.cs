@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+using OpenSag.Domain;
+using OpenSag.Errors;
+using OpenSag.Sessions;
+using OpenSag.Storage;
+
+namespace OpenSag.Services;
+
+/// <summary>Online connections and traffic: the kick, the online lists and the statistics actions.</summary>
+public sealed class SessionService(IOpenSagStore store, InstanceService instances, SessionRegistry sessions, ILogger<SessionService> logger)
+{
+    /// <summary>
+    /// Ends every online connection of the user on the instance, in the order of DESIGN.md §3: revoke (generation
+    /// bump, committed), then tell each client and close it. Not a ban: a fresh login works. Zero sessions, or a
+    /// user name the instance does not know, is success: the postcondition "no session of that user" holds.
+    /// </summary>
+    public async Task<int> KickOutAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
+    {
+        await instances.GetAsync(regionId, smartAgId, cancellationToken, ErrorCatalogue.KickInstanceNotFound);
+        await store.BumpSessionGenerationAsync(smartAgId, userName, cancellationToken);
+        var closed = await sessions.CloseUserSessionsAsync(smartAgId, userName, SessionCloseReason.KickedOut, cancellationToken);
+        logger.LogInformation("KickOutClients by {AccessKeyId} from {Source}: user {UserName} on {SmartAGId}, {Closed} sessions closed",
+            caller.AccessKeyId, caller.SourceAddress, userName, smartAgId, closed);
+        return closed;
+    }
+
+    public async Task<IReadOnlyList<OnlineSessionInfo>> ListOnlineAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
+    {
+        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        return sessions.ListByUser(smartAgId, userName);
+    }
+
+    public async Task<IReadOnlyList<(string UserName, int OnlineCount)>> CountByUserAsync(string regionId, string smartAgId, IReadOnlyList<string> userNames, CancellationToken cancellationToken)
+    {
+        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        return [.. userNames.Distinct(StringComparer.Ordinal).Select(u => (u, sessions.CountByUser(smartAgId, u)))];
+    }
+
+    /// <summary>Counts per instance; without ids, every instance of the region. Unknown ids are skipped, not errors.</summary>
+    public async Task<IReadOnlyList<(string SmartAGId, int OnlineCount)>> CountByInstanceAsync(string regionId, IReadOnlyList<string> smartAgIds, CancellationToken cancellationToken)
+    {
+        var filter = new InstanceFilter(regionId) { SmartAGIds = smartAgIds.Count > 0 ? smartAgIds : null };
+        var found = new List<Instance>();
+        for (var page = 1; ; page++)
+        {
+            var batch = await store.ListInstancesAsync(filter, page, 100, cancellationToken);
+            found.AddRange(batch.Items);
+            if (found.Count >= batch.TotalCount || batch.Items.Count == 0)
+            {
+                break;
+            }
+        }
+
+        return [.. found.Select(i => (i.SmartAGId, sessions.CountByInstance(i.SmartAGId)))];
+    }
+
+    /// <summary>Monthly totals for the named users; a user with no traffic reports zeros.</summary>
+    public async Task<IReadOnlyList<FlowTotal>> FlowAsync(string regionId, string smartAgId, IReadOnlyList<string> userNames, string month, CancellationToken cancellationToken)
+    {
+        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        var names = userNames.Distinct(StringComparer.Ordinal).ToArray();
+        var totals = (await store.GetFlowAsync(smartAgId, month, names, cancellationToken)).ToDictionary(f => f.UserName, StringComparer.Ordinal);
+        return [.. names.Select(n => totals.GetValueOrDefault(n) ?? new FlowTotal(smartAgId, n, month, 0, 0))];
+    }
+}
