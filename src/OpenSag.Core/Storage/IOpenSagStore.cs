@@ -27,6 +27,12 @@ public interface IInstanceStore
     /// <summary>The instance with that id in that region; an instance is not found from any other region.</summary>
     Task<Instance?> FindInstanceAsync(string regionId, string smartAgId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The instance with that id in whatever region: the gateway's login names only the instance, since a client
+    /// app connects to a gateway, not to a region.
+    /// </summary>
+    Task<Instance?> FindInstanceByIdAsync(string smartAgId, CancellationToken cancellationToken);
+
     /// <summary>Instances of a region matching the filter, ordered by creation time (oldest first), then id.</summary>
     Task<Page<Instance>> ListInstancesAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken);
 
