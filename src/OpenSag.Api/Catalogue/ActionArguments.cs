@@ -72,7 +72,9 @@ public sealed class ActionArguments
                 continue;
             }
 
-            if (!int.TryParse(key.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, null, out var index) || index < 1 || index > spec.MaxItems)
+            // "Name.01" would alias "Name.1" and silently replace it; only canonical indices are accepted.
+            if (key.Length == prefix.Length || key[prefix.Length] == '0'
+                || !int.TryParse(key.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, null, out var index) || index > spec.MaxItems)
             {
                 throw new ApiException(spec.Invalid);
             }

@@ -70,7 +70,13 @@ public sealed class Authenticator(IAccessKeyStore keys, NonceLedger nonces, Time
             throw new ApiException(ErrorCatalogue.SignatureDoesNotMatch.WithMessage("The x-acs-content-sha256 header does not match the request body."));
         }
 
-        if (!signedHeaderNames.Contains("host") || !signedHeaderNames.Contains("x-acs-date") || !signedHeaderNames.Contains("x-acs-signature-nonce"))
+        // Every x-acs-* header sent (the action and version among them) and the host must be signed, as the
+        // official clients do (spec §3.1); otherwise a man in the middle could rewrite the unsigned ones.
+        var mustSign = request.Headers.Keys
+            .Select(k => k.ToLowerInvariant())
+            .Where(k => k.StartsWith("x-acs-", StringComparison.Ordinal) || (k == "content-type" && request.Body.Length > 0))
+            .Append("host");
+        if (mustSign.Any(h => !signedHeaderNames.Contains(h)))
         {
             throw new ApiException(ErrorCatalogue.IncompleteSignature);
         }

@@ -12,7 +12,10 @@ public sealed class NonceLedger(TimeProvider time)
     private readonly ConcurrentDictionary<(string AccessKeyId, string Nonce), DateTimeOffset> _seen = new();
     private long _nextPurgeTicks;
 
-    /// <summary>Records the nonce; false if the same key already used it and it has not expired.</summary>
+    /// <summary>
+    /// Records the nonce; false if the same key already used it and it has not expired. An entry still counts at
+    /// the instant it expires, because the timestamp check accepts that instant too.
+    /// </summary>
     public bool TryUse(string accessKeyId, string nonce, DateTimeOffset forgetAfter)
     {
         PurgeOccasionally();
@@ -24,7 +27,7 @@ public sealed class NonceLedger(TimeProvider time)
                 return true;
             }
 
-            if (!_seen.TryGetValue((accessKeyId, nonce), out var expiry) || expiry > now)
+            if (!_seen.TryGetValue((accessKeyId, nonce), out var expiry) || expiry >= now)
             {
                 return false;
             }
@@ -48,7 +51,7 @@ public sealed class NonceLedger(TimeProvider time)
 
         foreach (var entry in _seen)
         {
-            if (entry.Value <= now)
+            if (entry.Value < now)
             {
                 _seen.TryRemove(entry);
             }

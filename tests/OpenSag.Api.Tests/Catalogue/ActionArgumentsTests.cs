@@ -349,11 +349,10 @@ public class ActionArgumentsTests
     }
 
     /// <summary>
-    /// SRC BUG (ActionArguments.ReadList): "UserNames.01" parses to index 1, so it silently overwrites (or is
-    /// overwritten by) "UserNames.1" and one value is dropped, which the method's own comment rules out.
+    /// "UserNames.01" would parse to index 1 and silently replace (or be replaced by) "UserNames.1"; a
+    /// non-canonical index is refused instead of dropping a value.
     /// </summary>
     [Fact]
-    [Trait("Category", "SrcBug")]
     public async Task Bind_UserNamesIndexWithLeadingZeroBesideTheSameIndex_ClientUserNameInvalid()
     {
         var request = await Requests.ReadAsync("GET", "RegionId=cn-shanghai&SmartAGId=" + SagId + "&UserNames.1=a&UserNames.01=b");

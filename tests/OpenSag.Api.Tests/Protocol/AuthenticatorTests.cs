@@ -305,12 +305,10 @@ public class AuthenticatorTests
     }
 
     /// <summary>
-    /// SRC BUG (NonceLedger.TryUse / Authenticator.UseNonce): a nonce is remembered until issuedAt + 15 min
-    /// exclusive (<c>expiry &gt; now</c>), while the timestamp is accepted until issuedAt + 15 min inclusive
-    /// (<c>skew.Duration() &gt; Window</c>). At that exact instant the same request is accepted twice.
+    /// The timestamp is accepted up to issuedAt + 15 min inclusive, so the nonce must still be remembered at that
+    /// very instant, or the same request would be accepted twice there.
     /// </summary>
     [Fact]
-    [Trait("Category", "SrcBug")]
     public async Task AuthenticateAsync_V1ReplayAtTheLastAcceptedInstant_SignatureNonceUsed()
     {
         var parameters = V1Parameters(nonce: "nonce-at-the-edge", timestamp: Timestamp(Now.AddMinutes(-15)));
@@ -549,12 +547,10 @@ public class AuthenticatorTests
     }
 
     /// <summary>
-    /// SRC BUG (Authenticator.AuthenticateV3Async): only host, x-acs-date and x-acs-signature-nonce must be signed,
-    /// yet RpcEndpoint picks the action from the x-acs-action header under V3. A request whose SignedHeaders leaves
-    /// out x-acs-action is accepted with whatever action a man in the middle writes there.
+    /// RpcEndpoint takes the action from x-acs-action under V3, so that header must be signed: otherwise a man in
+    /// the middle could swap the action of a validly signed request.
     /// </summary>
     [Fact]
-    [Trait("Category", "SrcBug")]
     public async Task AuthenticateAsync_V3ActionHeaderNotSigned_IncompleteSignature()
     {
         var call = V3Call.KickOutClients(Now);
