@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace OpenSag.IntegrationTests.Support;
+
+/// <summary>
+/// The real <c>opensag serve</c> process on 127.0.0.1 with OS-chosen ports, in a data folder of its own,
+/// bootstrapped with the root access key the test chose. Start, graceful stop (SIGTERM), hard kill
+/// (SIGKILL) and restart on the same data folder; everything the process printed is kept for failure messages.
+/// </summary>
+public sealed partial class OpenSagServer : IAsyncDisposable
+{
+    /// <summary>Start-up bound: the process has to print its listening line and answer /healthz within this.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bound on a graceful stop after SIGTERM, and on a kill.</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+
+    private const int SigTerm = 15;
+
+    private readonly bool _ownsDataDir;
+    private readonly StringBuilder _previousRuns = new();
+    private Process? _process;
+    private Process? _retired;
+    private ProcessOutput _output = new();
+
+    private OpenSagServer(string dataDir, bool ownsDataDir, string accessKeyId, string accessKeySecret)
+    {
+        DataDir = dataDir;
+        _ownsDataDir = ownsDataDir;
+        AccessKeyId = accessKeyId;
+        AccessKeySecret = accessKeySecret;
+    }
+
+    /// <summary>The server's data folder (SQLite database, gateway certificate).</summary>
+    public string DataDir { get; }
+
+    /// <summary>The root access key id given to the server through OPENSAG_ROOT_ACCESS_KEY_ID.</summary>
+    public string AccessKeyId { get; }
+
+    /// <summary>The root access key secret given through OPENSAG_ROOT_ACCESS_KEY_SECRET.</summary>
+    public string AccessKeySecret { get; }
+
+    /// <summary>The API port of the current run (a restart gets a new one).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The API base address of the current run, e.g. http://127.0.0.1:41234.</summary>
+    public Uri Endpoint => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>Whether the current process is alive.</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>The exit code of the most recent run that ended, if any.</summary>
+    public int? LastExitCode { get; private set; }
+
+    /// <summary>Everything every run of this server printed so far (stderr lines prefixed with "err: ").</summary>
+    public string Output => _previousRuns + _output.Text;
+
+    /// <summary>
+    /// Starts a server with the given root credentials. Without <paramref name="dataDir"/> a fresh temporary
+    /// folder is used and deleted on dispose.
+    /// </summary>
+    public static async Task<OpenSagServer> StartAsync(string accessKeyId, string accessKeySecret, string? dataDir = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(accessKeyId);
+        ArgumentException.ThrowIfNullOrEmpty(accessKeySecret);
+        var owns = dataDir is null;
+        dataDir ??= Directory.CreateTempSubdirectory("opensag-it-").FullName;
+        var server = new OpenSagServer(dataDir, owns, accessKeyId, accessKeySecret);
+        try
+        {
+            await server.StartProcessAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a server with a random root key pair in a fresh temporary folder.</summary>
+    public static Task<OpenSagServer> StartWithRandomKeysAsync() =>
+        StartAsync("LTAI" + RandomToken(20), RandomToken(30));
+
+    /// <summary>Graceful stop: SIGTERM, then wait (bounded) for the process to exit. Returns its exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("The server was never started.");
+        if (!process.HasExited)
+        {
+            await SendSigTermAsync(process.Id);
+            try
+            {
+                await process.WaitForExitAsync().WaitAsync(StopTimeout);
+            }
+            catch (TimeoutException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync().WaitAsync(StopTimeout);
+                throw new TimeoutException($"opensag did not exit within {StopTimeout.TotalSeconds} s of SIGTERM and was killed.\n{Output}");
+            }
+        }
+
+        return Retire(process);
+    }
+
+    /// <summary>Hard stop: SIGKILL, as a crash or <c>kill -9</c> would. Returns the exit code.</summary>
+    public async Task<int> KillAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("The server was never started.");
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: false);
+            await process.WaitForExitAsync().WaitAsync(StopTimeout);
+        }
+
+        return Retire(process);
+    }
+
+    /// <summary>Stops the current process (gracefully, or with SIGKILL) and starts a new one on the same data folder.</summary>
+    public async Task RestartAsync(bool graceful = true)
+    {
+        if (IsRunning)
+        {
+            _ = graceful ? await StopAsync() : await KillAsync();
+        }
+
+        await StartProcessAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    await StopAsync();
+                }
+            }
+            catch (TimeoutException)
+            {
+                // StopAsync already killed it; the message is only useful to a test that asked for a graceful stop.
+            }
+            finally
+            {
+                _process?.Dispose();
+                _process = null;
+            }
+        }
+
+        if (_ownsDataDir)
+        {
+            try
+            {
+                Directory.Delete(DataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder is not worth failing a test run over.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    public override string ToString() => $"opensag serve on {Endpoint} (data {DataDir})";
+
+    private async Task StartProcessAsync()
+    {
+        var assembly = RepositoryLayout.ServerAssemblyPath;
+        if (!File.Exists(assembly))
+        {
+            throw new FileNotFoundException($"{assembly} does not exist; build the server first: dotnet build OpenSag.slnx -c {RepositoryLayout.Configuration}", assembly);
+        }
+
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = DataDir,
+        };
+        foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["OPENSAG_ROOT_ACCESS_KEY_ID"] = AccessKeyId;
+        start.Environment["OPENSAG_ROOT_ACCESS_KEY_SECRET"] = AccessKeySecret;
+
+        if (_process is { HasExited: true } previous)
+        {
+            Retire(previous);
+        }
+
+        _process?.Dispose();
+        _output = new ProcessOutput();
+        var process = new Process { StartInfo = start };
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"Could not start {start.FileName} {assembly}.");
+        }
+
+        _process = process;
+        _output.Attach(process);
+
+        var listening = _output.WaitForLineAsync(line => ListeningLine().IsMatch(line));
+        var exited = process.WaitForExitAsync();
+        Task first;
+        try
+        {
+            first = await Task.WhenAny(listening, exited).WaitAsync(StartTimeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"opensag printed no 'OpenSAG API listening on http://127.0.0.1:PORT' line within {StartTimeout.TotalSeconds} s.\n{Output}");
+        }
+
+        if (first == exited)
+        {
+            // Let the output readers drain before reporting.
+            await process.WaitForExitAsync().WaitAsync(StopTimeout);
+            throw new InvalidOperationException($"opensag exited with code {process.ExitCode} before it was listening.\n{Output}");
+        }
+
+        var line = await listening;
+        Port = int.Parse(ListeningLine().Match(line).Groups["port"].Value, CultureInfo.InvariantCulture);
+        await WaitUntilHealthyAsync();
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        var healthz = new Uri(Endpoint, "/healthz");
+        string last = "no answer";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process is { HasExited: true })
+            {
+                throw new InvalidOperationException($"opensag exited with code {_process.ExitCode} while starting.\n{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(healthz);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                last = $"HTTP {(int)response.StatusCode}";
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+            catch (TaskCanceledException ex)
+            {
+                last = ex.Message;
+            }
+
+            // The listening line means ready, so this loop normally ends on its first pass; the short pause
+            // only spaces out retries if the listener is still coming up.
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+
+        throw new TimeoutException($"GET {healthz} did not answer 200 within {StartTimeout.TotalSeconds} s (last: {last}).\n{Output}");
+    }
+
+    private int Retire(Process process)
+    {
+        if (ReferenceEquals(process, _retired))
+        {
+            return process.ExitCode;
+        }
+
+        _retired = process;
+        // WaitForExitAsync has also waited for the redirected streams to reach end of file.
+        LastExitCode = process.ExitCode;
+        _previousRuns.Append(_output.Text).Append(CultureInfo.InvariantCulture, $"--- exited with code {process.ExitCode} ---\n");
+        _output = new ProcessOutput();
+        return process.ExitCode;
+    }
+
+    private static async Task SendSigTermAsync(int pid)
+    {
+        // Process.Kill sends SIGKILL; a graceful stop needs SIGTERM, which .NET has no API to send.
+        var kill = new ProcessStartInfo("kill") { UseShellExecute = false, RedirectStandardError = true };
+        kill.ArgumentList.Add("-" + SigTerm.ToString(CultureInfo.InvariantCulture));
+        kill.ArgumentList.Add(pid.ToString(CultureInfo.InvariantCulture));
+        using var process = Process.Start(kill) ?? throw new InvalidOperationException("Could not run kill.");
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(StopTimeout);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {pid} failed with {process.ExitCode}: {await stderr}");
+        }
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private static string RandomToken(int length)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        return string.Create(length, alphabet, static (span, chars) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = chars[System.Security.Cryptography.RandomNumberGenerator.GetInt32(chars.Length)];
+            }
+        });
+    }
+
+    [GeneratedRegex(@"^OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)$")]
+    private static partial Regex ListeningLine();
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace OpenSag.IntegrationTests.Support;
+
+/// <summary>
+/// A minimal Smartag RPC caller (GET, signature v1 as in spec/smartag-api.md §2.2) for tests that need a
+/// request or two from C#, e.g. around a restart. The SDK conformance lives in tests/conformance.
+/// </summary>
+public sealed class SignedRpcClient(OpenSagServer server) : IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };
+
+    public async Task<(int Status, JsonElement Body)> CallAsync(string action, IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var all = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Action"] = action,
+            ["Format"] = "JSON",
+            ["Version"] = "2018-03-13",
+            ["Timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["SignatureMethod"] = "HMAC-SHA1",
+            ["SignatureVersion"] = "1.0",
+            ["SignatureNonce"] = Guid.NewGuid().ToString("N"),
+            ["AccessKeyId"] = server.AccessKeyId,
+        };
+        foreach (var (key, value) in parameters)
+        {
+            all[key] = value;
+        }
+
+        var canonical = string.Join('&', all.Select(p => $"{Encode(p.Key)}={Encode(p.Value)}"));
+        var stringToSign = $"GET&{Encode("/")}&{Encode(canonical)}";
+#pragma warning disable CA5350 // The Smartag v1 signature is HMAC-SHA1 by definition (spec §2.2).
+        var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(server.AccessKeySecret + "&"), Encoding.UTF8.GetBytes(stringToSign)));
+#pragma warning restore CA5350
+        var uri = new Uri(server.Endpoint, $"/?{canonical}&Signature={Encode(signature)}");
+        using var response = await _http.GetAsync(uri);
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text);
+        return ((int)response.StatusCode, document.RootElement.Clone());
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    /// <summary>RFC 3986 (§2.2 step 3): since .NET 5 EscapeDataString keeps exactly A–Z a–z 0–9 - _ . ~ and escapes the rest upper-case.</summary>
+    private static string Encode(string value) => Uri.EscapeDataString(value);
+}
