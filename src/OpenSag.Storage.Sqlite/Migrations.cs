@@ -1,0 +1,143 @@
+using Microsoft.Data.Sqlite;
+
+namespace OpenSag.Storage.Sqlite;
+
+/// <summary>
+/// The schema as an ordered list of steps. A step is never edited once released: a change is a new step with the
+/// next version, so every database reaches the same schema whatever version it starts from.
+/// </summary>
+internal static class Migrations
+{
+    /// <param name="Version">Position in the history, 1, 2, 3…; recorded in <c>schema_version</c> once applied.</param>
+    internal sealed record Step(int Version, string Description, string Sql);
+
+    // STRICT tables make SQLite refuse a value of the wrong type instead of silently storing it.
+    // Instants are INTEGER Unix milliseconds (see RowMapping): exact round trips and ordering by plain integers.
+    internal static readonly IReadOnlyList<Step> Steps =
+    [
+        new(1, "access keys, instances, client users, flow totals", """
+            CREATE TABLE access_keys (
+                access_key_id     TEXT    NOT NULL PRIMARY KEY,
+                access_key_secret TEXT    NOT NULL,
+                enabled           INTEGER NOT NULL,
+                created_at_ms     INTEGER NOT NULL
+            ) STRICT;
+
+            CREATE TABLE instances (
+                smart_ag_id             TEXT    NOT NULL PRIMARY KEY,
+                region_id               TEXT    NOT NULL,
+                order_id                TEXT    NOT NULL,
+                name                    TEXT    NOT NULL,
+                description             TEXT    NOT NULL,
+                cidr_block              TEXT    NOT NULL,
+                user_count              INTEGER NOT NULL,
+                data_plan               INTEGER NOT NULL,
+                period                  INTEGER NOT NULL,
+                charge_type             TEXT    NOT NULL,
+                auto_pay                INTEGER NOT NULL,
+                security_lock_threshold INTEGER NOT NULL,
+                created_at_ms           INTEGER NOT NULL,
+                ends_at_ms              INTEGER NOT NULL,
+                app_dns                 TEXT    NOT NULL, -- JSON array of strings
+                recovered_dns           TEXT    NOT NULL  -- JSON array of strings
+            ) STRICT;
+
+            -- Serves the region listing in its order (creation time, then id) without a sort.
+            CREATE INDEX instances_by_region ON instances (region_id, created_at_ms, smart_ag_id);
+
+            CREATE TABLE client_users (
+                smart_ag_id          TEXT    NOT NULL REFERENCES instances (smart_ag_id),
+                user_name            TEXT    NOT NULL,
+                user_mail            TEXT    NOT NULL,
+                bandwidth            INTEGER NOT NULL,
+                client_ip            TEXT    NOT NULL, -- '' when allocated per connection
+                password_hash        TEXT    NOT NULL,
+                state                INTEGER NOT NULL,
+                accelerate_bandwidth INTEGER NOT NULL,
+                session_generation   INTEGER NOT NULL,
+                created_at_ms        INTEGER NOT NULL,
+                PRIMARY KEY (smart_ag_id, user_name)
+            ) STRICT;
+
+            -- Only static addresses are unique: any number of users may have none.
+            CREATE UNIQUE INDEX client_users_static_ip ON client_users (smart_ag_id, client_ip) WHERE client_ip <> '';
+            CREATE INDEX client_users_by_creation ON client_users (smart_ag_id, created_at_ms, user_name);
+
+            -- No foreign key to client_users: statistics outlive a deleted or moved account, and the flow meter
+            -- flushes after the fact, when the user may already be gone.
+            CREATE TABLE flow_totals (
+                smart_ag_id TEXT    NOT NULL,
+                user_name   TEXT    NOT NULL,
+                month       TEXT    NOT NULL, -- yyyyMM
+                bytes_in    INTEGER NOT NULL,
+                bytes_out   INTEGER NOT NULL,
+                PRIMARY KEY (smart_ag_id, user_name, month)
+            ) STRICT, WITHOUT ROWID;
+            """),
+    ];
+
+    /// <summary>The version this build writes; a database already past it was written by a newer build.</summary>
+    internal static int LatestVersion => Steps[^1].Version;
+
+    /// <summary>Applies the steps the database lacks, each in its own transaction together with its version row.</summary>
+    internal static async Task ApplyAsync(SqliteConnection connection, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, null, """
+            CREATE TABLE IF NOT EXISTS schema_version (
+                version       INTEGER NOT NULL PRIMARY KEY,
+                description   TEXT    NOT NULL,
+                applied_at_ms INTEGER NOT NULL
+            ) STRICT;
+            """, cancellationToken);
+
+        foreach (var step in Steps)
+        {
+            // IMMEDIATE, and the version read inside the transaction: a second process starting at the same time
+            // waits for this one and then finds the step applied, instead of running it twice.
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var current = await CurrentVersionAsync(connection, transaction, cancellationToken);
+            if (current > LatestVersion)
+            {
+                // A SqliteException, like every other reason the database cannot be opened, so the server reports
+                // it as such instead of treating it as a bug.
+                throw new SqliteException(
+                    $"the database has schema version {current}, newer than the {LatestVersion} this build of OpenSAG knows; upgrade OpenSAG",
+                    errorCode: 1);
+            }
+
+            if (step.Version <= current)
+            {
+                continue;
+            }
+
+            await ExecuteAsync(connection, transaction, step.Sql, cancellationToken);
+            using (var record = connection.CreateCommand())
+            {
+                record.Transaction = transaction;
+                record.CommandText = "INSERT INTO schema_version (version, description, applied_at_ms) VALUES ($version, $description, $applied)";
+                record.Parameters.AddWithValue("$version", step.Version);
+                record.Parameters.AddWithValue("$description", step.Description);
+                record.Parameters.AddWithValue("$applied", time.GetUtcNow().ToUnixTimeMilliseconds());
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    private static async Task<long> CurrentVersionAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT coalesce(max(version), 0) FROM schema_version";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

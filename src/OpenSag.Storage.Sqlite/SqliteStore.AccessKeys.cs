@@ -1,0 +1,32 @@
+using OpenSag.Domain;
+using static OpenSag.Storage.Sqlite.RowMapping;
+
+namespace OpenSag.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    public async Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await BeginReadAsync(cancellationToken);
+        using var command = transaction.Command($"SELECT {AccessKeyColumns} FROM access_keys WHERE access_key_id = $id");
+        command.Parameters.AddWithValue("$id", accessKeyId);
+        return await ReadFirstAsync(command, ReadAccessKey, cancellationToken);
+    }
+
+    public async Task<bool> TryAddAccessKeyAsync(AccessKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await using var transaction = await BeginWriteAsync(cancellationToken);
+        using var command = transaction.Command($"""
+            INSERT INTO access_keys ({AccessKeyColumns}) VALUES ($id, $secret, $enabled, $created)
+            ON CONFLICT (access_key_id) DO NOTHING
+            """);
+        command.Parameters.AddWithValue("$id", key.AccessKeyId);
+        command.Parameters.AddWithValue("$secret", key.AccessKeySecret);
+        command.Parameters.AddWithValue("$enabled", key.Enabled);
+        command.Parameters.AddWithValue("$created", ToUnixMilliseconds(key.CreatedAt));
+        var added = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+}
