@@ -28,8 +28,7 @@ public sealed class ClientAddressSpace
         }
 
         var mask = uint.MaxValue << (32 - prefix);
-        var baseAddress = ToUInt32(address) & mask;
-        space = new ClientAddressSpace(new IPNetwork(FromUInt32(baseAddress), prefix));
+        space = new ClientAddressSpace(new IPNetwork(Ipv4.FromUInt32(Ipv4.ToUInt32(address) & mask), prefix));
         return true;
     }
 
@@ -41,21 +40,15 @@ public sealed class ClientAddressSpace
             return false;
         }
 
-        var value = ToUInt32(address);
-        var first = ToUInt32(Network.BaseAddress);
-        var last = first | (uint.MaxValue >> Network.PrefixLength);
-        return value != first && value != last;
+        var value = Ipv4.ToUInt32(address);
+        return value >= FirstHost && value <= LastHost;
     }
+
+    /// <summary>The first address a client may hold (the one after the network address).</summary>
+    public uint FirstHost => Ipv4.ToUInt32(Network.BaseAddress) + 1;
+
+    /// <summary>The last address a client may hold (the one before the broadcast address).</summary>
+    public uint LastHost => (Ipv4.ToUInt32(Network.BaseAddress) | (uint.MaxValue >> Network.PrefixLength)) - 1;
 
     public override string ToString() => Network.ToString();
-
-    private static uint ToUInt32(IPAddress address)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        address.TryWriteBytes(bytes, out _);
-        return (uint)(bytes[0] << 24 | bytes[1] << 16 | bytes[2] << 8 | bytes[3]);
-    }
-
-    private static IPAddress FromUInt32(uint value) =>
-        new([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
 }

@@ -1,0 +1,26 @@
+using System.Net;
+
+namespace OpenSag.Gateway;
+
+/// <summary>Gateway settings from <c>opensag serve</c>.</summary>
+public sealed record GatewayOptions
+{
+    /// <summary>Where tunnels may go. Default: the private ranges, so a client never reaches the gateway host's own
+    /// loopback services or the internet by accident.</summary>
+    public IReadOnlyList<IPNetwork> TunnelAllow { get; init; } =
+        [IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16")];
+
+    /// <summary>WebSocket ping interval on the control channel; a peer that misses a pong for as long again is dropped.</summary>
+    public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Per-user bandwidth caps; off only for measuring the relay itself (bench).</summary>
+    public bool Shaping { get; init; } = true;
+
+    /// <summary>How often traffic counters are written to the store ("never more than a few seconds behind").</summary>
+    public TimeSpan FlowFlushInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Failed logins allowed per user and per source address within <see cref="LoginFailureWindow"/>.</summary>
+    public int LoginFailuresPerUser { get; init; } = 5;
+    public int LoginFailuresPerAddress { get; init; } = 20;
+    public TimeSpan LoginFailureWindow { get; init; } = TimeSpan.FromMinutes(1);
+}

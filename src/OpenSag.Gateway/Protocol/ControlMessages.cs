@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OpenSag.Gateway.Protocol;
+
+/// <summary>
+/// The control channel: one WebSocket over HTTP/1.1 at <see cref="GatewayPaths.Control"/>, held for the whole
+/// session (the thin thing an idle user costs, DESIGN.md §4). Text frames carry one JSON message each:
+/// the client sends <see cref="LoginRequest"/> first; the server answers <see cref="OnlineMessage"/> or
+/// <see cref="ClosingMessage"/>, and later sends <see cref="ClosingMessage"/> before it closes for any reason.
+/// Keepalive is the WebSocket's own ping/pong.
+/// </summary>
+public static class GatewayPaths
+{
+    public const string Control = "/v1/control";
+    public const string Tunnel = "/v1/tunnel";
+}
+
+/// <summary>First message from the client. <see cref="ResumeToken"/> replaces the password when reconnecting.</summary>
+public sealed record LoginRequest
+{
+    [JsonPropertyName("type")] public string Type { get; init; } = "login";
+    [JsonPropertyName("smartAgId")] public string SmartAGId { get; init; } = "";
+    [JsonPropertyName("userName")] public string UserName { get; init; } = "";
+    [JsonPropertyName("password")] public string? Password { get; init; }
+    [JsonPropertyName("resumeToken")] public string? ResumeToken { get; init; }
+    [JsonPropertyName("clientVersion")] public string ClientVersion { get; init; } = "";
+    [JsonPropertyName("clientOs")] public string ClientOs { get; init; } = "";
+}
+
+/// <summary>Login accepted: the session's address, DNS servers, and the token that opens tunnels and resumes.</summary>
+public sealed record OnlineMessage
+{
+    [JsonPropertyName("type")] public string Type { get; init; } = "online";
+    [JsonPropertyName("sessionId")] public required string SessionId { get; init; }
+    [JsonPropertyName("token")] public required string Token { get; init; }
+    [JsonPropertyName("clientIp")] public required string ClientIp { get; init; }
+    [JsonPropertyName("dns")] public required IReadOnlyList<string> Dns { get; init; }
+    [JsonPropertyName("keepaliveSeconds")] public required int KeepaliveSeconds { get; init; }
+}
+
+/// <summary>Why the server is ending (or refusing) the session, and whether the client may come back.</summary>
+public sealed record ClosingMessage
+{
+    [JsonPropertyName("type")] public string Type { get; init; } = "closing";
+    [JsonPropertyName("reason")] public required string Reason { get; init; }
+    [JsonPropertyName("message")] public required string Message { get; init; }
+    [JsonPropertyName("reconnect")] public required bool Reconnect { get; init; }
+}
+
+/// <summary>Reason codes on the wire (<see cref="ClosingMessage.Reason"/>).</summary>
+public static class CloseReasons
+{
+    public const string LoginRefused = "login-refused";
+    public const string KickedOut = "kicked-out";
+    public const string UserDisabled = "user-disabled";
+    public const string UserDeleted = "user-deleted";
+    public const string UserMoved = "user-moved";
+    public const string ServerShutdown = "server-shutdown";
+    public const string ClientClosed = "client-closed";
+    public const string KeepaliveTimeout = "keepalive-timeout";
+    public const string ProtocolError = "protocol-error";
+}
+
+public static class ControlJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Reads the <c>type</c> of a message without binding the rest.</summary>
+    public static string? TypeOf(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
+                ? t.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Headers of a tunnel request (<see cref="GatewayPaths.Tunnel"/>, a WebSocket over HTTP/2, RFC 8441).</summary>
+public static class TunnelHeaders
+{
+    /// <summary><c>Bearer &lt;token&gt;</c> from <see cref="OnlineMessage.Token"/>.</summary>
+    public const string Authorization = "Authorization";
+
+    /// <summary><c>host:port</c> the stream should reach.</summary>
+    public const string Destination = "x-opensag-destination";
+
+    /// <summary>On a refused tunnel, a one-line reason for the user.</summary>
+    public const string Refusal = "x-opensag-refusal";
+}

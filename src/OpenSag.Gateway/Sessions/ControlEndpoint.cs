@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using OpenSag.Domain;
+using OpenSag.Gateway.Protocol;
+using OpenSag.Gateway.Security;
+using OpenSag.Sessions;
+using OpenSag.Storage;
+
+namespace OpenSag.Gateway.Sessions;
+
+/// <summary>
+/// <see cref="GatewayPaths.Control"/>: the WebSocket a client holds for its whole session. Login, admission,
+/// the "online" answer, then a receive loop that ends on logout, a dead peer (missed pong) or a server-side close.
+/// </summary>
+public sealed class ControlEndpoint(
+    GatewayOptions options,
+    LoginVerifier verifier,
+    ClientIpPool addresses,
+    SessionRegistry registry,
+    SessionDirectory directory,
+    SessionTokens tokens,
+    IClientUserStore users,
+    TimeProvider time,
+    ILogger<ControlEndpoint> logger)
+{
+    private const int MaxMessageBytes = 4096;
+    private static readonly TimeSpan LoginTimeout = TimeSpan.FromSeconds(10);
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.Response.WriteAsync("the control channel is a WebSocket", http.RequestAborted);
+            return;
+        }
+
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = options.KeepaliveInterval,
+            KeepAliveTimeout = options.KeepaliveInterval,
+        });
+        var peer = http.Connection.RemoteIpAddress ?? IPAddress.None;
+        using var session = await AdmitAsync(socket, peer, http.Connection.RemotePort, http.RequestAborted);
+        if (session is null)
+        {
+            return;
+        }
+
+        var reason = await ReceiveUntilEndAsync(socket);
+        session.MarkReceiveEnded();
+        await session.CloseAsync(reason, CancellationToken.None);
+    }
+
+    private async Task<GatewaySession?> AdmitAsync(WebSocket socket, IPAddress peer, int peerPort, CancellationToken cancellationToken)
+    {
+        LoginRequest? login;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(LoginTimeout);
+            try
+            {
+                var payload = await ReceiveTextAsync(socket, timeout.Token);
+                login = payload is null ? null : JsonSerializer.Deserialize<LoginRequest>(payload, ControlJson.Options);
+            }
+            catch (Exception e) when (e is JsonException or WebSocketException or OperationCanceledException or InvalidDataException)
+            {
+                login = null;
+            }
+        }
+
+        if (login is null || login.Type != "login" || login.SmartAGId.Length is 0 or > 64 || login.UserName.Length is 0 or > 64)
+        {
+            await RefuseAsync(socket, CloseReasons.ProtocolError, "the first message must be a login", cancellationToken);
+            return null;
+        }
+
+        var decision = await verifier.VerifyAsync(login, peer.ToString(), cancellationToken);
+        if (!decision.Admitted)
+        {
+            var message = decision.RefusalReason == CloseReasons.KickedOut
+                ? "the session was ended by the administrator; log in again"
+                : "login refused: wrong instance, user name or password, or the account is disabled";
+            logger.LogInformation("Login refused for {UserName} on {SmartAGId} from {Peer} ({Reason})", login.UserName, login.SmartAGId, peer, decision.RefusalReason);
+            await RefuseAsync(socket, decision.RefusalReason!, message, cancellationToken);
+            return null;
+        }
+
+        var user = decision.User!;
+        var instance = decision.Instance!;
+        var leased = user.IsStaticIp ? null : await addresses.LeaseAsync(instance, cancellationToken);
+        if (!user.IsStaticIp && leased is null)
+        {
+            await RefuseAsync(socket, CloseReasons.LoginRefused, "the instance has no free client address", cancellationToken);
+            return null;
+        }
+
+        var info = new OnlineSessionInfo
+        {
+            SessionId = Guid.NewGuid().ToString("N"),
+            SmartAGId = instance.SmartAGId,
+            UserName = user.UserName,
+            ClientIp = user.IsStaticIp ? user.ClientIp : leased!.ToString(),
+            OnlineSince = time.GetUtcNow(),
+            PeerAddress = new IPEndPoint(peer, peerPort).ToString(),
+            ClientVersion = Truncate(login.ClientVersion),
+            ClientOs = Truncate(login.ClientOs),
+        };
+        var session = new GatewaySession(info, user.SessionGeneration, user.Bandwidth, socket, logger);
+        session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration));
+        var registration = registry.Register(session);
+        directory.Add(session);
+        session.OnClosed(() =>
+        {
+            registration.Dispose();
+            directory.Remove(session);
+            if (leased is not null)
+            {
+                addresses.Release(instance.SmartAGId, leased);
+            }
+        });
+
+        // A kick that committed between the password check and the registration above did not see this session;
+        // re-reading the generation after registering closes that gap (the kick bumps first, then closes).
+        var current = await users.FindUserAsync(instance.SmartAGId, user.UserName, cancellationToken);
+        if (current is null || current.SessionGeneration != user.SessionGeneration || current.State != UserState.Enabled)
+        {
+            session.MarkReceiveEnded();
+            await session.CloseAsync(SessionCloseReason.KickedOut, CancellationToken.None);
+            session.Dispose();
+            return null;
+        }
+
+        await session.SendAsync(new OnlineMessage
+        {
+            SessionId = info.SessionId,
+            Token = session.Token,
+            ClientIp = info.ClientIp,
+            Dns = instance.AppDns,
+            KeepaliveSeconds = (int)options.KeepaliveInterval.TotalSeconds,
+        }, cancellationToken);
+        logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
+        return session;
+    }
+
+    /// <summary>
+    /// Reads control messages until the session ends and returns why, as seen from here. Not cancellable on
+    /// purpose: cancelling a WebSocket receive aborts the socket, which would cut a server-side goodbye short.
+    /// When the server closes, the client's answering close frame ends this loop (or the abort in the goodbye
+    /// does), and the close path, already running with the real reason, ignores the reason returned here.
+    /// </summary>
+    private static async Task<SessionCloseReason> ReceiveUntilEndAsync(WebSocket socket)
+    {
+        try
+        {
+            while (true)
+            {
+                var payload = await ReceiveTextAsync(socket, CancellationToken.None);
+                if (payload is null || ControlJson.TypeOf(payload) == "logout")
+                {
+                    return SessionCloseReason.ClientClosed;
+                }
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or InvalidDataException or IOException)
+        {
+            // The keepalive timeout aborts the socket, which surfaces here; so does a reset connection.
+            return SessionCloseReason.KeepaliveTimeout;
+        }
+    }
+
+    /// <summary>One whole text message (null on a close frame); larger than <see cref="MaxMessageBytes"/> is a protocol error.</summary>
+    private static async Task<byte[]?> ReceiveTextAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxMessageBytes];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                throw new InvalidDataException("control message too large");
+            }
+
+            var result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            length += result.Count;
+            if (result.EndOfMessage)
+            {
+                return buffer[..length];
+            }
+        }
+    }
+
+    private static async Task RefuseAsync(WebSocket socket, string reason, string message, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            var payload = JsonSerializer.SerializeToUtf8Bytes(new ClosingMessage { Reason = reason, Message = message, Reconnect = false }, ControlJson.Options);
+            await socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, timeout.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+        }
+    }
+
+    private static string Truncate(string value) => value.Length <= 128 ? value : value[..128];
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using OpenSag.Gateway.Protocol;
+using OpenSag.Gateway.Security;
+using OpenSag.Gateway.Sessions;
+
+namespace OpenSag.Gateway.Tunnels;
+
+/// <summary>
+/// <see cref="GatewayPaths.Tunnel"/>: one tunnelled TCP stream per WebSocket, which clients open over HTTP/2
+/// (RFC 8441) so that all of a session's active streams share one TLS connection that exists only while they do.
+/// The token must name a live session of this gateway; the destination must pass the tunnel policy. A refusal is
+/// an HTTP status with a one-line reason header, and the session stays up.
+/// </summary>
+public sealed class TunnelEndpoint(
+    GatewayOptions options,
+    SessionDirectory directory,
+    SessionTokens tokens,
+    DestinationPolicy policy,
+    UserBandwidth bandwidth,
+    FlowMeter flow,
+    ILogger<TunnelEndpoint> logger)
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            await RefuseAsync(http, StatusCodes.Status400BadRequest, "a tunnel is a WebSocket");
+            return;
+        }
+
+        var session = Authenticate(http.Request.Headers[TunnelHeaders.Authorization].ToString());
+        if (session is null)
+        {
+            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "the session is not online on this gateway");
+            return;
+        }
+
+        var destination = http.Request.Headers[TunnelHeaders.Destination].ToString();
+        if (!TryParseDestination(destination, out var host, out var port))
+        {
+            await RefuseAsync(http, StatusCodes.Status400BadRequest, $"'{destination}' is not HOST:PORT");
+            return;
+        }
+
+        IPAddress[] candidates;
+        try
+        {
+            candidates = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, http.RequestAborted);
+        }
+        catch (SocketException)
+        {
+            await RefuseAsync(http, StatusCodes.Status502BadGateway, $"cannot resolve {host}");
+            return;
+        }
+
+        var allowed = candidates.Where(policy.Allows).ToArray();
+        if (allowed.Length == 0)
+        {
+            logger.LogInformation("Session {SessionId}: tunnel to {Destination} refused by policy", session.Info.SessionId, destination);
+            await RefuseAsync(http, StatusCodes.Status403Forbidden, $"{destination} is not allowed by the gateway's tunnel policy");
+            return;
+        }
+
+        var socket = await ConnectAsync(allowed, port, http.RequestAborted);
+        if (socket is null)
+        {
+            await RefuseAsync(http, StatusCodes.Status502BadGateway, $"cannot connect to {destination}");
+            return;
+        }
+
+        using var webSocket = await http.WebSockets.AcceptWebSocketAsync();
+        if (!session.TryAddStream(webSocket))
+        {
+            socket.Dispose();
+            webSocket.Abort();
+            return;
+        }
+
+        try
+        {
+            await RelayAsync(session, webSocket, socket);
+        }
+        finally
+        {
+            session.RemoveStream(webSocket);
+        }
+    }
+
+    private Task RelayAsync(GatewaySession session, System.Net.WebSockets.WebSocket webSocket, Socket socket)
+    {
+        var counter = flow.For(session.Info.SmartAGId, session.Info.UserName);
+        if (!options.Shaping)
+        {
+            return WebSocketRelay.RunAsync(webSocket, socket,
+                (n, _) => { counter.Add(n, 0); return ValueTask.CompletedTask; },
+                (n, _) => { counter.Add(0, n); return ValueTask.CompletedTask; },
+                UserBandwidth.RelayBufferBytes, session.Closed);
+        }
+
+        var buckets = bandwidth.For(session.Info.SmartAGId, session.Info.UserName, session.Bandwidth);
+        return WebSocketRelay.RunAsync(webSocket, socket,
+            async (n, ct) => { using var lease = await buckets.Upstream.AcquireAsync(n, ct); counter.Add(n, 0); },
+            async (n, ct) => { using var lease = await buckets.Downstream.AcquireAsync(n, ct); counter.Add(0, n); },
+            buckets.MaxChunk, session.Closed);
+    }
+
+    private GatewaySession? Authenticate(string authorization)
+    {
+        const string prefix = "Bearer ";
+        if (!authorization.StartsWith(prefix, StringComparison.Ordinal) || !tokens.TryRead(authorization[prefix.Length..], out var claims))
+        {
+            return null;
+        }
+
+        // The MAC proves we issued the token; equality with the live session's own token proves it is this
+        // session's, not one from before a restart or a kick that happens to name the same id.
+        var session = directory.Find(claims.SessionId);
+        return session is not null && session.IsOnline
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(session.Token), Encoding.UTF8.GetBytes(authorization[prefix.Length..]))
+            ? session
+            : null;
+    }
+
+    private static async Task<Socket?> ConnectAsync(IPAddress[] addresses, int port, CancellationToken cancellationToken)
+    {
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ConnectTimeout);
+            try
+            {
+                await socket.ConnectAsync(address, port, timeout.Token);
+                return socket;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                socket.Dispose();
+            }
+        }
+
+        return null;
+    }
+
+    internal static bool TryParseDestination(string text, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, null, out port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        host = text[..colon].Trim('[', ']');
+        return host.Length is > 0 and <= 253;
+    }
+
+    private static async Task RefuseAsync(HttpContext http, int status, string reason)
+    {
+        http.Response.StatusCode = status;
+        http.Response.Headers[TunnelHeaders.Refusal] = reason;
+        await http.Response.WriteAsync(reason, http.RequestAborted);
+    }
+}

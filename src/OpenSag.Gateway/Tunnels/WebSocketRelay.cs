@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+
+namespace OpenSag.Gateway.Tunnels;
+
+/// <summary>
+/// Moves bytes both ways between a tunnel WebSocket (binary frames) and a TCP socket, keeping TCP half-close:
+/// a WebSocket close from the peer shuts down the socket's send side, and the socket's end of stream becomes a
+/// WebSocket close, while the other direction keeps flowing until it ends too. Used by the gateway (with
+/// shaping and counting) and by the client app (without).
+/// </summary>
+public static class WebSocketRelay
+{
+    /// <summary>Throttles and counts one direction; <paramref name="bytes"/> is about to be sent.</summary>
+    public delegate ValueTask ChunkHook(int bytes, CancellationToken cancellationToken);
+
+    public static async Task RunAsync(WebSocket webSocket, Socket socket, ChunkHook? fromWebSocket, ChunkHook? fromSocket, int chunkBytes, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var toSocket = PumpWebSocketToSocketAsync(webSocket, socket, fromWebSocket, chunkBytes, linked.Token);
+        var toWebSocket = PumpSocketToWebSocketAsync(socket, webSocket, fromSocket, chunkBytes, linked.Token);
+        try
+        {
+            // If either direction fails (reset, abort), the other cannot finish cleanly: stop both.
+            var first = await Task.WhenAny(toSocket, toWebSocket);
+            if (first.IsFaulted || first.IsCanceled)
+            {
+                await linked.CancelAsync();
+            }
+
+            await Task.WhenAll(toSocket, toWebSocket);
+        }
+        catch (Exception e) when (e is WebSocketException or SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // A relay ends however its peers end; the session's close path reports why.
+        }
+        finally
+        {
+            webSocket.Abort();
+            socket.Dispose();
+        }
+    }
+
+    private static async Task PumpWebSocketToSocketAsync(WebSocket webSocket, Socket socket, ChunkHook? hook, int chunkBytes, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+        try
+        {
+            while (true)
+            {
+                var result = await webSocket.ReceiveAsync(buffer.AsMemory(0, chunkBytes), cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    socket.Shutdown(SocketShutdown.Send);
+                    return;
+                }
+
+                if (hook is not null)
+                {
+                    await hook(result.Count, cancellationToken);
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, result.Count), SocketFlags.None, cancellationToken);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task PumpSocketToWebSocketAsync(Socket socket, WebSocket webSocket, ChunkHook? hook, int chunkBytes, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+        try
+        {
+            while (true)
+            {
+                var read = await socket.ReceiveAsync(buffer.AsMemory(0, chunkBytes), SocketFlags.None, cancellationToken);
+                if (read == 0)
+                {
+                    await webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
+                    return;
+                }
+
+                if (hook is not null)
+                {
+                    await hook(read, cancellationToken);
+                }
+
+                await webSocket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
