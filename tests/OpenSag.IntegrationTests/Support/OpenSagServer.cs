@@ -26,12 +26,15 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     private Process? _retired;
     private ProcessOutput _output = new();
 
-    private OpenSagServer(string dataDir, bool ownsDataDir, string accessKeyId, string accessKeySecret)
+    private readonly IReadOnlyList<string> _extraArguments;
+
+    private OpenSagServer(string dataDir, bool ownsDataDir, string accessKeyId, string accessKeySecret, IReadOnlyList<string> extraArguments)
     {
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
         AccessKeyId = accessKeyId;
         AccessKeySecret = accessKeySecret;
+        _extraArguments = extraArguments;
     }
 
     /// <summary>The server's data folder (SQLite database, gateway certificate).</summary>
@@ -49,6 +52,12 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     /// <summary>The API base address of the current run, e.g. http://127.0.0.1:41234.</summary>
     public Uri Endpoint => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
 
+    /// <summary>The gateway's HOST:PORT of the current run (TLS), e.g. 127.0.0.1:41235.</summary>
+    public string GatewayAddress { get; private set; } = "";
+
+    /// <summary>The gateway's certificate, for <c>opensag connect --ca-file</c>.</summary>
+    public string GatewayCertificatePath => Path.Combine(DataDir, "gateway-cert.pem");
+
     /// <summary>Whether the current process is alive.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
@@ -62,13 +71,14 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     /// Starts a server with the given root credentials. Without <paramref name="dataDir"/> a fresh temporary
     /// folder is used and deleted on dispose.
     /// </summary>
-    public static async Task<OpenSagServer> StartAsync(string accessKeyId, string accessKeySecret, string? dataDir = null)
+    /// <param name="extraArguments">More <c>opensag serve</c> options, e.g. <c>--tunnel-allow 127.0.0.0/8</c>.</param>
+    public static async Task<OpenSagServer> StartAsync(string accessKeyId, string accessKeySecret, string? dataDir = null, params string[] extraArguments)
     {
         ArgumentException.ThrowIfNullOrEmpty(accessKeyId);
         ArgumentException.ThrowIfNullOrEmpty(accessKeySecret);
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("opensag-it-").FullName;
-        var server = new OpenSagServer(dataDir, owns, accessKeyId, accessKeySecret);
+        var server = new OpenSagServer(dataDir, owns, accessKeyId, accessKeySecret, extraArguments);
         try
         {
             await server.StartProcessAsync();
@@ -82,8 +92,8 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     }
 
     /// <summary>Starts a server with a random root key pair in a fresh temporary folder.</summary>
-    public static Task<OpenSagServer> StartWithRandomKeysAsync() =>
-        StartAsync("LTAI" + RandomToken(20), RandomToken(30));
+    public static Task<OpenSagServer> StartWithRandomKeysAsync(params string[] extraArguments) =>
+        StartAsync("LTAI" + RandomToken(20), RandomToken(30), null, extraArguments);
 
     /// <summary>Graceful stop: SIGTERM, then wait (bounded) for the process to exit. Returns its exit code.</summary>
     public async Task<int> StopAsync()
@@ -187,7 +197,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = DataDir,
         };
-        foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0" })
+        foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0" }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -232,6 +242,9 @@ public sealed partial class OpenSagServer : IAsyncDisposable
 
         var line = await listening;
         Port = int.Parse(ListeningLine().Match(line).Groups["port"].Value, CultureInfo.InvariantCulture);
+        // The gateway line is printed before the API line, so it is already in the output.
+        var gatewayLine = await _output.WaitForLineAsync(l => GatewayLine().IsMatch(l)).WaitAsync(StartTimeout);
+        GatewayAddress = GatewayLine().Match(gatewayLine).Groups["address"].Value;
         await WaitUntilHealthyAsync();
     }
 
@@ -322,4 +335,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
 
     [GeneratedRegex(@"^OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)$")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"^OpenSAG gateway listening on (?<address>127\.0\.0\.1:\d+) ")]
+    private static partial Regex GatewayLine();
 }

@@ -1,0 +1,188 @@
+using System.CommandLine;
+using System.Text.Json;
+using OpenSag.Api.Actions;
+using OpenSag.Api.Catalogue;
+using OpenSag.Cli.Serve;
+
+namespace OpenSag.Cli.Admin;
+
+/// <summary>
+/// <c>opensag smartag &lt;Action&gt; --Param value …</c>, in the style of <c>aliyun smartag</c>: flags named exactly like
+/// the API parameters; a list parameter (per the action catalogue) is a repeated flag or <c>--Name.N</c>. Our own
+/// flags are lower-case so they can never collide with a parameter name.
+/// </summary>
+internal static class SmartagCommand
+{
+    private static readonly ActionTable Actions = SmartagActions.CreateTable();
+
+    public static Command Create()
+    {
+        var action = new Argument<string?>("action") { Description = "The API action, e.g. KickOutClients. Omit it to list the actions.", Arity = ArgumentArity.ZeroOrOne };
+        var endpoint = new Option<string?>("--endpoint") { Description = "API endpoint URL (default from OPENSAG_ENDPOINT, the profile, or http://127.0.0.1:8080)." };
+        var keyId = new Option<string?>("--access-key-id") { Description = "Access key id (default from OPENSAG_ACCESS_KEY_ID or the profile)." };
+        var keySecret = new Option<string?>("--access-key-secret") { Description = "Access key secret (default from OPENSAG_ACCESS_KEY_SECRET or the profile)." };
+        var profile = new Option<string?>("--profile") { Description = "Profile file (default OPENSAG_PROFILE or ~/.opensag/profile.json); `opensag serve` writes one to <data>/root-profile.json." };
+        var usage = new Option<bool>("--usage") { Description = "Show the action's parameters instead of calling it." };
+        var command = new Command("smartag", "Call a Smartag API action, signed like the official SDKs, and print the JSON answer.")
+        {
+            action, endpoint, keyId, keySecret, profile, usage,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var name = parse.GetValue(action);
+            try
+            {
+                if (name is null)
+                {
+                    PrintActions();
+                    return ExitCodes.Ok;
+                }
+
+                if (parse.GetValue(usage))
+                {
+                    return PrintUsage(name);
+                }
+
+                var parameters = ReadParameters(name, parse.UnmatchedTokens);
+                var settings = CliProfile.Resolve(parse.GetValue(profile), parse.GetValue(endpoint), parse.GetValue(keyId), parse.GetValue(keySecret));
+                if (settings.AccessKeyId is null || settings.AccessKeySecret is null)
+                {
+                    throw new CliException("no access key: pass --access-key-id/--access-key-secret, set OPENSAG_ACCESS_KEY_ID/OPENSAG_ACCESS_KEY_SECRET, or use --profile.");
+                }
+
+                if (!Uri.TryCreate(settings.Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    throw new CliException($"the endpoint '{settings.Endpoint}' is not an http(s) URL.");
+                }
+
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+                var client = new SmartagClient(http, uri, settings.AccessKeyId, settings.AccessKeySecret);
+                var (status, body) = await client.CallAsync(name, parameters, cancellationToken);
+                return await PrintAnswerAsync(status, body);
+            }
+            catch (CliException e)
+            {
+                await Console.Error.WriteLineAsync("opensag smartag: " + e.Message);
+                return ExitCodes.BadUsage;
+            }
+            catch (HttpRequestException e)
+            {
+                await Console.Error.WriteLineAsync($"opensag smartag: cannot reach the API: {e.Message}");
+                return ExitCodes.Failed;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync("opensag smartag: the API did not answer within 60 s.");
+                return ExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Turns <c>--Name value</c> / <c>--Name=value</c> tokens into wire parameters, numbering list items.</summary>
+    internal static Dictionary<string, string> ReadParameters(string actionName, IReadOnlyList<string> tokens)
+    {
+        var definition = Actions.Find(actionName);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var listCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length == 2)
+            {
+                throw new CliException($"unexpected '{token}': parameters are passed as --Name value.");
+            }
+
+            string name, value;
+            var eq = token.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                (name, value) = (token[2..eq], token[(eq + 1)..]);
+            }
+            else if (i + 1 < tokens.Count)
+            {
+                (name, value) = (token[2..], tokens[++i]);
+            }
+            else
+            {
+                throw new CliException($"--{token[2..]} needs a value.");
+            }
+
+            var isList = definition?.Parameters.Any(p => p.Name == name && p.Kind == ParameterKind.StringList) ?? false;
+            if (isList)
+            {
+                var n = listCounts[name] = listCounts.GetValueOrDefault(name) + 1;
+                name = $"{name}.{n}";
+            }
+
+            if (!result.TryAdd(name, value))
+            {
+                throw new CliException($"--{name} is given twice.");
+            }
+        }
+
+        return result;
+    }
+
+    private static async Task<int> PrintAnswerAsync(int status, string body)
+    {
+        JsonElement json;
+        try
+        {
+            json = JsonSerializer.Deserialize<JsonElement>(body);
+        }
+        catch (JsonException)
+        {
+            // XML (Format=XML) or something that is not ours: print it as it came.
+            Console.WriteLine(body);
+            return status < 400 ? ExitCodes.Ok : ExitCodes.Failed;
+        }
+
+        if (status >= 400 || (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("Code", out _)))
+        {
+            var code = json.TryGetProperty("Code", out var c) ? c.GetString() : $"HTTP {status}";
+            var message = json.TryGetProperty("Message", out var m) ? m.GetString() : body;
+            var requestId = json.TryGetProperty("RequestId", out var r) ? r.GetString() : "";
+            await Console.Error.WriteLineAsync($"ERROR: {code}: {message} (HTTP {status}, RequestId {requestId})");
+            return ExitCodes.Failed;
+        }
+
+        Console.WriteLine(JsonSerializer.Serialize(json, PrettyJson));
+        return ExitCodes.Ok;
+    }
+
+    private static readonly JsonSerializerOptions PrettyJson = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static void PrintActions()
+    {
+        Console.WriteLine("Actions (opensag smartag <Action> --usage shows the parameters):");
+        foreach (var a in Actions.All)
+        {
+            Console.WriteLine($"  {a.Name,-45} {a.Summary}");
+        }
+    }
+
+    private static int PrintUsage(string name)
+    {
+        var definition = Actions.Find(name) ?? throw new CliException($"unknown action '{name}'; run `opensag smartag` for the list.");
+        Console.WriteLine($"{definition.Name}: {definition.Summary}");
+        Console.WriteLine("Parameters:");
+        foreach (var p in definition.Parameters)
+        {
+            var flag = p.Kind == ParameterKind.StringList ? $"--{p.Name} (repeat)" : $"--{p.Name}";
+            Console.WriteLine($"  {flag,-32} {p.Kind,-10} {(p.Required ? "required" : "optional"),-9} {p.Description}");
+        }
+
+        if (definition.ResponseFields.Count > 0)
+        {
+            Console.WriteLine("Answers: RequestId, " + string.Join(", ", definition.ResponseFields));
+        }
+
+        return ExitCodes.Ok;
+    }
+}

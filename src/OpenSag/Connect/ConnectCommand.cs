@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Net;
+using OpenSag.Cli.Serve;
+using OpenSag.Client;
+
+namespace OpenSag.Cli.Connect;
+
+/// <summary>
+/// <c>opensag connect</c>, the client app. Exit codes (DESIGN.md §4): 0 after Ctrl-C/SIGTERM (logged out
+/// cleanly), 3 when login is refused, 4 when the administrator ended the session (kick, disable, delete, move).
+/// A failed network is retried with backoff, resuming the session with its token.
+/// </summary>
+internal static class ConnectCommand
+{
+    public const int LoginRefused = 3;
+    public const int KickedOut = 4;
+
+    public static Command Create()
+    {
+        var gateway = new Option<string>("--gateway") { Description = "Gateway HOST:PORT.", Required = true };
+        var caFile = new Option<string?>("--ca-file") { Description = "PEM certificate(s) to trust for the gateway, e.g. its <data>/gateway-cert.pem." };
+        var instance = new Option<string>("--instance") { Description = "SmartAGId of the instance.", Required = true };
+        var user = new Option<string>("--user") { Description = "User name.", Required = true };
+        var forward = new Option<string[]>("--forward") { Description = "LHOST:LPORT=THOST:TPORT, repeatable: a local port tunnelled to a target.", AllowMultipleArgumentsPerToken = false };
+        var socks = new Option<string?>("--socks") { Description = "HOST:PORT for a local SOCKS5 proxy (CONNECT) through the gateway." };
+        var command = new Command("connect", "Log in to a gateway and serve local port forwards and a SOCKS5 proxy through it. Password from OPENSAG_PASSWORD, else prompted.")
+        {
+            gateway, caFile, instance, user, forward, socks,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var forwards = new List<(IPEndPoint Local, string Target)>();
+            foreach (var spec in parse.GetValue(forward) ?? [])
+            {
+                var eq = spec.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0 || !ListenAddress.TryParse(spec[..eq], out var local, out var error) || !IsHostPort(spec[(eq + 1)..]))
+                {
+                    await Console.Error.WriteLineAsync($"opensag connect: --forward '{spec}' is not LHOST:LPORT=THOST:TPORT.");
+                    return ExitCodes.BadUsage;
+                }
+
+                forwards.Add((new IPEndPoint(local.Address, local.Port), spec[(eq + 1)..]));
+            }
+
+            IPEndPoint? socksEndpoint = null;
+            if (parse.GetValue(socks) is { } socksText)
+            {
+                if (!ListenAddress.TryParse(socksText, out var s, out var error))
+                {
+                    await Console.Error.WriteLineAsync("opensag connect: --socks: " + error);
+                    return ExitCodes.BadUsage;
+                }
+
+                socksEndpoint = new IPEndPoint(s.Address, s.Port);
+            }
+
+            var gatewayText = parse.GetValue(gateway)!;
+            if (!IsHostPort(gatewayText))
+            {
+                await Console.Error.WriteLineAsync($"opensag connect: --gateway '{gatewayText}' is not HOST:PORT.");
+                return ExitCodes.BadUsage;
+            }
+
+            var ca = parse.GetValue(caFile);
+            if (ca is not null && !File.Exists(ca))
+            {
+                await Console.Error.WriteLineAsync($"opensag connect: --ca-file {ca} does not exist.");
+                return ExitCodes.BadUsage;
+            }
+
+            var password = Environment.GetEnvironmentVariable("OPENSAG_PASSWORD") is { Length: > 0 } fromEnv ? fromEnv : PasswordPrompt.Read();
+            if (password is null)
+            {
+                await Console.Error.WriteLineAsync("opensag connect: no password: set OPENSAG_PASSWORD or run on a terminal to be asked.");
+                return ExitCodes.BadUsage;
+            }
+
+            var options = new ClientOptions(gatewayText, ca, parse.GetValue(instance)!, parse.GetValue(user)!, password);
+            return await new ClientApp(options, forwards, socksEndpoint).RunAsync(cancellationToken);
+        });
+        return command;
+    }
+
+    private static bool IsHostPort(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, null, out var port) && port is > 0 and <= 65535;
+    }
+}

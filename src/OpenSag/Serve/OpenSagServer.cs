@@ -1,0 +1,150 @@
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenSag.Api;
+using OpenSag.Api.Protocol;
+using OpenSag.Gateway;
+using OpenSag.Gateway.Security;
+using OpenSag.Storage;
+using OpenSag.Storage.Sqlite;
+
+namespace OpenSag.Cli.Serve;
+
+/// <summary>
+/// Composes and runs the server process: data folder, store and migrations, root key, then Kestrel. Failures a
+/// user can fix (unwritable folder, port in use, corrupt database) end with one line on stderr and exit 1.
+/// </summary>
+internal static class OpenSagServer
+{
+    public const string DatabaseFileName = "opensag.db";
+
+    public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
+    {
+        SqliteStore? store = null;
+        try
+        {
+            PrepareDataDirectory(options.DataDirectory);
+            store = new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName));
+            await store.MigrateAsync(cancellationToken);
+            var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
+            using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey);
+            var tokens = SessionTokens.LoadOrCreate(options.DataDirectory);
+
+            await using var app = Build(options, store, certificate, tokens);
+            await app.StartAsync(cancellationToken);
+            var (endpoint, gatewayEndpoint) = Endpoints(app);
+            RootCredentials.WriteProfile(options.DataDirectory, rootKey, endpoint);
+            if (generated)
+            {
+                Console.WriteLine($"Generated the root access key (shown once; also in {Path.Combine(options.DataDirectory, RootCredentials.ProfileFileName)}):");
+                Console.WriteLine($"  AccessKeyId:     {rootKey.AccessKeyId}");
+                Console.WriteLine($"  AccessKeySecret: {rootKey.AccessKeySecret}");
+            }
+
+            Console.WriteLine($"OpenSAG gateway listening on {gatewayEndpoint} (TLS; certificate {Path.Combine(options.DataDirectory, GatewayCertificate.CertificateFileName)}, SHA-256 {GatewayCertificate.Fingerprint(certificate)})");
+            Console.WriteLine($"OpenSAG API listening on {endpoint}");
+            await app.WaitForShutdownAsync(CancellationToken.None);
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (Describe(e, options) is { } message)
+        {
+            await Console.Error.WriteLineAsync("opensag serve: " + message);
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            if (store is not null)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        // Kestrel and hosting narrate every request at Information; keep the log for our own events.
+        builder.Logging.AddFilter("Microsoft", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = RpcRequest.MaxBodyBytes;
+            kestrel.Listen(options.ApiListen.Address, options.ApiListen.Port);
+            // One TLS port for both transports: ALPN picks HTTP/1.1 for the control WebSocket and HTTP/2 for
+            // tunnels (RFC 8441), which needs Kestrel's extended CONNECT, on by default for HTTP/2.
+            kestrel.Listen(options.GatewayListen.Address, options.GatewayListen.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(certificate);
+            });
+        });
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSmartagApi();
+        builder.Services.AddGateway(options.Gateway, tokens);
+
+        var app = builder.Build();
+        // The API listener is plain HTTP and the gateway's is TLS, so the scheme tells which listener a request
+        // came in on: gateway paths are never served in clear, API calls never on the gateway port.
+        app.MapWhen(http => http.Request.IsHttps, gateway =>
+        {
+            gateway.UseWebSockets();
+            gateway.UseRouting();
+            gateway.UseEndpoints(endpoints => endpoints.MapGateway());
+        });
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapSmartagApi();
+        return app;
+    }
+
+    /// <summary>The bound API URL and gateway HOST:PORT (with the real port when 0 was asked for).</summary>
+    private static (string Api, string Gateway) Endpoints(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var api = addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal));
+        var gateway = new Uri(addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)));
+        return (api, $"{gateway.Host}:{gateway.Port}");
+    }
+
+    /// <summary>Fails early with a plain reason if the folder cannot be created or written.</summary>
+    private static void PrepareDataDirectory(string path)
+    {
+        Directory.CreateDirectory(path);
+        var probe = Path.Combine(path, ".write-test");
+        File.WriteAllText(probe, "");
+        File.Delete(probe);
+    }
+
+    /// <summary>A one-line reason for failures an operator can fix; null (so the exception propagates) for bugs.</summary>
+    private static string? Describe(Exception e, ServerOptions options) => e switch
+    {
+        // Kestrel's bind failures name the address: "Failed to bind to address http://127.0.0.1:8080: address already in use."
+        IOException { InnerException: SocketException } => e.Message,
+        SocketException => $"cannot listen (API {options.ApiListen}, gateway {options.GatewayListen}): {e.Message}",
+        System.Security.Cryptography.CryptographicException => $"cannot use the gateway's TLS certificate: {e.Message}",
+        UnauthorizedAccessException or IOException => $"cannot use the data folder {options.DataDirectory}: {e.Message}",
+        Microsoft.Data.Sqlite.SqliteException sqlite => $"cannot open the database in {options.DataDirectory}: {sqlite.Message}",
+        ServerStartException => e.Message,
+        _ => null,
+    };
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using OpenSag.Gateway;
+
+namespace OpenSag.Cli.Serve;
+
+/// <summary><c>opensag serve</c>: the options, checked up front so a bad one is a one-line error, not a stack trace.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Folder for the SQLite database and everything else the server keeps.", DefaultValueFactory = _ => "./opensag-data" };
+        var apiListen = new Option<string>("--api-listen") { Description = "HOST:PORT of the Smartag API (port 0 picks a free port).", DefaultValueFactory = _ => "127.0.0.1:8080" };
+        var gatewayListen = new Option<string>("--gateway-listen") { Description = "HOST:PORT of the client gateway (TLS).", DefaultValueFactory = _ => "127.0.0.1:8443" };
+        var logLevel = new Option<string>("--log-level") { Description = "Trace, Debug, Information, Warning or Error.", DefaultValueFactory = _ => "Information" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate for the gateway (default: self-signed, made on first start and kept in --data)." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key for --tls-cert (omit if the certificate file holds it)." };
+        var tunnelAllow = new Option<string>("--tunnel-allow") { Description = "CIDR[,CIDR…] tunnels may reach.", DefaultValueFactory = _ => "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" };
+        var keepalive = new Option<int>("--keepalive-seconds") { Description = "Control-channel ping interval; a client silent for as long again is dropped.", DefaultValueFactory = _ => 15 };
+        var noShaping = new Option<bool>("--no-shaping") { Description = "Do not enforce users' Bandwidth (for measuring the relay itself)." };
+        var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store.")
+        {
+            data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var errors = new List<string>();
+            if (!ListenAddress.TryParse(parse.GetValue(apiListen)!, out var api, out var apiError))
+            {
+                errors.Add("--api-listen: " + apiError);
+            }
+
+            if (!ListenAddress.TryParse(parse.GetValue(gatewayListen)!, out var gateway, out var gatewayError))
+            {
+                errors.Add("--gateway-listen: " + gatewayError);
+            }
+
+            if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(parse.GetValue(logLevel), ignoreCase: true, out var level))
+            {
+                errors.Add($"--log-level: '{parse.GetValue(logLevel)}' is not a log level.");
+            }
+
+            var allowed = new List<System.Net.IPNetwork>();
+            foreach (var cidr in parse.GetValue(tunnelAllow)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (System.Net.IPNetwork.TryParse(cidr, out var network))
+                {
+                    allowed.Add(network);
+                }
+                else
+                {
+                    errors.Add($"--tunnel-allow: '{cidr}' is not a CIDR block (for example 10.0.0.0/8).");
+                }
+            }
+
+            if (parse.GetValue(keepalive) is < 1 or > 3600)
+            {
+                errors.Add("--keepalive-seconds: give 1 to 3600.");
+            }
+
+            if (parse.GetValue(tlsCert) is { } cert && !File.Exists(cert))
+            {
+                errors.Add($"--tls-cert: {cert} does not exist.");
+            }
+
+            if (parse.GetValue(tlsKey) is { } key && !File.Exists(key))
+            {
+                errors.Add($"--tls-key: {key} does not exist.");
+            }
+
+            if (errors.Count > 0)
+            {
+                foreach (var error in errors)
+                {
+                    await Console.Error.WriteLineAsync("opensag serve: " + error);
+                }
+
+                return ExitCodes.BadUsage;
+            }
+
+            var gatewayOptions = new GatewayOptions
+            {
+                TunnelAllow = allowed,
+                KeepaliveInterval = TimeSpan.FromSeconds(parse.GetValue(keepalive)),
+                Shaping = !parse.GetValue(noShaping),
+            };
+            var options = new ServerOptions(Path.GetFullPath(parse.GetValue(data)!), api, gateway, level, gatewayOptions, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            return await OpenSagServer.RunAsync(options, cancellationToken);
+        });
+        return command;
+    }
+}
+
+internal sealed record ServerOptions(
+    string DataDirectory,
+    ListenAddress ApiListen,
+    ListenAddress GatewayListen,
+    Microsoft.Extensions.Logging.LogLevel LogLevel,
+    GatewayOptions Gateway,
+    string? TlsCertificate,
+    string? TlsKey);
+
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadUsage = 2;
+}

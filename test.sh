@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs the Node.js SDK clients the conformance tests drive,
+# restores exactly the locked NuGet versions, checks formatting, builds warning-free, runs every test project,
+# and ends with one line "N passed, M failed" (the totals over all projects).
+set -uo pipefail
+cd "$(dirname "$0")"
+
+fail() { echo "test.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+command -v dotnet >/dev/null || fail "the .NET SDK (dotnet) is not on PATH"
+command -v node >/dev/null && command -v npm >/dev/null || fail "Node.js and npm are needed for the SDK conformance tests"
+
+npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error || fail "npm ci failed"
+dotnet restore OpenSag.slnx --locked-mode || fail "dotnet restore failed"
+dotnet build OpenSag.slnx --no-restore -c Debug -v quiet -nologo || fail "the build failed"
+
+format_ok=1
+dotnet format OpenSag.slnx --verify-no-changes --no-restore -v quiet || format_ok=0
+
+log=$(mktemp)
+dotnet test OpenSag.slnx --no-build -c Debug --logger "console;verbosity=normal" 2>&1 | tee "$log"
+test_status=${PIPESTATUS[0]}
+
+# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 41, Skipped: 0, Total: 41, …"
+read -r passed failed < <(grep -E '^(Passed|Failed)! +- Failed: ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+).*/\2 \1/' \
+  | awk '{p += $1; f += $2} END {print p + 0, f + 0}')
+rm -f "$log"
+
+if [ "$format_ok" -eq 0 ]; then
+  echo "test.sh: code is not formatted; run 'dotnet format OpenSag.slnx'" >&2
+  failed=$((failed + 1))
+fi
+if [ "$test_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "test.sh: dotnet test exited with $test_status without a failed test (a test host crashed?)" >&2
+  failed=1
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
