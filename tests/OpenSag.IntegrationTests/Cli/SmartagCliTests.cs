@@ -1,0 +1,174 @@
+using System.Text.Json;
+using OpenSag.IntegrationTests.Support;
+
+namespace OpenSag.IntegrationTests.Cli;
+
+/// <summary>
+/// <c>opensag smartag</c> end to end against the real server: the README's walk-through, list flags, where
+/// credentials come from, and what a user sees when something is wrong.
+/// </summary>
+[Collection(SharedConformanceServer.Name)]
+public sealed class SmartagCliTests(ConformanceServerFixture fixture)
+{
+    private OpenSagServer Server => fixture.Server;
+
+    [Fact]
+    public async Task Walkthrough_CreateInstanceUserListAndKick_EachStepSucceeds()
+    {
+        var sag = await CreateInstanceWithCidrAsync();
+
+        var created = await SmartagCli.RunAsync(Server, "CreateSmartAccessGatewayClientUser", "--RegionId", "cn-shanghai", "--SmartAGId", sag,
+            "--UserName", "doctest01", "--Password", "Passw0rd_1", "--UserMail", "doctest@example.com", "--Bandwidth", "2000");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal("doctest01", created.Json.GetProperty("UserName").GetString());
+
+        var listed = await SmartagCli.RunAsync(Server, "DescribeSmartAccessGatewayClientUsers", "--RegionId", "cn-shanghai", "--SmartAGId", sag);
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        var users = listed.Json.GetProperty("Users").GetProperty("User");
+        Assert.Equal(JsonValueKind.Array, users.ValueKind);
+        Assert.Equal("doctest01", Assert.Single(users.EnumerateArray()).GetProperty("UserName").GetString());
+
+        var kicked = await SmartagCli.RunAsync(Server, "KickOutClients", "--RegionId", "cn-shanghai", "--SmartAGId", sag, "--Username", "doctest01");
+        Assert.True(kicked.ExitCode == 0, kicked.ToString());
+        var property = Assert.Single(kicked.Json.EnumerateObject());
+        Assert.Equal("RequestId", property.Name);
+        Assert.Matches("^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$", property.Value.GetString());
+    }
+
+    [Fact]
+    public async Task KickOutClients_UnknownInstance_ExitsOneWithCodeAndMessage()
+    {
+        var result = await SmartagCli.RunAsync(Server, "KickOutClients", "--RegionId", "cn-shanghai", "--SmartAGId", "sag-doesnotexist000000", "--Username", "doctest01");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("SAG.InstanceNoFound", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("The specified DB instance does not exist.", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("HTTP 400", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KickOutClients_NoUsername_ExitsOneWithNameEmpty()
+    {
+        var sag = await CreateInstanceWithCidrAsync();
+
+        var result = await SmartagCli.RunAsync(Server, "KickOutClients", "--RegionId", "cn-shanghai", "--SmartAGId", sag);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("ClientUser.NameEmpty: You must specify UserName.", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListParameter_RepeatedAndNumberedFlags_SentAsUserNamesN()
+    {
+        var sag = await CreateInstanceWithCidrAsync();
+
+        var repeated = await SmartagCli.RunAsync(Server, "DescribeUserOnlineClientStatistics", "--RegionId", "cn-shanghai", "--SmartAGId", sag,
+            "--UserNames", "alice001", "--UserNames", "bobby001");
+        var numbered = await SmartagCli.RunAsync(Server, "DescribeUserFlowStatistics", "--RegionId", "cn-shanghai", "--SmartAGId", sag,
+            "--UserNames.1", "carol001", "--UserNames.2", "dave0001");
+
+        Assert.True(repeated.ExitCode == 0, repeated.ToString());
+        Assert.Equal(["alice001", "bobby001"], repeated.Json.GetProperty("UserStatistics").GetProperty("Statistics").EnumerateArray()
+            .Select(s => s.GetProperty("UserName").GetString()));
+        Assert.True(numbered.ExitCode == 0, numbered.ToString());
+        Assert.Equal(["carol001", "dave0001"], numbered.Json.GetProperty("SagStatistics").GetProperty("Statistics").EnumerateArray()
+            .Select(s => s.GetProperty("UserName").GetString()));
+    }
+
+    [Fact]
+    public async Task Profile_WrittenByServe_WorksWithoutOtherCredentials()
+    {
+        var profile = Path.Combine(Server.DataDir, "root-profile.json");
+
+        var result = await SmartagCli.RunAsync(new Dictionary<string, string?>(), "--profile", profile,
+            "DescribeSmartAccessGateways", "--RegionId", "cn-profile");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(0, result.Json.GetProperty("TotalCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task WrongSecret_ExitsOneWithSignatureDoesNotMatch()
+    {
+        var result = await SmartagCli.RunAsync(new Dictionary<string, string?>
+        {
+            ["OPENSAG_ENDPOINT"] = Server.Endpoint.ToString(),
+            ["OPENSAG_ACCESS_KEY_ID"] = Server.AccessKeyId,
+            ["OPENSAG_ACCESS_KEY_SECRET"] = "not-the-secret",
+        }, "DescribeSmartAccessGateways", "--RegionId", "cn-shanghai");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("SignatureDoesNotMatch", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Format_Xml_PrintsTheXmlBody()
+    {
+        var result = await SmartagCli.RunAsync(Server, "DescribeSmartAccessGateways", "--RegionId", "cn-xml", "--Format", "XML");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("<DescribeSmartAccessGateways><RequestId>", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("KickOutClients", "--RegionId")]
+    [InlineData("KickOutClients", "stray")]
+    [InlineData("KickOutClients", "--RegionId", "a", "--RegionId", "b")]
+    public async Task BadFlags_ExitsTwoWithoutCallingTheServer(params string[] arguments)
+    {
+        var result = await SmartagCli.RunAsync(Server, arguments);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("opensag smartag: ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoServer_ExitsOneSayingItCannotReachTheApi()
+    {
+        var result = await SmartagCli.RunAsync(new Dictionary<string, string?>
+        {
+            ["OPENSAG_ENDPOINT"] = "http://127.0.0.1:9",
+            ["OPENSAG_ACCESS_KEY_ID"] = "id",
+            ["OPENSAG_ACCESS_KEY_SECRET"] = "secret",
+        }, "DescribeSmartAccessGateways", "--RegionId", "cn-shanghai");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("cannot reach the API", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Usage_KickOutClients_ListsItsParametersFromTheCatalogue()
+    {
+        var result = await SmartagCli.RunAsync(Server, "KickOutClients", "--usage");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("--Username", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--SmartAGId", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("--UserName ", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoAction_ListsEveryAction()
+    {
+        var result = await SmartagCli.RunAsync(Server);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        foreach (var action in new[] { "KickOutClients", "CreateSmartAccessGatewaySoftware", "DescribeUserFlowStatistics", "RoamClientUser" })
+        {
+            Assert.Contains(action, result.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<string> CreateInstanceWithCidrAsync()
+    {
+        var created = await SmartagCli.RunAsync(Server, "CreateSmartAccessGatewaySoftware", "--RegionId", "cn-shanghai", "--ChargeType", "PREPAY",
+            "--Period", "12", "--UserCount", "50", "--DataPlan", "5", "--AutoPay", "true");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        var sag = created.Json.GetProperty("SmartAGId").GetString()!;
+        Assert.Matches("^sag-[a-z0-9]{20}$", sag);
+
+        var modified = await SmartagCli.RunAsync(Server, "ModifySmartAccessGateway", "--RegionId", "cn-shanghai", "--SmartAGId", sag, "--CidrBlock", "10.10.0.0/24");
+        Assert.True(modified.ExitCode == 0, modified.ToString());
+        return sag;
+    }
+}
