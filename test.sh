@@ -17,14 +17,20 @@ dotnet build OpenSag.slnx --no-restore -c Debug -v quiet -nologo || fail "the bu
 format_ok=1
 dotnet format OpenSag.slnx --verify-no-changes --no-restore -v quiet || format_ok=0
 
-log=$(mktemp)
-dotnet test OpenSag.slnx --no-build -c Debug --logger "console;verbosity=normal" 2>&1 | tee "$log"
-test_status=${PIPESTATUS[0]}
+results=$(mktemp -d)
+test_status=0
+# One project at a time: each gets its own TRX file, and timing-sensitive tests (bandwidth shaping) do not
+# compete with another assembly for the two cores.
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" --no-build -c Debug --logger "console;verbosity=normal" \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" || test_status=$?
+done
 
-# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 41, Skipped: 0, Total: 41, …"
-read -r passed failed < <(grep -E '^(Passed|Failed)! +- Failed: ' "$log" | sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+).*/\2 \1/' \
-  | awk '{p += $1; f += $2} END {print p + 0, f + 0}')
-rm -f "$log"
+# One TRX file per test assembly; each has <Counters total=… passed=… failed=… …/>.
+read -r passed failed < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*' \
+  | sed -E 's/.* passed="([0-9]+)".* failed="([0-9]+)".*/\1 \2/' | awk '{p += $1; f += $2} END {print p + 0, f + 0}')
+rm -rf "$results"
 
 if [ "$format_ok" -eq 0 ]; then
   echo "test.sh: code is not formatted; run 'dotnet format OpenSag.slnx'" >&2
