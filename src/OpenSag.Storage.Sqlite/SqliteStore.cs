@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using OpenSag.Domain;
 
 namespace OpenSag.Storage.Sqlite;
 
