@@ -36,7 +36,10 @@ public interface IInstanceStore
     /// <summary>Instances of a region matching the filter, ordered by creation time (oldest first), then id.</summary>
     Task<Page<Instance>> ListInstancesAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the mutable fields (name, description, CIDR, lock threshold, DNS lists) of an existing instance.</summary>
+    /// <summary>
+    /// Replaces the mutable fields (name, description, CIDR, lock threshold, DNS lists) of the instance with the same
+    /// id and region; false when there is none (a wrong region counts as none, as for <see cref="FindInstanceAsync"/>).
+    /// </summary>
     Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken);
 }
 
@@ -53,7 +56,8 @@ public interface IClientUserStore
 {
     /// <summary>
     /// Adds the user if its name is free on its instance and the instance holds fewer than
-    /// <paramref name="userLimit"/> users; the check and the insert are one transaction.
+    /// <paramref name="userLimit"/> users; the check and the insert are one transaction. NotFound when the instance
+    /// does not exist.
     /// </summary>
     Task<UserWriteResult> TryAddUserAsync(ClientUser user, int userLimit, CancellationToken cancellationToken);
 
@@ -76,8 +80,10 @@ public interface IClientUserStore
 
     /// <summary>
     /// Moves a user to another instance in one transaction: removed from <paramref name="originSmartAgId"/>, added as
-    /// <paramref name="moved"/> (which names the target instance) under the target's limit. The session generation is
-    /// carried over and bumped, so sessions opened on the origin cannot resume.
+    /// <paramref name="moved"/> (which names the target instance) under the target's limit. The stored session
+    /// generation is carried over and bumped (the one in <paramref name="moved"/> is ignored), so sessions opened on
+    /// the origin cannot resume. NotFound when the user or the target instance does not exist; a move onto the
+    /// user's own instance is NameTaken.
     /// </summary>
     Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, ClientUser moved, int targetUserLimit, CancellationToken cancellationToken);
 }
