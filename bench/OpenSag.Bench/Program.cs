@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Globalization;
+using OpenSag.Bench;
+
+// OpenSAG load benchmarks (bench/README.md): every scenario of issue 4 against its ceiling, one table.
+if (args.Contains("--hold-tls"))
+{
+    return await Ceilings.HoldTlsAsync();
+}
+
+var smoke = args.Contains("--smoke");
+var selected = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--scenario" && i + 1 < args.Length)
+    {
+        selected.AddRange(args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
+
+if (selected.Count == 0)
+{
+    selected.AddRange(Scenarios.Names);
+}
+
+foreach (var name in selected.Where(n => !Scenarios.Names.Contains(n)))
+{
+    Console.Error.WriteLine($"unknown scenario '{name}'; known: {string.Join(", ", Scenarios.Names)}");
+    return 2;
+}
+
+var files = Native.RaiseOpenFileLimit();
+var scale = new Scale(smoke);
+Console.WriteLine($"machine: {Native.Machine()}; open-file limit {files}; {(smoke ? "smoke" : "full")} run, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+var results = new List<Result>();
+var failed = new List<string>();
+var total = Stopwatch.StartNew();
+foreach (var name in selected)
+{
+    var watch = Stopwatch.StartNew();
+    Console.WriteLine($"== {name}");
+    try
+    {
+        var run = name switch
+        {
+            "api-read" => Scenarios.ApiReadAsync(scale),
+            "api-write" => Scenarios.ApiWriteAsync(scale),
+            "kick-latency" => Scenarios.KickLatencyAsync(scale),
+            "session-capacity" => Scenarios.SessionCapacityAsync(scale),
+            "login-storm" => Scenarios.LoginStormAsync(scale),
+            _ => Scenarios.TunnelAsync(scale),
+        };
+        var found = await run.WaitAsync(TimeSpan.FromMinutes(smoke ? 2 : 10));
+        results.AddRange(found);
+        foreach (var r in found)
+        {
+            Console.WriteLine($"   {r.Scenario}: {r.Figure} (ceiling {r.Ceiling})");
+        }
+    }
+    catch (Exception e)
+    {
+        failed.Add(name);
+        Console.Error.WriteLine($"scenario {name} failed: {e}");
+        results.Add(new(name, "FAILED: " + e.GetType().Name + ": " + e.Message.Split('\n')[0], "-", null, "-", null));
+    }
+
+    Console.WriteLine($"   ({watch.Elapsed.TotalSeconds:F1} s)");
+}
+
+Console.WriteLine();
+Console.WriteLine($"machine: {Native.Machine()}");
+Console.WriteLine("| scenario | figure | ceiling | ratio | target | met? |");
+Console.WriteLine("|---|---|---|---|---|---|");
+foreach (var r in results)
+{
+    var ratio = r.Ratio is { } x ? x.ToString("F2", CultureInfo.InvariantCulture) : "-";
+    var met = r.Met switch { true => "yes", false => "**no**", null => "-" };
+    Console.WriteLine($"| {r.Scenario} | {r.Figure} | {r.Ceiling} | {ratio} | {r.Target} | {met} |");
+}
+
+Console.WriteLine($"total {total.Elapsed.TotalSeconds:F0} s; {(failed.Count == 0 ? "every scenario ran" : "FAILED to run: " + string.Join(", ", failed))}");
+return failed.Count == 0 ? 0 : 1;
