@@ -18,8 +18,6 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     /// <summary>Bound on a graceful stop after SIGTERM, and on a kill.</summary>
     public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
 
-    private const int SigTerm = 15;
-
     private readonly bool _ownsDataDir;
     private readonly StringBuilder _previousRuns = new();
     private Process? _process;
@@ -101,7 +99,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         var process = _process ?? throw new InvalidOperationException("The server was never started.");
         if (!process.HasExited)
         {
-            await SendSigTermAsync(process.Id);
+            await UnixSignal.SendTermAsync(process.Id);
             try
             {
                 await process.WaitForExitAsync().WaitAsync(StopTimeout);
@@ -189,7 +187,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
             throw new FileNotFoundException($"{assembly} does not exist; build the server first: dotnet build OpenSag.slnx -c {RepositoryLayout.Configuration}", assembly);
         }
 
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(RepositoryLayout.DotnetHost)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -302,24 +300,6 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         _output = new ProcessOutput();
         return process.ExitCode;
     }
-
-    private static async Task SendSigTermAsync(int pid)
-    {
-        // Process.Kill sends SIGKILL; a graceful stop needs SIGTERM, which .NET has no API to send.
-        var kill = new ProcessStartInfo("kill") { UseShellExecute = false, RedirectStandardError = true };
-        kill.ArgumentList.Add("-" + SigTerm.ToString(CultureInfo.InvariantCulture));
-        kill.ArgumentList.Add(pid.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(kill) ?? throw new InvalidOperationException("Could not run kill.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(StopTimeout);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -TERM {pid} failed with {process.ExitCode}: {await stderr}");
-        }
-    }
-
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     private static string RandomToken(int length)
     {

@@ -9,9 +9,11 @@ namespace OpenSag.IntegrationTests.Support;
 /// </summary>
 public sealed class ProcessOutput
 {
+    private const string ErrorPrefix = "err: ";
+
     private readonly object _gate = new();
     private readonly StringBuilder _text = new();
-    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
+    private readonly List<(bool Stderr, Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
 
     /// <summary>Everything received so far; stderr lines are prefixed with "err: ".</summary>
     public string Text
@@ -39,21 +41,27 @@ public sealed class ProcessOutput
     /// A task that completes with the first stdout line (already seen or still to come) that matches.
     /// The caller bounds the wait.
     /// </summary>
-    public Task<string> WaitForLineAsync(Func<string, bool> match)
+    public Task<string> WaitForLineAsync(Func<string, bool> match) => WaitForAsync(stderr: false, match);
+
+    /// <summary>The same for stderr; the line is given to <paramref name="match"/> without its "err: " prefix.</summary>
+    public Task<string> WaitForErrorLineAsync(Func<string, bool> match) => WaitForAsync(stderr: true, match);
+
+    private Task<string> WaitForAsync(bool stderr, Func<string, bool> match)
     {
         ArgumentNullException.ThrowIfNull(match);
         lock (_gate)
         {
             foreach (var line in _text.ToString().Split('\n'))
             {
-                if (!line.StartsWith("err: ", StringComparison.Ordinal) && match(line))
+                var isError = line.StartsWith(ErrorPrefix, StringComparison.Ordinal);
+                if (isError == stderr && match(isError ? line[ErrorPrefix.Length..] : line))
                 {
-                    return Task.FromResult(line);
+                    return Task.FromResult(isError ? line[ErrorPrefix.Length..] : line);
                 }
             }
 
             var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((match, found));
+            _waiters.Add((stderr, match, found));
             return found.Task;
         }
     }
@@ -67,15 +75,10 @@ public sealed class ProcessOutput
 
         lock (_gate)
         {
-            _text.Append(isError ? "err: " : string.Empty).Append(line).Append('\n');
-            if (isError)
-            {
-                return;
-            }
-
+            _text.Append(isError ? ErrorPrefix : string.Empty).Append(line).Append('\n');
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
-                if (_waiters[i].Match(line))
+                if (_waiters[i].Stderr == isError && _waiters[i].Match(line))
                 {
                     _waiters[i].Found.TrySetResult(line);
                     _waiters.RemoveAt(i);

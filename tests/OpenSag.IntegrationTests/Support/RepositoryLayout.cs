@@ -25,6 +25,10 @@ public static class RepositoryLayout
     public static string ServerAssemblyPath =>
         Path.Combine(RootDirectory, "src", "OpenSag", "bin", Configuration, "net10.0", "opensag.dll");
 
+    /// <summary>The dotnet host that runs opensag.dll: the one running these tests (DOTNET_HOST_PATH), else dotnet on PATH.</summary>
+    public static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
     /// <summary>tests/conformance: the Node.js SDK scenarios.</summary>
     public static string ConformanceDirectory => Path.Combine(RootDirectory, "tests", "conformance");
 
