@@ -5,9 +5,10 @@ namespace OpenSag.Gateway.Tunnels;
 
 /// <summary>
 /// One token bucket per user and direction, shared by all of the user's sessions and streams, so <c>Bandwidth</c>
-/// caps the user, not each connection. Tokens are bytes: Kbit/s × 1000 / 8 per second, refilled every 20 ms. The
-/// bucket holds 100 ms worth, kept between 1 KiB (so tiny caps still move a useful chunk) and one relay buffer
-/// (so one acquisition never asks for more than the bucket can hold).
+/// caps the user, not each connection. Tokens are bytes: Kbit/s × 1000 / 8 per second, refilled every 20 ms. One
+/// acquisition takes at most 100 ms worth, kept between 1 KiB (so tiny caps still move a useful chunk) and one relay
+/// buffer. The bucket holds that chunk plus one refill: a bucket only as large as the chunk would be full while a
+/// waiting stream still cannot take its chunk, and the refills arriving then would be thrown away.
 /// </summary>
 public sealed class UserBandwidth
 {
@@ -33,8 +34,8 @@ public sealed class UserBandwidth
 
         private static TokenBucketRateLimiter Create(int kbps) => new(new TokenBucketRateLimiterOptions
         {
-            TokenLimit = BurstBytes(kbps),
-            TokensPerPeriod = Math.Max(1, (int)(BytesPerSecond(kbps) * Refill.TotalSeconds)),
+            TokenLimit = BurstBytes(kbps) + TokensPerRefill(kbps),
+            TokensPerPeriod = TokensPerRefill(kbps),
             ReplenishmentPeriod = Refill,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
@@ -42,6 +43,8 @@ public sealed class UserBandwidth
         });
 
         private static long BytesPerSecond(int kbps) => kbps * 1000L / 8;
+
+        private static int TokensPerRefill(int kbps) => Math.Max(1, (int)(BytesPerSecond(kbps) * Refill.TotalSeconds));
 
         private static int BurstBytes(int kbps) => (int)Math.Clamp(BytesPerSecond(kbps) / 10, 1024, RelayBufferBytes);
     }

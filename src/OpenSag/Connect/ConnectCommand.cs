@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Runtime.InteropServices;
 using OpenSag.Cli.Serve;
 using OpenSag.Client;
 
@@ -76,7 +77,12 @@ internal static class ConnectCommand
             }
 
             var options = new ClientOptions(gatewayText, ca, parse.GetValue(instance)!, parse.GetValue(user)!, password);
-            return await new ClientApp(options, forwards, socksEndpoint).RunAsync(cancellationToken);
+            // The host's default SIGTERM handling kills the process before the session can say goodbye;
+            // turning both signals into a cancellation lets the client log out and exit 0.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+            return await new ClientApp(options, forwards, socksEndpoint).RunAsync(stop.Token);
         });
         return command;
     }
