@@ -32,6 +32,20 @@ read -r passed failed < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters 
   | sed -E 's/.* passed="([0-9]+)".* failed="([0-9]+)".*/\1 \2/' | awk '{p += $1; f += $2} END {print p + 0, f + 0}')
 rm -rf "$results"
 
+# The load benchmarks at smoke scale (bench/README.md), so they cannot silently break: each scenario that runs
+# counts as one passed check, each that fails to run as one failed check. Targets are not judged here.
+bench_log=$(mktemp)
+timeout 900 bash bench/smoke.sh 2>&1 | tee "$bench_log"
+if read -r bench_total bench_failed < <(sed -nE 's/^bench: ([0-9]+) scenarios, ([0-9]+) failed to run$/\1 \2/p' "$bench_log" | tail -1) \
+  && [ -n "$bench_total" ]; then
+  passed=$((passed + bench_total - bench_failed))
+  failed=$((failed + bench_failed))
+else
+  echo "test.sh: the benchmark smoke run did not finish (see its output above)" >&2
+  failed=$((failed + 1))
+fi
+rm -f "$bench_log"
+
 if [ "$format_ok" -eq 0 ]; then
   echo "test.sh: code is not formatted; run 'dotnet format OpenSag.slnx'" >&2
   failed=$((failed + 1))

@@ -78,5 +78,7 @@ foreach (var r in results)
     Console.WriteLine($"| {r.Scenario} | {r.Figure} | {r.Ceiling} | {ratio} | {r.Target} | {met} |");
 }
 
+// test.sh reads this last line to count each scenario of the CI smoke run as one passed or failed check.
 Console.WriteLine($"total {total.Elapsed.TotalSeconds:F0} s; {(failed.Count == 0 ? "every scenario ran" : "FAILED to run: " + string.Join(", ", failed))}");
+Console.WriteLine($"bench: {selected.Count} scenarios, {failed.Count} failed to run");
 return failed.Count == 0 ? 0 : 1;
