@@ -1,0 +1,148 @@
+using Npgsql;
+
+namespace OpenSag.Storage.Postgres;
+
+/// <summary>
+/// The schema as an ordered list of steps. A step is never edited once released: a change is a new step with the
+/// next version, so every database reaches the same schema whatever version it starts from.
+/// </summary>
+/// <remarks>
+/// Tables are created unqualified, so they land in the first schema of the connection's search_path (Npgsql's
+/// <c>Search Path</c> setting); the tests use that to give each test a schema of its own.
+/// </remarks>
+internal static class Migrations
+{
+    /// <summary>
+    /// Key of the transaction-level advisory lock that serializes migrations. Advisory locks are per database, so
+    /// this only makes nodes sharing one database wait for each other. The value is "OpenSAG" in ASCII.
+    /// </summary>
+    private const long MigrationLockKey = 0x4F70656E534147;
+
+    /// <param name="Version">Position in the history, 1, 2, 3…; recorded in <c>schema_version</c> once applied.</param>
+    internal sealed record Step(int Version, string Description, string Sql);
+
+    // Keys and names that listings order by are COLLATE "C": byte order, the same on every server whatever its
+    // locale, and the order the SQLite store gives (so an API answer never depends on the engine).
+    internal static readonly IReadOnlyList<Step> Steps =
+    [
+        new(1, "access keys, instances, client users, flow totals", """
+            CREATE TABLE access_keys (
+                access_key_id     text        NOT NULL PRIMARY KEY,
+                access_key_secret text        NOT NULL,
+                enabled           boolean     NOT NULL,
+                created_at        timestamptz NOT NULL
+            );
+
+            CREATE TABLE instances (
+                smart_ag_id             text COLLATE "C" NOT NULL PRIMARY KEY,
+                region_id               text        NOT NULL,
+                order_id                text        NOT NULL,
+                name                    text        NOT NULL,
+                description             text        NOT NULL,
+                cidr_block              text        NOT NULL,
+                user_count              integer     NOT NULL,
+                data_plan               bigint      NOT NULL,
+                period                  integer     NOT NULL,
+                charge_type             text        NOT NULL,
+                auto_pay                boolean     NOT NULL,
+                security_lock_threshold integer     NOT NULL,
+                created_at              timestamptz NOT NULL,
+                ends_at                 timestamptz NOT NULL,
+                app_dns                 text[]      NOT NULL,
+                recovered_dns           text[]      NOT NULL
+            );
+
+            -- Serves the region listing in its order (creation time, then id) without a sort.
+            CREATE INDEX instances_by_region ON instances (region_id, created_at, smart_ag_id);
+
+            CREATE TABLE client_users (
+                smart_ag_id          text COLLATE "C" NOT NULL REFERENCES instances (smart_ag_id),
+                user_name            text COLLATE "C" NOT NULL,
+                user_mail            text        NOT NULL,
+                bandwidth            integer     NOT NULL,
+                client_ip            text        NOT NULL, -- '' when allocated per connection
+                password_hash        text        NOT NULL,
+                state                integer     NOT NULL,
+                accelerate_bandwidth bigint      NOT NULL,
+                session_generation   bigint      NOT NULL,
+                created_at           timestamptz NOT NULL,
+                PRIMARY KEY (smart_ag_id, user_name)
+            );
+
+            -- Only static addresses are unique: any number of users may have none. The store tells this
+            -- constraint's violation apart by its name (PostgresStore.Users).
+            CREATE UNIQUE INDEX client_users_static_ip ON client_users (smart_ag_id, client_ip) WHERE client_ip <> '';
+            CREATE INDEX client_users_by_creation ON client_users (smart_ag_id, created_at, user_name);
+
+            -- No foreign key to client_users: statistics outlive a deleted or moved account, and the flow meter
+            -- flushes after the fact, when the user may already be gone.
+            CREATE TABLE flow_totals (
+                smart_ag_id text COLLATE "C" NOT NULL,
+                user_name   text COLLATE "C" NOT NULL,
+                month       text   NOT NULL, -- yyyyMM
+                bytes_in    bigint NOT NULL,
+                bytes_out   bigint NOT NULL,
+                PRIMARY KEY (smart_ag_id, user_name, month)
+            );
+            """),
+    ];
+
+    /// <summary>The version this build writes; a database already past it was written by a newer build.</summary>
+    internal static int LatestVersion => Steps[^1].Version;
+
+    /// <summary>
+    /// Applies the steps the database lacks, all in one transaction with their version rows (DDL is transactional
+    /// in PostgreSQL, so a failed upgrade leaves the old schema whole).
+    /// </summary>
+    /// <remarks>
+    /// Several nodes may start at once on a fresh database. The advisory lock is taken before anything else, even
+    /// before <c>CREATE TABLE IF NOT EXISTS</c> (which is not safe against a concurrent twin: both pass the check and
+    /// one fails on the catalog's unique index); whoever waits then reads the version the first one committed.
+    /// </remarks>
+    internal static async Task ApplyAsync(NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken);
+        await ExecuteAsync(connection, transaction, """
+            CREATE TABLE IF NOT EXISTS schema_version (
+                version     integer     NOT NULL PRIMARY KEY,
+                description text        NOT NULL,
+                applied_at  timestamptz NOT NULL
+            )
+            """, cancellationToken);
+
+        await using (var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection, transaction))
+        {
+            var current = (int)(await read.ExecuteScalarAsync(cancellationToken))!;
+            if (current > LatestVersion)
+            {
+                // An NpgsqlException, like every other reason the database cannot be used, so the server reports it
+                // as such instead of treating it as a bug.
+                throw new NpgsqlException(
+                    $"the database has schema version {current}, newer than the {LatestVersion} this build of OpenSAG knows; upgrade OpenSAG");
+            }
+
+            foreach (var step in Steps.Where(s => s.Version > current))
+            {
+                await ExecuteAsync(connection, transaction, step.Sql, cancellationToken);
+                await using var record = new NpgsqlCommand(
+                    "INSERT INTO schema_version (version, description, applied_at) VALUES (@version, @description, @applied)",
+                    connection,
+                    transaction);
+                record.Parameters.AddWithValue("version", step.Version);
+                record.Parameters.AddWithValue("description", step.Description);
+                record.Parameters.AddWithValue("applied", RowMapping.ToTimestamp(time.GetUtcNow()));
+                await record.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

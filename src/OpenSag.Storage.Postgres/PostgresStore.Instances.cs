@@ -1,0 +1,115 @@
+using Npgsql;
+using NpgsqlTypes;
+using OpenSag.Domain;
+using static OpenSag.Storage.Postgres.RowMapping;
+
+namespace OpenSag.Storage.Postgres;
+
+public sealed partial class PostgresStore
+{
+    // Every filter is a parameter that is NULL when absent, so one fixed statement serves every combination; the
+    // id list is one text[] parameter rather than a variable number of placeholders.
+    private const string InstanceFilterSql = """
+        WHERE region_id = @region
+          AND (@ids IS NULL OR smart_ag_id = ANY (@ids))
+          AND (@name IS NULL OR name = @name)
+        """;
+
+    public async Task AddInstanceAsync(Instance instance, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        await using var transaction = await BeginWriteAsync(cancellationToken);
+        await using var command = transaction.Command($"""
+            INSERT INTO instances ({InstanceColumns})
+            VALUES (@id, @region, @order, @name, @description, @cidr, @userCount, @dataPlan, @period, @chargeType,
+                    @autoPay, @lockThreshold, @created, @ends, @appDns, @recoveredDns)
+            """);
+        AddMutableInstanceFields(command, instance);
+        var p = command.Parameters;
+        p.AddWithValue("order", instance.OrderId);
+        p.AddWithValue("userCount", instance.UserCount);
+        p.AddWithValue("dataPlan", instance.DataPlan);
+        p.AddWithValue("period", instance.Period);
+        p.AddWithValue("chargeType", instance.ChargeType);
+        p.AddWithValue("autoPay", instance.AutoPay);
+        p.AddWithValue("created", ToTimestamp(instance.CreatedAt));
+        p.AddWithValue("ends", ToTimestamp(instance.EndsAt));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<Instance?> FindInstanceAsync(string regionId, string smartAgId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await BeginReadAsync(cancellationToken);
+        await using var command = transaction.Command($"SELECT {InstanceColumns} FROM instances WHERE smart_ag_id = @id AND region_id = @region");
+        command.Parameters.AddWithValue("id", smartAgId);
+        command.Parameters.AddWithValue("region", regionId);
+        return await ReadFirstAsync(command, ReadInstance, cancellationToken);
+    }
+
+    public async Task<Instance?> FindInstanceByIdAsync(string smartAgId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await BeginReadAsync(cancellationToken);
+        await using var command = transaction.Command($"SELECT {InstanceColumns} FROM instances WHERE smart_ag_id = @id");
+        command.Parameters.AddWithValue("id", smartAgId);
+        return await ReadFirstAsync(command, ReadInstance, cancellationToken);
+    }
+
+    public async Task<Page<Instance>> ListInstancesAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+
+        // Status and type are not columns: every instance here is an active SAG App instance (DESIGN.md §3), so
+        // those filters either match all of them or none.
+        if ((filter.Status is not null && filter.Status != Instance.ActiveStatus)
+            || (filter.InstanceType is not null && filter.InstanceType != Instance.InstanceType))
+        {
+            return new Page<Instance>([], 0, pageNumber, pageSize);
+        }
+
+        return await ReadPageAsync(
+            InstanceColumns, $"FROM instances {InstanceFilterSql}", "created_at, smart_ag_id",
+            command => AddInstanceFilter(command, filter), ReadInstance, pageNumber, pageSize, cancellationToken);
+    }
+
+    public async Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        await using var transaction = await BeginWriteAsync(cancellationToken);
+        await using var command = transaction.Command("""
+            UPDATE instances
+            SET name = @name, description = @description, cidr_block = @cidr, security_lock_threshold = @lockThreshold,
+                app_dns = @appDns, recovered_dns = @recoveredDns
+            WHERE smart_ag_id = @id AND region_id = @region
+            """);
+        AddMutableInstanceFields(command, instance);
+        var updated = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await transaction.CommitAsync(cancellationToken);
+        return updated;
+    }
+
+    /// <summary>The key and the fields <see cref="UpdateInstanceAsync"/> may change, bound the same for insert and update.</summary>
+    private static void AddMutableInstanceFields(NpgsqlCommand command, Instance instance)
+    {
+        var p = command.Parameters;
+        p.AddWithValue("id", instance.SmartAGId);
+        p.AddWithValue("region", instance.RegionId);
+        p.AddWithValue("name", instance.Name);
+        p.AddWithValue("description", instance.Description);
+        p.AddWithValue("cidr", instance.CidrBlock);
+        p.AddWithValue("lockThreshold", instance.SecurityLockThreshold);
+        p.AddWithValue("appDns", ToArray(instance.AppDns));
+        p.AddWithValue("recoveredDns", ToArray(instance.RecoveredDns));
+    }
+
+    /// <summary>Typed parameters: a NULL alone would leave PostgreSQL unable to infer the type of "@x IS NULL".</summary>
+    private static void AddInstanceFilter(NpgsqlCommand command, InstanceFilter filter)
+    {
+        command.Parameters.AddWithValue("region", filter.RegionId);
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text)
+        {
+            Value = filter.SmartAGIds is null ? DBNull.Value : ToArray(filter.SmartAGIds),
+        });
+        command.Parameters.Add(new NpgsqlParameter("name", NpgsqlDbType.Text) { Value = (object?)filter.Name ?? DBNull.Value });
+    }
+}
