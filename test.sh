@@ -17,6 +17,21 @@ dotnet build OpenSag.slnx --no-restore -c Debug -v quiet -nologo || fail "the bu
 format_ok=1
 dotnet format OpenSag.slnx --verify-no-changes --no-restore -v quiet || format_ok=0
 
+# A throw-away PostgreSQL for the PostgreSQL store and server tests, stopped however this script ends. An
+# OPENSAG_TEST_POSTGRES given by the caller is used as it is. Without PostgreSQL those tests skip, except under
+# CI, where they must run.
+if [ -z "${OPENSAG_TEST_POSTGRES:-}" ]; then
+  pg_state=$(mktemp -u "${TMPDIR:-/tmp}/opensag-test-postgres.XXXXXX")
+  if pg_connection=$(bash .ci/postgres.sh start "$pg_state"); then
+    export OPENSAG_TEST_POSTGRES=$pg_connection
+    trap 'bash .ci/postgres.sh stop "$pg_state"' EXIT
+  elif [ -n "${CI:-}" ]; then
+    fail "CI is set but no throw-away PostgreSQL could be started (see .ci/postgres.sh above; PostgreSQL 15 binaries expected in ${OPENSAG_PG_BIN:-/usr/lib/postgresql/15/bin})"
+  else
+    echo "test.sh: warning: no throw-away PostgreSQL (see .ci/postgres.sh above); the PostgreSQL tests will be skipped" >&2
+  fi
+fi
+
 results=$(mktemp -d)
 test_status=0
 # One project at a time: each gets its own TRX file, and timing-sensitive tests (bandwidth shaping) do not

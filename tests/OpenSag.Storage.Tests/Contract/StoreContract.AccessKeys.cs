@@ -4,7 +4,7 @@ namespace OpenSag.Storage.Tests.Contract;
 
 public abstract partial class StoreContract
 {
-    [Fact]
+    [StoreFact]
     public async Task TryAddAccessKeyAsync_NewId_AddsKeyWithAllFields()
     {
         var key = new AccessKey(ResourceIds.NewAccessKeyId(), ResourceIds.NewAccessKeySecret(), Enabled: true, T0);
@@ -14,7 +14,7 @@ public abstract partial class StoreContract
         Assert.Equal(key, await Store.FindAccessKeyAsync(key.AccessKeyId, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddAccessKeyAsync_DisabledKey_KeepsItDisabled()
     {
         var key = new AccessKey(ResourceIds.NewAccessKeyId(), ResourceIds.NewAccessKeySecret(), Enabled: false, T0);
@@ -24,7 +24,7 @@ public abstract partial class StoreContract
         Assert.False((await Store.FindAccessKeyAsync(key.AccessKeyId, Ct))!.Enabled);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddAccessKeyAsync_DuplicateId_ReturnsFalseAndKeepsTheFirst()
     {
         var first = new AccessKey(ResourceIds.NewAccessKeyId(), "first-secret", Enabled: true, T0);
@@ -36,7 +36,7 @@ public abstract partial class StoreContract
         Assert.Equal(first, await Store.FindAccessKeyAsync(first.AccessKeyId, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindAccessKeyAsync_UnknownId_ReturnsNull()
     {
         await Store.TryAddAccessKeyAsync(new AccessKey(ResourceIds.NewAccessKeyId(), "secret", true, T0), Ct);

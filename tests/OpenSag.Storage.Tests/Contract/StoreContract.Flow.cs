@@ -7,7 +7,7 @@ public abstract partial class StoreContract
     private const string March = "202603";
     private const string April = "202604";
 
-    [Fact]
+    [StoreFact]
     public async Task AddFlowAsync_NewUsers_CreatesTheirTotals()
     {
         var instance = await AddInstanceAsync();
@@ -20,7 +20,7 @@ public abstract partial class StoreContract
             await GetFlowByNameAsync(id, March, "alice", "bob"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AddFlowAsync_RepeatedCalls_AddUp()
     {
         var instance = await AddInstanceAsync();
@@ -33,7 +33,7 @@ public abstract partial class StoreContract
         Assert.Equal([new FlowTotal(id, "alice", March, 3_000_000_101, 4_000_002_010)], await GetFlowByNameAsync(id, March, "alice"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AddFlowAsync_SameUserTwiceInOneBatch_AddsBoth()
     {
         var instance = await AddInstanceAsync();
@@ -44,7 +44,7 @@ public abstract partial class StoreContract
         Assert.Equal([new FlowTotal(id, "alice", March, 11, 22)], await GetFlowByNameAsync(id, March, "alice"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AddFlowAsync_DifferentMonthsAndInstances_KeepsThemApart()
     {
         var instance = await AddInstanceAsync();
@@ -59,7 +59,7 @@ public abstract partial class StoreContract
         Assert.Equal([new FlowTotal(other.SmartAGId, "alice", March, 500, 600)], await GetFlowByNameAsync(other.SmartAGId, March, "alice"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AddFlowAsync_EmptyBatch_ChangesNothing()
     {
         var instance = await AddInstanceAsync();
@@ -70,7 +70,7 @@ public abstract partial class StoreContract
         Assert.Equal([new FlowTotal(instance.SmartAGId, "alice", March, 1, 2)], await GetFlowByNameAsync(instance.SmartAGId, March, "alice"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetFlowAsync_SomeNames_ReturnsOnlyNamedUsersThatHaveTraffic()
     {
         var instance = await AddInstanceAsync();
@@ -82,7 +82,7 @@ public abstract partial class StoreContract
         Assert.Equal([new FlowTotal(id, "alice", March, 1, 2), new FlowTotal(id, "carol", March, 5, 6)], totals);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetFlowAsync_NoNames_ReturnsNothing()
     {
         var instance = await AddInstanceAsync();

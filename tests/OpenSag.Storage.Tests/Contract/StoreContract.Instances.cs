@@ -4,7 +4,7 @@ namespace OpenSag.Storage.Tests.Contract;
 
 public abstract partial class StoreContract
 {
-    [Fact]
+    [StoreFact]
     public async Task FindInstanceAsync_SameRegion_ReturnsAllFields()
     {
         var instance = await AddInstanceAsync(name: "branch office");
@@ -12,7 +12,7 @@ public abstract partial class StoreContract
         AssertSameInstance(instance, await Store.FindInstanceAsync(Region, instance.SmartAGId, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindInstanceAsync_OtherRegion_ReturnsNull()
     {
         var instance = await AddInstanceAsync();
@@ -20,7 +20,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindInstanceAsync(OtherRegion, instance.SmartAGId, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindInstanceAsync_UnknownId_ReturnsNull()
     {
         await AddInstanceAsync();
@@ -28,7 +28,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindInstanceAsync(Region, ResourceIds.NewSmartAgId(), Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindInstanceAsync_TimeWithOffset_ReturnsSameInstant()
     {
         var instance = NewInstance() with { CreatedAt = new DateTimeOffset(2026, 5, 6, 23, 59, 58, 999, TimeSpan.FromHours(8)) };
@@ -39,7 +39,22 @@ public abstract partial class StoreContract
         Assert.Equal(instance.CreatedAt.ToUnixTimeMilliseconds(), found!.CreatedAt.ToUnixTimeMilliseconds());
     }
 
-    [Fact]
+    [StoreFact]
+    public async Task AddInstanceAsync_SubMillisecondTimes_AreTruncatedToTheMillisecond()
+    {
+        // Truncated, not rounded, and returned as UTC: what SQLite's integer milliseconds give, and what a
+        // PostgreSQL timestamptz (microseconds) must be made to give.
+        var precise = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero).AddTicks(9999);
+        var instance = NewInstance() with { CreatedAt = precise, EndsAt = precise };
+        await Store.AddInstanceAsync(instance, Ct);
+
+        var found = await Store.FindInstanceByIdAsync(instance.SmartAGId, Ct);
+
+        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero), found!.CreatedAt);
+        Assert.Equal(TimeSpan.Zero, found.CreatedAt.Offset);
+    }
+
+    [StoreFact]
     public async Task FindInstanceAsync_EmptyDnsLists_ReturnsEmptyLists()
     {
         var instance = NewInstance() with { AppDns = [], RecoveredDns = [] };
@@ -51,7 +66,7 @@ public abstract partial class StoreContract
         Assert.Empty(found.RecoveredDns);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindInstanceByIdAsync_AnyRegion_ReturnsInstance()
     {
         var instance = await AddInstanceAsync(OtherRegion);
@@ -60,7 +75,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindInstanceByIdAsync(ResourceIds.NewSmartAgId(), Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListInstancesAsync_RegionOnly_ReturnsThatRegionOldestFirstThenById()
     {
         // Id order differs from creation order, so that sorting by either alone is caught.
@@ -83,7 +98,7 @@ public abstract partial class StoreContract
         AssertSameInstance(oldest, page.Items[0]);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListInstancesAsync_SecondPage_ReturnsItsSliceAndTheUnpagedTotal()
     {
         var all = new List<Instance>();
@@ -100,7 +115,7 @@ public abstract partial class StoreContract
         Assert.Equal(2, page.PageSize);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListInstancesAsync_LastPartialPage_ReturnsTheRest()
     {
         var all = new List<Instance>();
@@ -115,7 +130,7 @@ public abstract partial class StoreContract
         Assert.Equal(5, page.TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListInstancesAsync_PageBeyondTheEnd_ReturnsNoItemsButTheTotal()
     {
         await AddInstanceAsync();
@@ -128,7 +143,7 @@ public abstract partial class StoreContract
         Assert.Equal(5, page.PageNumber);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListInstancesAsync_SmartAgIds_ReturnsOnlyThoseOfTheRegion()
     {
         var wanted = await AddInstanceAsync(createdAt: T0);
@@ -146,7 +161,7 @@ public abstract partial class StoreContract
         Assert.Equal(2, page.TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListInstancesAsync_Name_ReturnsExactMatchesOnly()
     {
         var match = await AddInstanceAsync(name: "office");
@@ -160,7 +175,7 @@ public abstract partial class StoreContract
         Assert.Equal(1, page.TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListInstancesAsync_ActiveSoftware_ReturnsEveryInstance()
     {
         await AddInstanceAsync();
@@ -173,7 +188,7 @@ public abstract partial class StoreContract
         Assert.Equal(2, page.TotalCount);
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData("Deleting", null)]
     [InlineData(null, "hardware")]
     public async Task ListInstancesAsync_OtherStatusOrType_ReturnsNothing(string? status, string? instanceType)
@@ -187,7 +202,7 @@ public abstract partial class StoreContract
         Assert.Equal(0, page.TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateInstanceAsync_ExistingInstance_ReplacesMutableFieldsOnly()
     {
         var instance = await AddInstanceAsync();
@@ -206,7 +221,7 @@ public abstract partial class StoreContract
         AssertSameInstance(changed, await Store.FindInstanceAsync(Region, instance.SmartAGId, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateInstanceAsync_UnknownInstance_ReturnsFalse()
     {
         await AddInstanceAsync();
@@ -214,7 +229,7 @@ public abstract partial class StoreContract
         Assert.False(await Store.UpdateInstanceAsync(NewInstance(), Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateInstanceAsync_OtherRegion_ReturnsFalseAndLeavesTheInstance()
     {
         var instance = await AddInstanceAsync();

@@ -4,7 +4,7 @@ namespace OpenSag.Storage.Tests.Contract;
 
 public abstract partial class StoreContract
 {
-    [Fact]
+    [StoreFact]
     public async Task MigrateAsync_RunAgainOnAMigratedStore_KeepsData()
     {
         var instance = await AddInstanceAsync();
@@ -15,7 +15,7 @@ public abstract partial class StoreContract
         AssertSameInstance(instance, await Store.FindInstanceAsync(Region, instance.SmartAGId, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task MigrateAsync_SecondStoreOnTheSameDatabase_SeesAndSharesData()
     {
         var instance = await AddInstanceAsync();
@@ -27,7 +27,7 @@ public abstract partial class StoreContract
         Assert.NotNull(await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Store_ReopenedAfterDispose_KeepsEveryKindOfRecord()
     {
         var key = new AccessKey(ResourceIds.NewAccessKeyId(), ResourceIds.NewAccessKeySecret(), true, T0);

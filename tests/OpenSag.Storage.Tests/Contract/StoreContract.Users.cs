@@ -4,7 +4,7 @@ namespace OpenSag.Storage.Tests.Contract;
 
 public abstract partial class StoreContract
 {
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_FreeName_AddsUserWithAllFields()
     {
         var instance = await AddInstanceAsync();
@@ -20,7 +20,7 @@ public abstract partial class StoreContract
         Assert.Equal(user, await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_NameTaken_ReturnsNameTakenAndKeepsTheFirst()
     {
         var instance = await AddInstanceAsync();
@@ -32,7 +32,7 @@ public abstract partial class StoreContract
         Assert.Equal(first, await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_SameNameOnAnotherInstance_Adds()
     {
         var one = await AddInstanceAsync();
@@ -42,7 +42,7 @@ public abstract partial class StoreContract
         Assert.Equal(UserWriteResult.Done, await Store.TryAddUserAsync(NewUser(other.SmartAGId, "alice"), 10, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_InstanceAtLimit_ReturnsOverLimit()
     {
         var instance = await AddInstanceAsync();
@@ -54,7 +54,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindUserAsync(instance.SmartAGId, "carol", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_LimitCountsOnlyThatInstance_Adds()
     {
         var full = await AddInstanceAsync();
@@ -64,7 +64,7 @@ public abstract partial class StoreContract
         Assert.Equal(UserWriteResult.Done, await Store.TryAddUserAsync(NewUser(empty.SmartAGId, "bob"), 1, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_ClientIpHeldOnTheInstance_ReturnsClientIpTaken()
     {
         var instance = await AddInstanceAsync();
@@ -76,7 +76,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindUserAsync(instance.SmartAGId, "bob", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_SameClientIpOnAnotherInstance_Adds()
     {
         var one = await AddInstanceAsync();
@@ -86,7 +86,7 @@ public abstract partial class StoreContract
         Assert.Equal(UserWriteResult.Done, await Store.TryAddUserAsync(NewUser(other.SmartAGId, "bob", clientIp: "10.10.0.5"), 10, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_SeveralUsersWithoutClientIp_AddsAll()
     {
         var instance = await AddInstanceAsync();
@@ -95,13 +95,13 @@ public abstract partial class StoreContract
         Assert.Equal(UserWriteResult.Done, await Store.TryAddUserAsync(NewUser(instance.SmartAGId, "bob"), 10, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_UnknownInstance_ReturnsNotFound()
     {
         Assert.Equal(UserWriteResult.NotFound, await Store.TryAddUserAsync(NewUser(ResourceIds.NewSmartAgId(), "alice"), 10, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_ManyConcurrentAdds_NeverExceedsTheLimit()
     {
         const int limit = 10, attempts = 40;
@@ -115,7 +115,7 @@ public abstract partial class StoreContract
         Assert.Equal(limit, (await Store.ListUsersAsync(new UserFilter(instance.SmartAGId), 1, 100, Ct)).TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_ConcurrentAddsOfOneName_OnlyOneWins()
     {
         var instance = await AddInstanceAsync();
@@ -127,7 +127,7 @@ public abstract partial class StoreContract
         Assert.Equal(19, results.Count(r => r == UserWriteResult.NameTaken));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryAddUserAsync_ConcurrentAddsOfOneClientIp_OnlyOneWins()
     {
         var instance = await AddInstanceAsync();
@@ -139,7 +139,7 @@ public abstract partial class StoreContract
         Assert.Equal(19, results.Count(r => r == UserWriteResult.ClientIpTaken));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindUserAsync_UnknownNameOrOtherInstance_ReturnsNull()
     {
         var instance = await AddInstanceAsync();
@@ -150,7 +150,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindUserAsync(other.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListUsersAsync_NoFilter_ReturnsTheInstanceUsersOldestFirstThenByName()
     {
         var instance = await AddInstanceAsync();
@@ -171,7 +171,7 @@ public abstract partial class StoreContract
         Assert.Equal(zoe, page.Items[0]);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListUsersAsync_UserName_ReturnsTheExactMatch()
     {
         var instance = await AddInstanceAsync();
@@ -185,7 +185,7 @@ public abstract partial class StoreContract
         Assert.Equal(1, page.TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListUsersAsync_UserMail_ReturnsEveryUserWithThatMail()
     {
         var instance = await AddInstanceAsync();
@@ -199,7 +199,7 @@ public abstract partial class StoreContract
         Assert.Equal(2, page.TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListUsersAsync_NameAndMail_ReturnsUsersMatchingBoth()
     {
         var instance = await AddInstanceAsync();
@@ -213,7 +213,7 @@ public abstract partial class StoreContract
         Assert.Equal(0, (await Store.ListUsersAsync(mismatch, 1, 10, Ct)).TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListUsersAsync_SecondPage_ReturnsItsSliceAndTheUnpagedTotal()
     {
         var instance = await AddInstanceAsync();
@@ -230,7 +230,7 @@ public abstract partial class StoreContract
         Assert.Equal(2, page.PageSize);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListUsersAsync_PageBeyondTheEnd_ReturnsNoItemsButTheTotal()
     {
         var instance = await AddInstanceAsync();
@@ -242,7 +242,7 @@ public abstract partial class StoreContract
         Assert.Equal(1, page.TotalCount);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateUserAsync_WithoutBump_WritesMutableFieldsAndKeepsTheRest()
     {
         var instance = await AddInstanceAsync();
@@ -263,7 +263,7 @@ public abstract partial class StoreContract
         Assert.Equal(changed, await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateUserAsync_WithBump_IncrementsTheGeneration()
     {
         var instance = await AddInstanceAsync();
@@ -276,7 +276,7 @@ public abstract partial class StoreContract
         Assert.Equal(user.SessionGeneration + 1, (await Store.FindUserAsync(instance.SmartAGId, "alice", Ct))!.SessionGeneration);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateUserAsync_StaleGeneration_KeepsTheStoredGeneration()
     {
         var instance = await AddInstanceAsync();
@@ -292,7 +292,7 @@ public abstract partial class StoreContract
         Assert.Equal(3, (await Store.FindUserAsync(instance.SmartAGId, "alice", Ct))!.SessionGeneration);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateUserAsync_UnknownUser_ReturnsNull()
     {
         var instance = await AddInstanceAsync();
@@ -301,7 +301,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindUserAsync(instance.SmartAGId, "nobody", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task BumpSessionGenerationAsync_ExistingUser_ReturnsEachNewValue()
     {
         var instance = await AddInstanceAsync();
@@ -312,7 +312,7 @@ public abstract partial class StoreContract
         Assert.Equal(7, (await Store.FindUserAsync(instance.SmartAGId, "alice", Ct))!.SessionGeneration);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task BumpSessionGenerationAsync_UnknownUser_ReturnsNull()
     {
         var instance = await AddInstanceAsync();
@@ -321,7 +321,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.BumpSessionGenerationAsync(instance.SmartAGId, "bob", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task DeleteUserAsync_ExistingUser_RemovesItAndFreesItsSlotAndClientIp()
     {
         var instance = await AddInstanceAsync();
@@ -333,7 +333,7 @@ public abstract partial class StoreContract
         Assert.Equal(UserWriteResult.Done, await Store.TryAddUserAsync(NewUser(instance.SmartAGId, "bob", clientIp: "10.10.0.5"), 1, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task DeleteUserAsync_UnknownUser_ReturnsFalse()
     {
         var instance = await AddInstanceAsync();
@@ -343,7 +343,7 @@ public abstract partial class StoreContract
         Assert.NotNull(await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryMoveUserAsync_RoomAtTarget_MovesTheUserAndBumpsTheStoredGeneration()
     {
         var origin = await AddInstanceAsync();
@@ -359,7 +359,7 @@ public abstract partial class StoreContract
         Assert.Equal(moved with { SessionGeneration = 2 }, await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryMoveUserAsync_TargetAtLimit_ReturnsOverLimitAndKeepsTheOrigin()
     {
         var origin = await AddInstanceAsync();
@@ -374,7 +374,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryMoveUserAsync_NameTakenAtTarget_ReturnsNameTakenAndKeepsBoth()
     {
         var origin = await AddInstanceAsync();
@@ -389,7 +389,7 @@ public abstract partial class StoreContract
         Assert.Equal(namesake, await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryMoveUserAsync_ClientIpTakenAtTarget_ReturnsClientIpTakenAndKeepsTheOrigin()
     {
         var origin = await AddInstanceAsync();
@@ -404,7 +404,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryMoveUserAsync_UnknownUser_ReturnsNotFound()
     {
         var origin = await AddInstanceAsync();
@@ -416,7 +416,7 @@ public abstract partial class StoreContract
         Assert.Null(await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TryMoveUserAsync_UnknownTarget_ReturnsNotFoundAndKeepsTheOrigin()
     {
         var origin = await AddInstanceAsync();

@@ -9,7 +9,8 @@ namespace OpenSag.Storage.Tests.Contract;
 /// </summary>
 /// <remarks>
 /// xunit makes one instance of the class per test, so each test starts with its own empty database. Times are
-/// whole milliseconds, the precision every engine must keep.
+/// whole milliseconds, the precision every engine must keep. Cases are <see cref="StoreFactAttribute"/> and
+/// <see cref="StoreTheoryAttribute"/>, so that an engine not available on this machine shows them as skipped.
 /// </remarks>
 public abstract partial class StoreContract : IAsyncLifetime, IDisposable
 {

@@ -20,7 +20,7 @@ public sealed class SqliteStoreTests : StoreContract
         _folder.Delete(recursive: true);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task MigrateAsync_NewDatabase_UsesWalAndRecordsEachVersionOnce()
     {
         await Store.MigrateAsync(Ct);
@@ -31,7 +31,7 @@ public sealed class SqliteStoreTests : StoreContract
         Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT max(version) FROM schema_version"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task MigrateAsync_TwoStoresOnAFreshDatabaseAtOnce_BothSucceed()
     {
         var path = Path.Combine(_folder.FullName, "fresh.db");
@@ -45,7 +45,7 @@ public sealed class SqliteStoreTests : StoreContract
         AssertSameInstance(instance, await second.FindInstanceByIdAsync(instance.SmartAGId, Ct));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task MigrateAsync_DatabaseFromANewerBuild_RefusesWithSqliteException()
     {
         await using (var connection = await OpenRawAsync())
@@ -57,19 +57,6 @@ public sealed class SqliteStoreTests : StoreContract
         var refusal = await Assert.ThrowsAsync<SqliteException>(() => store.MigrateAsync(Ct));
 
         Assert.Contains("999", refusal.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task AddInstanceAsync_SubMillisecondTimes_AreTruncatedToTheMillisecond()
-    {
-        var precise = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero).AddTicks(9999);
-        var instance = NewInstance() with { CreatedAt = precise, EndsAt = precise };
-        await Store.AddInstanceAsync(instance, Ct);
-
-        var found = await Store.FindInstanceByIdAsync(instance.SmartAGId, Ct);
-
-        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero), found!.CreatedAt);
-        Assert.Equal(TimeSpan.Zero, found.CreatedAt.Offset);
     }
 
     /// <summary>A connection of the test's own, outside the store, for looking at what the engine wrote.</summary>

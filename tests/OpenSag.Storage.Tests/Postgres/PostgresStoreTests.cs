@@ -1,0 +1,116 @@
+using Npgsql;
+using OpenSag.Domain;
+using OpenSag.Storage.Postgres;
+using OpenSag.Storage.Tests.Contract;
+
+namespace OpenSag.Storage.Tests.Postgres;
+
+/// <summary>
+/// The storage kit on PostgreSQL, each test in a fresh schema of its own (a fresh database would cost a checkpoint
+/// per test to drop), plus what only PostgreSQL has: several nodes sharing one database.
+/// </summary>
+[PostgresEngine]
+public sealed class PostgresStoreTests : StoreContract
+{
+    private readonly List<PostgresTestSchema> _schemas = [];
+
+    private PostgresTestSchema Schema => _schemas[0];
+
+    protected override IOpenSagStore CreateStore() => new PostgresStore(Schema.ConnectionString);
+
+    public override async Task InitializeAsync()
+    {
+        await NewSchemaAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var schema in _schemas)
+        {
+            await PostgresTestServer.DropSchemaAsync(schema.Name, Ct);
+        }
+    }
+
+    [StoreFact]
+    public async Task MigrateAsync_NewDatabase_RecordsEachVersionOnce()
+    {
+        await Store.MigrateAsync(Ct);
+
+        Assert.Equal(1L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+        Assert.Equal(1, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
+    }
+
+    [StoreFact]
+    public async Task MigrateAsync_SeveralStoresOnAFreshDatabaseAtOnce_AllSucceed()
+    {
+        // Nodes of one cluster starting together: without the advisory lock, CREATE TABLE races fail or run twice.
+        var fresh = await NewSchemaAsync();
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresStore(fresh.ConnectionString)).ToList();
+        try
+        {
+            await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync(Ct)))).WaitAsync(Timeout);
+
+            var instance = NewInstance();
+            await stores[0].AddInstanceAsync(instance, Ct);
+            AssertSameInstance(instance, await stores[3].FindInstanceByIdAsync(instance.SmartAGId, Ct));
+            Assert.Equal(1L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+        }
+        finally
+        {
+            foreach (var store in stores)
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [StoreFact]
+    public async Task MigrateAsync_DatabaseFromANewerBuild_RefusesWithNpgsqlException()
+    {
+        await PostgresTestServer.ExecuteAsync(Schema.ConnectionString, "INSERT INTO schema_version (version, description, applied_at) VALUES (999, 'future', now())", Ct);
+
+        await using var store = new PostgresStore(Schema.ConnectionString);
+        var refusal = await Assert.ThrowsAsync<NpgsqlException>(() => store.MigrateAsync(Ct));
+
+        Assert.Contains("999", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [StoreFact]
+    public async Task TryAddUserAsync_ConcurrentAddsThroughTwoStores_NeverExceedsTheLimit()
+    {
+        // Two stores are two connection pools, as two nodes have: the limit must hold in the database, not in a pool.
+        const int limit = 10, attempts = 40;
+        var instance = await AddInstanceAsync();
+        var stores = new[] { Store, await OpenStoreAsync() };
+
+        var results = await Task.WhenAll(Enumerable.Range(0, attempts).Select(i =>
+            Task.Run(() => stores[i % 2].TryAddUserAsync(NewUser(instance.SmartAGId, $"user{i}"), limit, Ct)))).WaitAsync(Timeout);
+
+        Assert.Equal(limit, results.Count(r => r == UserWriteResult.Done));
+        Assert.Equal(attempts - limit, results.Count(r => r == UserWriteResult.OverLimit));
+        Assert.Equal(limit, (await stores[1].ListUsersAsync(new UserFilter(instance.SmartAGId), 1, 100, Ct)).TotalCount);
+    }
+
+    [StoreFact]
+    public async Task AddFlowAsync_ConcurrentFlushesThroughTwoStores_AddUpExactly()
+    {
+        // Two nodes flushing the same users at once: each upsert must add to the other's total, never overwrite it.
+        var instance = await AddInstanceAsync();
+        var stores = new[] { Store, await OpenStoreAsync() };
+        FlowTotal[] batch = [new(instance.SmartAGId, "alice", "202603", 1, 10), new(instance.SmartAGId, "bob", "202603", 2, 20)];
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => stores[i % 2].AddFlowAsync(batch, Ct)))).WaitAsync(Timeout);
+
+        var totals = (await Store.GetFlowAsync(instance.SmartAGId, "202603", ["alice", "bob"], Ct)).OrderBy(t => t.UserName, StringComparer.Ordinal);
+        Assert.Equal([new FlowTotal(instance.SmartAGId, "alice", "202603", 20, 200), new FlowTotal(instance.SmartAGId, "bob", "202603", 40, 400)], totals);
+    }
+
+    private async Task<PostgresTestSchema> NewSchemaAsync()
+    {
+        var schema = await PostgresTestServer.CreateSchemaAsync(Ct);
+        _schemas.Add(schema);
+        return schema;
+    }
+}
