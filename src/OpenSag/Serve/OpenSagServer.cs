@@ -14,7 +14,6 @@ using OpenSag.Api.Protocol;
 using OpenSag.Gateway;
 using OpenSag.Gateway.Security;
 using OpenSag.Storage;
-using OpenSag.Storage.Sqlite;
 
 namespace OpenSag.Cli.Serve;
 
@@ -28,11 +27,11 @@ internal static class OpenSagServer
 
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
     {
-        SqliteStore? store = null;
+        IOpenSagStore? store = null;
         try
         {
             PrepareDataDirectory(options.DataDirectory);
-            store = new SqliteStore(Path.Combine(options.DataDirectory, DatabaseFileName));
+            store = options.Store.Open(options.DataDirectory);
             await store.MigrateAsync(cancellationToken);
             var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
             using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey);
@@ -144,7 +143,12 @@ internal static class OpenSagServer
         System.Security.Cryptography.CryptographicException => $"cannot use the gateway's TLS certificate: {e.Message}",
         UnauthorizedAccessException or IOException => $"cannot use the data folder {options.DataDirectory}: {e.Message}",
         Microsoft.Data.Sqlite.SqliteException sqlite => $"cannot open the database in {options.DataDirectory}: {sqlite.Message}",
+        // Refused, unreachable, unknown database, bad password, schema from a newer build: all an operator's to fix.
+        Npgsql.NpgsqlException npgsql => $"cannot use the database ({options.Store.Location(options.DataDirectory)}): {OneLine(npgsql.Message)}",
         ServerStartException => e.Message,
         _ => null,
     };
+
+    /// <summary>PostgreSQL's messages may carry a DETAIL or HINT on further lines; the error stays one line.</summary>
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }

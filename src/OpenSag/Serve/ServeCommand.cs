@@ -17,9 +17,12 @@ internal static class ServeCommand
         var tunnelAllow = new Option<string>("--tunnel-allow") { Description = "CIDR[,CIDR…] tunnels may reach.", DefaultValueFactory = _ => "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" };
         var keepalive = new Option<int>("--keepalive-seconds") { Description = "Control-channel ping interval; a client silent for as long again is dropped.", DefaultValueFactory = _ => 15 };
         var noShaping = new Option<bool>("--no-shaping") { Description = "Do not enforce users' Bandwidth (for measuring the relay itself)." };
-        var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store.")
+        var store = new Option<string>("--store") { Description = "sqlite (embedded, in --data) or postgres (a database several nodes share; see --postgres).", DefaultValueFactory = _ => StoreChoice.Sqlite };
+        store.AcceptOnlyFromAmong(StoreChoice.Sqlite, StoreChoice.Postgres);
+        var postgres = new Option<string?>("--postgres") { Description = $"Npgsql connection string of the database for --store postgres (default: env {StoreChoice.PostgresVariable})." };
+        var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
-            data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping,
+            data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -67,6 +70,12 @@ internal static class ServeCommand
                 errors.Add($"--tls-key: {key} does not exist.");
             }
 
+            var storeChoice = StoreChoice.TryCreate(parse.GetValue(store)!, parse.GetValue(postgres), out var storeError);
+            if (storeError is not null)
+            {
+                errors.Add(storeError);
+            }
+
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -83,7 +92,7 @@ internal static class ServeCommand
                 KeepaliveInterval = TimeSpan.FromSeconds(parse.GetValue(keepalive)),
                 Shaping = !parse.GetValue(noShaping),
             };
-            var options = new ServerOptions(Path.GetFullPath(parse.GetValue(data)!), api, gateway, level, gatewayOptions, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            var options = new ServerOptions(Path.GetFullPath(parse.GetValue(data)!), storeChoice!, api, gateway, level, gatewayOptions, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
         return command;
@@ -92,6 +101,7 @@ internal static class ServeCommand
 
 internal sealed record ServerOptions(
     string DataDirectory,
+    StoreChoice Store,
     ListenAddress ApiListen,
     ListenAddress GatewayListen,
     Microsoft.Extensions.Logging.LogLevel LogLevel,
