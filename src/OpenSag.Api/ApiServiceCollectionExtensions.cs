@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenSag.Api.Actions;
 using OpenSag.Api.Protocol;
 using OpenSag.Services;
@@ -11,16 +12,23 @@ namespace OpenSag.Api;
 
 public static class ApiServiceCollectionExtensions
 {
-    /// <summary>Registers the domain services and the RPC protocol. The caller registers the <c>IOpenSagStore</c>.</summary>
+    /// <summary>
+    /// Registers the domain services and the RPC protocol. The caller registers the <c>IOpenSagStore</c>, and may
+    /// register the cluster seams first (online list, revocation announcer, nonce ledger); the defaults are the
+    /// single-node ones.
+    /// </summary>
     public static IServiceCollection AddSmartagApi(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<SessionRegistry>();
+        services.TryAddSingleton<IOnlineSessionReader>(sp => sp.GetRequiredService<SessionRegistry>());
+        services.TryAddSingleton<ISessionRevocationAnnouncer, SingleNodeAnnouncer>();
+        services.AddSingleton<SessionRevoker>();
         services.AddSingleton<InstanceService>();
         services.AddSingleton<ClientUserService>();
         services.AddSingleton<SessionService>();
         services.AddSingleton(_ => SmartagActions.CreateTable());
-        services.AddSingleton<NonceLedger>();
+        services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<Storage.IAccessKeyStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<RpcEndpoint>();

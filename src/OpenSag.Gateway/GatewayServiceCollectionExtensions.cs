@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Security;
@@ -13,7 +14,7 @@ namespace OpenSag.Gateway;
 
 public static class GatewayServiceCollectionExtensions
 {
-    /// <summary>Registers the gateway. Needs the store, <see cref="SessionRegistry"/> and <see cref="TimeProvider"/> from the host.</summary>
+    /// <summary>Registers the gateway. Needs the store, <see cref="SessionRegistry"/> and <see cref="TimeProvider"/> from the host; a cluster registers its <see cref="IClientIpLeases"/> first.</summary>
     public static IServiceCollection AddGateway(this IServiceCollection services, GatewayOptions options, SessionTokens tokens)
     {
         services.AddSingleton(options);
@@ -22,7 +23,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<SessionDirectory>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<LoginVerifier>();
-        services.AddSingleton<ClientIpPool>();
+        services.TryAddSingleton<IClientIpLeases, ClientIpPool>();
         services.AddSingleton<UserBandwidth>();
         services.AddSingleton<FlowMeter>();
         services.AddHostedService(sp => sp.GetRequiredService<FlowMeter>());

@@ -60,7 +60,7 @@ public sealed class SessionRegistryTests
         public FakeSession(SessionRegistry registry, string smartAgId, string userName, string id, DateTimeOffset? since = null)
         {
             Info = new OnlineSessionInfo { SessionId = id, SmartAGId = smartAgId, UserName = userName, ClientIp = "10.0.0.2", OnlineSince = since ?? DateTimeOffset.UnixEpoch };
-            Registration = registry.Register(this);
+            Registration = registry.RegisterAsync(this, CancellationToken.None).Result;
         }
 
         public OnlineSessionInfo Info { get; }

@@ -4,6 +4,7 @@ using System.Text;
 using OpenSag.Api.Signing;
 using OpenSag.Domain;
 using OpenSag.Errors;
+using OpenSag.Sessions;
 using OpenSag.Storage;
 
 namespace OpenSag.Api.Protocol;
@@ -13,7 +14,7 @@ namespace OpenSag.Api.Protocol;
 /// timestamp (within 15 minutes of server time) and its nonce (once per window); returns the caller's access key.
 /// The nonce is recorded only after the signature checks out, so a forger cannot burn someone else's nonces.
 /// </summary>
-public sealed class Authenticator(IAccessKeyStore keys, NonceLedger nonces, TimeProvider time)
+public sealed class Authenticator(IAccessKeyStore keys, ISignatureNonceLedger nonces, TimeProvider time)
 {
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
 
@@ -51,7 +52,7 @@ public sealed class Authenticator(IAccessKeyStore keys, NonceLedger nonces, Time
                 ErrorCatalogue.SignatureDoesNotMatch.Message + " server string to sign is:" + stringToSign));
         }
 
-        UseNonce(accessKeyId, nonce, issuedAt);
+        await UseNonceAsync(accessKeyId, nonce, issuedAt, cancellationToken);
         return key;
     }
 
@@ -94,7 +95,7 @@ public sealed class Authenticator(IAccessKeyStore keys, NonceLedger nonces, Time
                 ErrorCatalogue.SignatureDoesNotMatch.Message + " server string to sign is:" + Acs3Signature.StringToSign(canonical)));
         }
 
-        UseNonce(accessKeyId, nonce, issuedAt);
+        await UseNonceAsync(accessKeyId, nonce, issuedAt, cancellationToken);
         return key;
     }
 
@@ -148,9 +149,9 @@ public sealed class Authenticator(IAccessKeyStore keys, NonceLedger nonces, Time
         return skew.Duration() > Window ? throw new ApiException(ErrorCatalogue.TimestampExpired) : issuedAt;
     }
 
-    private void UseNonce(string accessKeyId, string nonce, DateTimeOffset issuedAt)
+    private async Task UseNonceAsync(string accessKeyId, string nonce, DateTimeOffset issuedAt, CancellationToken cancellationToken)
     {
-        if (!nonces.TryUse(accessKeyId, nonce, issuedAt + Window))
+        if (!await nonces.TryUseAsync(accessKeyId, nonce, issuedAt + Window, cancellationToken))
         {
             throw new ApiException(ErrorCatalogue.NonceUsed);
         }

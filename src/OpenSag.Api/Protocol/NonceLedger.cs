@@ -1,16 +1,20 @@
 using System.Collections.Concurrent;
+using OpenSag.Sessions;
 
 namespace OpenSag.Api.Protocol;
 
 /// <summary>
 /// Signature nonces seen inside the timestamp window. A nonce needs remembering only while its request's timestamp
 /// would still be accepted (timestamp + 15 min); after that the request fails as expired anyway, so memory is
-/// bounded by the request rate times the window.
+/// bounded by the request rate times the window. One node only: a cluster shares its ledger in the database.
 /// </summary>
-public sealed class NonceLedger(TimeProvider time)
+public sealed class NonceLedger(TimeProvider time) : ISignatureNonceLedger
 {
     private readonly ConcurrentDictionary<(string AccessKeyId, string Nonce), DateTimeOffset> _seen = new();
     private long _nextPurgeTicks;
+
+    public ValueTask<bool> TryUseAsync(string accessKeyId, string nonce, DateTimeOffset forgetAfter, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(TryUse(accessKeyId, nonce, forgetAfter));
 
     /// <summary>
     /// Records the nonce; false if the same key already used it and it has not expired. An entry still counts at

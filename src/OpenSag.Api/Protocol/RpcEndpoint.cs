@@ -13,7 +13,7 @@ namespace OpenSag.Api.Protocol;
 /// <c>GET|POST /</c>: reads the call, picks the action, authenticates, binds and validates the parameters, runs
 /// the handler and writes the answer. This is the one place where an exception becomes an error response:
 /// <see cref="ApiException"/> with its catalogue status (logged at Debug), anything else as 500 InternalError
-/// (logged at Error, since it is our fault).
+/// (logged at Error, since it is our fault), except an unreachable database, which is 503 ServiceUnavailable.
 /// </summary>
 public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, IServiceProvider services, ILogger<RpcEndpoint> logger)
 {
@@ -53,6 +53,12 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
             // Kestrel's own refusals while reading the body (too large, malformed chunking, reset mid-body).
             logger.LogDebug(e, "Request {RequestId} could not be read", requestId);
             await WriteErrorAsync(http, format, requestId, host, ErrorCatalogue.InvalidParameter("Body").WithMessage("The request body could not be read."));
+        }
+        catch (Exception e) when (StoreUnavailable.IsCause(e) && !http.Response.HasStarted)
+        {
+            // The database is out of reach (DESIGN.md §5): a temporary refusal the caller can retry, not our bug.
+            logger.LogWarning("Request {RequestId} refused, the database is unreachable: {Message}", requestId, e.Message);
+            await WriteErrorAsync(http, format, requestId, host, ErrorCatalogue.ServiceUnavailable);
         }
         catch (Exception e)
         {

@@ -12,7 +12,7 @@ namespace OpenSag.Services;
 /// Client accounts of SAG App instances. Disabling, deleting and moving a user revoke its session credentials
 /// (generation bump, committed first) and then end its live sessions, the same order as a kick (DESIGN.md §3).
 /// </summary>
-public sealed class ClientUserService(IOpenSagStore store, InstanceService instances, SessionRegistry sessions, TimeProvider time, ILogger<ClientUserService> logger)
+public sealed class ClientUserService(IOpenSagStore store, InstanceService instances, SessionRevoker revoker, TimeProvider time, ILogger<ClientUserService> logger)
 {
     public async Task<ClientUser> CreateAsync(string regionId, string smartAgId, string userName, string password, string userMail, int bandwidth, string? clientIp, CancellationToken cancellationToken)
     {
@@ -66,8 +66,8 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
     public async Task DisableAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
         var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
-        await UpdateAsync(user with { State = UserState.Disabled }, bumpGeneration: true, cancellationToken);
-        var closed = await sessions.CloseUserSessionsAsync(smartAgId, userName, SessionCloseReason.UserDisabled, cancellationToken);
+        var disabled = await UpdateAsync(user with { State = UserState.Disabled }, bumpGeneration: true, cancellationToken);
+        var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, disabled.SessionGeneration, SessionCloseReason.UserDisabled), cancellationToken);
         logger.LogInformation("Disabled user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
     }
 
@@ -79,7 +79,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
             throw new ApiException(ErrorCatalogue.UserNotFound);
         }
 
-        var closed = await sessions.CloseUserSessionsAsync(smartAgId, userName, SessionCloseReason.UserDeleted, cancellationToken);
+        var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, SessionRevocation.AllGenerations, SessionCloseReason.UserDeleted), cancellationToken);
         logger.LogInformation("Deleted user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
     }
 
@@ -103,7 +103,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
 
         var moved = user with { SmartAGId = target.SmartAGId, ClientIp = keepIp ? user.ClientIp : "" };
         ThrowOnFailure(await store.TryMoveUserAsync(originSmartAgId, moved, target.UserCount, cancellationToken));
-        var closed = await sessions.CloseUserSessionsAsync(originSmartAgId, userName, SessionCloseReason.UserMoved, cancellationToken);
+        var closed = await revoker.RevokeAsync(new SessionRevocation(originSmartAgId, userName, SessionRevocation.AllGenerations, SessionCloseReason.UserMoved), cancellationToken);
         logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; {Closed} sessions closed", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
     }
 

@@ -7,18 +7,19 @@ using OpenSag.Storage;
 namespace OpenSag.Services;
 
 /// <summary>Online connections and traffic: the kick, the online lists and the statistics actions.</summary>
-public sealed class SessionService(IOpenSagStore store, InstanceService instances, SessionRegistry sessions, ILogger<SessionService> logger)
+public sealed class SessionService(IOpenSagStore store, InstanceService instances, IOnlineSessionReader sessions, SessionRevoker revoker, ILogger<SessionService> logger)
 {
     /// <summary>
     /// Ends every online connection of the user on the instance, in the order of DESIGN.md §3: revoke (generation
-    /// bump, committed), then tell each client and close it. Not a ban: a fresh login works. Zero sessions, or a
-    /// user name the instance does not know, is success: the postcondition "no session of that user" holds.
+    /// bump, committed), then tell each client and close it, here and (announced) on every other node. Not a ban: a
+    /// fresh login works. Zero sessions, or a user name the instance does not know, is success: the postcondition
+    /// "no session of that user" holds. Returns the number closed on this node.
     /// </summary>
     public async Task<int> KickOutAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
         await instances.GetAsync(regionId, smartAgId, cancellationToken, ErrorCatalogue.KickInstanceNotFound);
-        await store.BumpSessionGenerationAsync(smartAgId, userName, cancellationToken);
-        var closed = await sessions.CloseUserSessionsAsync(smartAgId, userName, SessionCloseReason.KickedOut, cancellationToken);
+        var generation = await store.BumpSessionGenerationAsync(smartAgId, userName, cancellationToken) ?? SessionRevocation.AllGenerations;
+        var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, generation, SessionCloseReason.KickedOut), cancellationToken);
         logger.LogInformation("KickOutClients by {AccessKeyId} from {Source}: user {UserName} on {SmartAGId}, {Closed} sessions closed",
             caller.AccessKeyId, caller.SourceAddress, userName, smartAgId, closed);
         return closed;
@@ -27,13 +28,19 @@ public sealed class SessionService(IOpenSagStore store, InstanceService instance
     public async Task<IReadOnlyList<OnlineSessionInfo>> ListOnlineAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
         await instances.GetAsync(regionId, smartAgId, cancellationToken);
-        return sessions.ListByUser(smartAgId, userName);
+        return await sessions.ListByUserAsync(smartAgId, userName, cancellationToken);
     }
 
     public async Task<IReadOnlyList<(string UserName, int OnlineCount)>> CountByUserAsync(string regionId, string smartAgId, IReadOnlyList<string> userNames, CancellationToken cancellationToken)
     {
         await instances.GetAsync(regionId, smartAgId, cancellationToken);
-        return [.. userNames.Distinct(StringComparer.Ordinal).Select(u => (u, sessions.CountByUser(smartAgId, u)))];
+        var counts = new List<(string, int)>();
+        foreach (var name in userNames.Distinct(StringComparer.Ordinal))
+        {
+            counts.Add((name, await sessions.CountByUserAsync(smartAgId, name, cancellationToken)));
+        }
+
+        return counts;
     }
 
     /// <summary>Counts per instance; without ids, every instance of the region. Unknown ids are skipped, not errors.</summary>
@@ -51,7 +58,13 @@ public sealed class SessionService(IOpenSagStore store, InstanceService instance
             }
         }
 
-        return [.. found.Select(i => (i.SmartAGId, sessions.CountByInstance(i.SmartAGId)))];
+        var counts = new List<(string, int)>(found.Count);
+        foreach (var instance in found)
+        {
+            counts.Add((instance.SmartAGId, await sessions.CountByInstanceAsync(instance.SmartAGId, cancellationToken)));
+        }
+
+        return counts;
     }
 
     /// <summary>Monthly totals for the named users; a user with no traffic reports zeros.</summary>

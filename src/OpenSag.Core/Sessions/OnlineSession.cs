@@ -11,6 +11,9 @@ public sealed record OnlineSessionInfo
     public string PeerAddress { get; init; } = "";
     public string ClientVersion { get; init; } = "";
     public string ClientOs { get; init; } = "";
+
+    /// <summary>The user's session generation when the session was admitted; a revocation bumps it past this.</summary>
+    public long SessionGeneration { get; init; }
 }
 
 /// <summary>

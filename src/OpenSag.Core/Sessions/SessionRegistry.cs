@@ -4,14 +4,24 @@ namespace OpenSag.Sessions;
 /// The live sessions of this process, indexed by (SmartAGId, UserName) so that a kick touches only the target
 /// user's sessions, whatever the total count. The gateway registers sessions; the API reads and closes them.
 /// One lock guards the index: every operation under it is a dictionary lookup or a copy of one user's sessions.
+/// Observers (the cluster's session table) hear of every registration and removal.
 /// </summary>
-public sealed class SessionRegistry
+public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : IOnlineSessionReader
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<UserKey, Dictionary<string, IOnlineSession>> _byUser = [];
+    private readonly ISessionObserver[] _observers = [.. observers];
 
-    /// <summary>Adds a session; disposing the returned handle removes it (the session's close path does that).</summary>
-    public IDisposable Register(IOnlineSession session)
+    public SessionRegistry()
+        : this([])
+    {
+    }
+
+    /// <summary>
+    /// Adds a session and tells the observers; disposing the returned handle removes it (the session's close path
+    /// does that). If an observer fails, the session is removed again and the failure propagates (login refused).
+    /// </summary>
+    public async Task<IDisposable> RegisterAsync(IOnlineSession session, CancellationToken cancellationToken)
     {
         var key = new UserKey(session.Info.SmartAGId, session.Info.UserName);
         lock (_gate)
@@ -24,7 +34,21 @@ public sealed class SessionRegistry
             sessions[session.Info.SessionId] = session;
         }
 
-        return new Registration(this, key, session.Info.SessionId);
+        var registration = new Registration(this, key, session.Info);
+        try
+        {
+            foreach (var observer in _observers)
+            {
+                await observer.SessionOpenedAsync(session.Info, cancellationToken);
+            }
+        }
+        catch
+        {
+            registration.Dispose();
+            throw;
+        }
+
+        return registration;
     }
 
     public IReadOnlyList<OnlineSessionInfo> ListByUser(string smartAgId, string userName) =>
@@ -48,10 +72,37 @@ public sealed class SessionRegistry
         }
     }
 
-    /// <summary>Closes every session of the user and returns how many there were.</summary>
-    public async Task<int> CloseUserSessionsAsync(string smartAgId, string userName, SessionCloseReason reason, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<OnlineSessionInfo>> ListByUserAsync(string smartAgId, string userName, CancellationToken cancellationToken) =>
+        Task.FromResult(ListByUser(smartAgId, userName));
+
+    public Task<int> CountByUserAsync(string smartAgId, string userName, CancellationToken cancellationToken) =>
+        Task.FromResult(CountByUser(smartAgId, userName));
+
+    public Task<int> CountByInstanceAsync(string smartAgId, CancellationToken cancellationToken) =>
+        Task.FromResult(CountByInstance(smartAgId));
+
+    /// <summary>Every session of this process, for the cluster's sweep and its reconciliation of the shared table.</summary>
+    public IReadOnlyList<OnlineSessionInfo> All()
     {
-        var targets = Snapshot(new UserKey(smartAgId, userName));
+        lock (_gate)
+        {
+            return [.. _byUser.Values.SelectMany(s => s.Values).Select(s => s.Info)];
+        }
+    }
+
+    /// <summary>Closes every session of the user and returns how many there were.</summary>
+    public Task<int> CloseUserSessionsAsync(string smartAgId, string userName, SessionCloseReason reason, CancellationToken cancellationToken) =>
+        CloseAsync(Snapshot(new UserKey(smartAgId, userName)), reason, cancellationToken);
+
+    /// <summary>
+    /// Closes the user's sessions admitted under a generation below <paramref name="generation"/>: those a
+    /// revocation committed elsewhere has made stale. Sessions admitted after it stay.
+    /// </summary>
+    public Task<int> CloseStaleSessionsAsync(string smartAgId, string userName, long generation, SessionCloseReason reason, CancellationToken cancellationToken) =>
+        CloseAsync([.. Snapshot(new UserKey(smartAgId, userName)).Where(s => s.Info.SessionGeneration < generation)], reason, cancellationToken);
+
+    private static async Task<int> CloseAsync(IOnlineSession[] targets, SessionCloseReason reason, CancellationToken cancellationToken)
+    {
         await Task.WhenAll(targets.Select(s => s.CloseAsync(reason, cancellationToken).AsTask()));
         return targets.Length;
     }
@@ -64,20 +115,25 @@ public sealed class SessionRegistry
         }
     }
 
-    private void Remove(UserKey key, string sessionId)
+    private void Remove(UserKey key, OnlineSessionInfo info)
     {
         lock (_gate)
         {
-            if (_byUser.TryGetValue(key, out var sessions) && sessions.Remove(sessionId) && sessions.Count == 0)
+            if (_byUser.TryGetValue(key, out var sessions) && sessions.Remove(info.SessionId) && sessions.Count == 0)
             {
                 _byUser.Remove(key);
             }
+        }
+
+        foreach (var observer in _observers)
+        {
+            observer.SessionClosed(info);
         }
     }
 
     private readonly record struct UserKey(string SmartAGId, string UserName);
 
-    private sealed class Registration(SessionRegistry registry, UserKey key, string sessionId) : IDisposable
+    private sealed class Registration(SessionRegistry registry, UserKey key, OnlineSessionInfo info) : IDisposable
     {
         private int _disposed;
 
@@ -85,7 +141,7 @@ public sealed class SessionRegistry
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                registry.Remove(key, sessionId);
+                registry.Remove(key, info);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using OpenSag.Domain;
+using OpenSag.Sessions;
 using OpenSag.Storage;
 
 namespace OpenSag.Gateway.Sessions;
@@ -7,22 +8,22 @@ namespace OpenSag.Gateway.Sessions;
 /// <summary>
 /// Hands out client addresses from an instance's CIDR block to sessions of users without a static ClientIp, and
 /// takes them back when the session ends. Addresses held as static ClientIp by users of the instance are never
-/// handed out. Leases live in this process (one gateway node); several nodes need the shared store (issue 5).
+/// handed out. Leases live in this process (one gateway node); a cluster leases from a shared table instead.
 /// </summary>
-public sealed class ClientIpPool(IClientUserStore users)
+public sealed class ClientIpPool(IClientUserStore users) : IClientIpLeases
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, HashSet<uint>> _leased = [];
 
     /// <summary>A free address, or null when the block is exhausted.</summary>
-    public async Task<IPAddress?> LeaseAsync(Instance instance, CancellationToken cancellationToken)
+    public async Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, CancellationToken cancellationToken)
     {
         if (!ClientAddressSpace.TryParse(instance.CidrBlock, out var space))
         {
             return null;
         }
 
-        var reserved = await StaticAddressesAsync(instance.SmartAGId, cancellationToken);
+        var reserved = await StaticClientAddresses.ReadAsync(users, instance.SmartAGId, cancellationToken);
         lock (_gate)
         {
             if (!_leased.TryGetValue(instance.SmartAGId, out var leased))
@@ -50,24 +51,6 @@ public sealed class ClientIpPool(IClientUserStore users)
             if (_leased.TryGetValue(smartAgId, out var leased) && leased.Remove(Ipv4.ToUInt32(address)) && leased.Count == 0)
             {
                 _leased.Remove(smartAgId);
-            }
-        }
-    }
-
-    private async Task<HashSet<uint>> StaticAddressesAsync(string smartAgId, CancellationToken cancellationToken)
-    {
-        var result = new HashSet<uint>();
-        for (var page = 1; ; page++)
-        {
-            var batch = await users.ListUsersAsync(new UserFilter(smartAgId), page, 100, cancellationToken);
-            foreach (var user in batch.Items.Where(u => u.IsStaticIp))
-            {
-                result.Add(Ipv4.ToUInt32(IPAddress.Parse(user.ClientIp)));
-            }
-
-            if (batch.Items.Count == 0 || page * 100 >= batch.TotalCount)
-            {
-                return result;
             }
         }
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OpenSag.Domain;
+using OpenSag.Errors;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Security;
 using OpenSag.Sessions;
@@ -18,7 +19,7 @@ namespace OpenSag.Gateway.Sessions;
 public sealed class ControlEndpoint(
     GatewayOptions options,
     LoginVerifier verifier,
-    ClientIpPool addresses,
+    IClientIpLeases addresses,
     SessionRegistry registry,
     SessionDirectory directory,
     SessionTokens tokens,
@@ -44,7 +45,21 @@ public sealed class ControlEndpoint(
             KeepAliveTimeout = options.KeepaliveInterval,
         });
         var peer = http.Connection.RemoteIpAddress ?? IPAddress.None;
-        using var session = await AdmitAsync(socket, peer, http.Connection.RemotePort, http.RequestAborted);
+        GatewaySession? admitted;
+        try
+        {
+            admitted = await AdmitAsync(socket, peer, http.Connection.RemotePort, http.RequestAborted);
+        }
+        catch (Exception e) when (StoreUnavailable.IsCause(e))
+        {
+            // No database, no new session (DESIGN.md §5). Dropping the connection without a refusal makes the
+            // client treat it as a network failure and retry with backoff, which is right for a passing outage.
+            logger.LogWarning("Login from {Peer} dropped, the database is unreachable: {Message}", peer, e.Message);
+            socket.Abort();
+            return;
+        }
+
+        using var session = admitted;
         if (session is null)
         {
             return;
@@ -91,7 +106,8 @@ public sealed class ControlEndpoint(
 
         var user = decision.User!;
         var instance = decision.Instance!;
-        var leased = user.IsStaticIp ? null : await addresses.LeaseAsync(instance, cancellationToken);
+        var sessionId = Guid.NewGuid().ToString("N");
+        var leased = user.IsStaticIp ? null : await addresses.LeaseAsync(instance, sessionId, cancellationToken);
         if (!user.IsStaticIp && leased is null)
         {
             await RefuseAsync(socket, CloseReasons.LoginRefused, "the instance has no free client address", cancellationToken);
@@ -100,7 +116,7 @@ public sealed class ControlEndpoint(
 
         var info = new OnlineSessionInfo
         {
-            SessionId = Guid.NewGuid().ToString("N"),
+            SessionId = sessionId,
             SmartAGId = instance.SmartAGId,
             UserName = user.UserName,
             ClientIp = user.IsStaticIp ? user.ClientIp : leased!.ToString(),
@@ -108,19 +124,28 @@ public sealed class ControlEndpoint(
             PeerAddress = new IPEndPoint(peer, peerPort).ToString(),
             ClientVersion = Truncate(login.ClientVersion),
             ClientOs = Truncate(login.ClientOs),
+            SessionGeneration = user.SessionGeneration,
         };
         var session = new GatewaySession(info, user.SessionGeneration, user.Bandwidth, socket, logger);
         session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration));
-        var registration = registry.Register(session);
+        IDisposable registration;
+        try
+        {
+            registration = await registry.RegisterAsync(session, cancellationToken);
+        }
+        catch
+        {
+            ReleaseAddress(instance.SmartAGId, leased);
+            session.Dispose();
+            throw;
+        }
+
         directory.Add(session);
         session.OnClosed(() =>
         {
             registration.Dispose();
             directory.Remove(session);
-            if (leased is not null)
-            {
-                addresses.Release(instance.SmartAGId, leased);
-            }
+            ReleaseAddress(instance.SmartAGId, leased);
         });
 
         // A kick that committed between the password check and the registration above did not see this session;
@@ -210,6 +235,14 @@ public sealed class ControlEndpoint(
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
+        }
+    }
+
+    private void ReleaseAddress(string smartAgId, IPAddress? leased)
+    {
+        if (leased is not null)
+        {
+            addresses.Release(smartAgId, leased);
         }
     }
 

@@ -1,0 +1,15 @@
+namespace OpenSag.Sessions;
+
+/// <summary>
+/// The online list the API answers from. On one node it is this process's <see cref="SessionRegistry"/>; in a
+/// cluster it is the shared session table, so every node gives the same answer whichever node holds the sessions.
+/// </summary>
+public interface IOnlineSessionReader
+{
+    /// <summary>The user's sessions ordered by online time, then session id.</summary>
+    Task<IReadOnlyList<OnlineSessionInfo>> ListByUserAsync(string smartAgId, string userName, CancellationToken cancellationToken);
+
+    Task<int> CountByUserAsync(string smartAgId, string userName, CancellationToken cancellationToken);
+
+    Task<int> CountByInstanceAsync(string smartAgId, CancellationToken cancellationToken);
+}

@@ -1,0 +1,17 @@
+namespace OpenSag.Sessions;
+
+/// <summary>
+/// The second and third steps of a revocation whose generation bump is already committed (DESIGN.md §3): close
+/// this node's stale sessions of the user, then announce it so every other node closes its own. Returning means
+/// both happened; the remote closes follow the announcement (see README "Running several nodes").
+/// </summary>
+public sealed class SessionRevoker(SessionRegistry sessions, ISessionRevocationAnnouncer announcer)
+{
+    /// <summary>Returns how many sessions this node closed.</summary>
+    public async Task<int> RevokeAsync(SessionRevocation revocation, CancellationToken cancellationToken)
+    {
+        var closed = await sessions.CloseStaleSessionsAsync(revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason, cancellationToken);
+        await announcer.AnnounceAsync(revocation, cancellationToken);
+        return closed;
+    }
+}

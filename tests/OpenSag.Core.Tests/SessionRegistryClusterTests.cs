@@ -1,0 +1,111 @@
+using OpenSag.Sessions;
+
+namespace OpenSag.Core.Tests;
+
+/// <summary>What the cluster relies on: observers see every registration and removal, and stale-only closes.</summary>
+public sealed class SessionRegistryClusterTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task RegisterAsync_ObserverFails_SessionNotRegisteredAndFailurePropagates()
+    {
+        var observer = new RecordingObserver { FailOpen = true };
+        var registry = new SessionRegistry([observer]);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => registry.RegisterAsync(new StubSession("s1", 1), CancellationToken.None).WaitAsync(Timeout));
+
+        Assert.Equal(0, registry.CountByUser("sag-a", "alice01"));
+        Assert.Equal(["s1"], observer.Closed);
+    }
+
+    [Fact]
+    public async Task Registration_Disposed_ObserverHearsOpenThenCloseOnce()
+    {
+        var observer = new RecordingObserver();
+        var registry = new SessionRegistry([observer]);
+
+        var registration = await registry.RegisterAsync(new StubSession("s1", 1), CancellationToken.None).WaitAsync(Timeout);
+        registration.Dispose();
+        registration.Dispose();
+
+        Assert.Equal(["s1"], observer.Opened);
+        Assert.Equal(["s1"], observer.Closed);
+    }
+
+    [Fact]
+    public async Task CloseStaleSessions_MixedGenerations_ClosesOnlyThoseBelowTheRevokedGeneration()
+    {
+        var registry = new SessionRegistry();
+        var old = new StubSession("old", 3);
+        var fresh = new StubSession("fresh", 4);
+        await registry.RegisterAsync(old, CancellationToken.None).WaitAsync(Timeout);
+        await registry.RegisterAsync(fresh, CancellationToken.None).WaitAsync(Timeout);
+
+        var closed = await registry.CloseStaleSessionsAsync("sag-a", "alice01", 4, SessionCloseReason.KickedOut, CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(1, closed);
+        Assert.Equal(SessionCloseReason.KickedOut, old.ClosedWith);
+        Assert.Null(fresh.ClosedWith);
+    }
+
+    [Fact]
+    public async Task RevokeAsync_LocalSessions_ClosesThemBeforeAnnouncing()
+    {
+        var registry = new SessionRegistry();
+        var session = new StubSession("s1", 1);
+        await registry.RegisterAsync(session, CancellationToken.None).WaitAsync(Timeout);
+        var announcer = new RecordingAnnouncer(() => session.ClosedWith is not null);
+        var revocation = new SessionRevocation("sag-a", "alice01", 2, SessionCloseReason.KickedOut);
+
+        var closed = await new SessionRevoker(registry, announcer).RevokeAsync(revocation, CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(1, closed);
+        Assert.Equal([(revocation, true)], announcer.Announced);
+    }
+
+    private sealed class StubSession(string id, long generation) : IOnlineSession
+    {
+        public OnlineSessionInfo Info { get; } = new()
+        {
+            SessionId = id, SmartAGId = "sag-a", UserName = "alice01", ClientIp = "10.0.0.2", OnlineSince = DateTimeOffset.UnixEpoch, SessionGeneration = generation,
+        };
+
+        public SessionCloseReason? ClosedWith { get; private set; }
+
+        public ValueTask CloseAsync(SessionCloseReason reason, CancellationToken cancellationToken)
+        {
+            ClosedWith = reason;
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private sealed class RecordingObserver : ISessionObserver
+    {
+        public bool FailOpen { get; init; }
+
+        public List<string> Opened { get; } = [];
+
+        public List<string> Closed { get; } = [];
+
+        public ValueTask SessionOpenedAsync(OnlineSessionInfo session, CancellationToken cancellationToken)
+        {
+            Opened.Add(session.SessionId);
+            return FailOpen ? ValueTask.FromException(new InvalidOperationException("database down")) : ValueTask.CompletedTask;
+        }
+
+        public void SessionClosed(OnlineSessionInfo session) => Closed.Add(session.SessionId);
+    }
+
+    /// <summary>Records each announcement with whether the local close had already happened when it was made.</summary>
+    private sealed class RecordingAnnouncer(Func<bool> closedLocally) : ISessionRevocationAnnouncer
+    {
+        public List<(SessionRevocation, bool)> Announced { get; } = [];
+
+        public Task AnnounceAsync(SessionRevocation revocation, CancellationToken cancellationToken)
+        {
+            Announced.Add((revocation, closedLocally()));
+            return Task.CompletedTask;
+        }
+    }
+}
