@@ -7,7 +7,7 @@ public sealed partial class SqliteStore
 {
     public async Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken)
     {
-        await using var transaction = await BeginReadAsync(cancellationToken);
+        await using var transaction = await BeginSingleReadAsync(cancellationToken);
         using var command = transaction.Command($"SELECT {AccessKeyColumns} FROM access_keys WHERE access_key_id = $id");
         command.Parameters.AddWithValue("$id", accessKeyId);
         return await ReadFirstAsync(command, ReadAccessKey, cancellationToken);

@@ -47,7 +47,7 @@ public sealed partial class SqliteStore
             return [];
         }
 
-        await using var transaction = await BeginReadAsync(cancellationToken);
+        await using var transaction = await BeginSingleReadAsync(cancellationToken);
         using var command = transaction.Command($"""
             SELECT {FlowColumns} FROM flow_totals
             WHERE smart_ag_id = $id AND month = $month AND user_name IN (SELECT value FROM json_each($names))

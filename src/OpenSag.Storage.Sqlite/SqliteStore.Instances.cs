@@ -47,7 +47,7 @@ public sealed partial class SqliteStore
 
     public async Task<Instance?> FindInstanceAsync(string regionId, string smartAgId, CancellationToken cancellationToken)
     {
-        await using var transaction = await BeginReadAsync(cancellationToken);
+        await using var transaction = await BeginSingleReadAsync(cancellationToken);
         using var command = transaction.Command($"SELECT {InstanceColumns} FROM instances WHERE smart_ag_id = $id AND region_id = $region");
         command.Parameters.AddWithValue("$id", smartAgId);
         command.Parameters.AddWithValue("$region", regionId);
@@ -56,7 +56,7 @@ public sealed partial class SqliteStore
 
     public async Task<Instance?> FindInstanceByIdAsync(string smartAgId, CancellationToken cancellationToken)
     {
-        await using var transaction = await BeginReadAsync(cancellationToken);
+        await using var transaction = await BeginSingleReadAsync(cancellationToken);
         using var command = transaction.Command($"SELECT {InstanceColumns} FROM instances WHERE smart_ag_id = $id");
         command.Parameters.AddWithValue("$id", smartAgId);
         return await ReadFirstAsync(command, ReadInstance, cancellationToken);

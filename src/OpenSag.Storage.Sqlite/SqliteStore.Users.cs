@@ -36,7 +36,7 @@ public sealed partial class SqliteStore
 
     public async Task<ClientUser?> FindUserAsync(string smartAgId, string userName, CancellationToken cancellationToken)
     {
-        await using var transaction = await BeginReadAsync(cancellationToken);
+        await using var transaction = await BeginSingleReadAsync(cancellationToken);
         using var command = transaction.Command($"SELECT {UserColumns} FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
         command.Parameters.AddWithValue("$id", smartAgId);
         command.Parameters.AddWithValue("$name", userName);
@@ -92,20 +92,9 @@ public sealed partial class SqliteStore
         return stored;
     }
 
-    public async Task<long?> BumpSessionGenerationAsync(string smartAgId, string userName, CancellationToken cancellationToken)
-    {
-        await using var transaction = await BeginWriteAsync(cancellationToken);
-        using var command = transaction.Command("""
-            UPDATE client_users SET session_generation = session_generation + 1
-            WHERE smart_ag_id = $id AND user_name = $name
-            RETURNING session_generation
-            """);
-        command.Parameters.AddWithValue("$id", smartAgId);
-        command.Parameters.AddWithValue("$name", userName);
-        var generation = (long?)await command.ExecuteScalarAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return generation;
-    }
+    /// <summary>Group-committed with concurrent bumps (<see cref="GenerationBumpQueue"/>); durable when it returns.</summary>
+    public Task<long?> BumpSessionGenerationAsync(string smartAgId, string userName, CancellationToken cancellationToken) =>
+        _generationBumps.BumpAsync(smartAgId, userName, cancellationToken);
 
     public async Task<bool> DeleteUserAsync(string smartAgId, string userName, CancellationToken cancellationToken)
     {

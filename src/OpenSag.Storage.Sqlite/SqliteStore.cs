@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace OpenSag.Storage.Sqlite;
@@ -15,10 +16,26 @@ namespace OpenSag.Storage.Sqlite;
 public sealed partial class SqliteStore : IOpenSagStore
 {
     // Per connection, not per file: a pooled connection keeps them, a new one needs them; no I/O. A writer waits up
-    // to 5 s for another's lock, far above the few milliseconds any transaction here holds it.
-    private const string ConnectionSettings = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+    // to 5 s for another's lock, far above the few milliseconds any transaction here holds it. foreign_keys is here
+    // rather than in the connection string, which would re-run it on every open from the pool.
+    private const string ConnectionSettings = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+
+    /// <summary>
+    /// The physical connections (SQLite handles, which the pool keeps across opens) already given
+    /// <see cref="ConnectionSettings"/>: running them on every open cost a statement per operation. Weak, so a
+    /// handle the pool closes is forgotten with it.
+    /// </summary>
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
 
     private readonly string _connectionString;
+
+    /// <summary>
+    /// One in-process writer at a time: the others wait here, asynchronously and in order, instead of in SQLite's
+    /// busy handler, which sleeps a thread-pool thread and retries. busy_timeout still covers other processes.
+    /// </summary>
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    private readonly GenerationBumpQueue _generationBumps;
     private bool _disposed;
 
     /// <param name="databasePath">The database file; created if missing, next to its <c>-wal</c> and <c>-shm</c> files.</param>
@@ -30,8 +47,8 @@ public sealed partial class SqliteStore : IOpenSagStore
             DataSource = databasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            ForeignKeys = true,
         }.ToString();
+        _generationBumps = new GenerationBumpQueue(BeginWriteAsync);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -52,18 +69,18 @@ public sealed partial class SqliteStore : IOpenSagStore
         await Migrations.ApplyAsync(connection, TimeProvider.System, cancellationToken);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (!_disposed)
         {
+            // Bumps already queued are committed (or failed) before the pool is closed under them.
+            await _generationBumps.DisposeAsync();
             _disposed = true;
             // Closes this database's idle pooled connections, releasing the file handles (the last close also
             // checkpoints the WAL), so the files can be moved or deleted once the store is gone.
             using var connection = new SqliteConnection(_connectionString);
             SqliteConnection.ClearPool(connection);
         }
-
-        return ValueTask.CompletedTask;
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -73,9 +90,14 @@ public sealed partial class SqliteStore : IOpenSagStore
         try
         {
             await connection.OpenAsync(cancellationToken);
-            using var settings = connection.CreateCommand();
-            settings.CommandText = ConnectionSettings;
-            await settings.ExecuteNonQueryAsync(cancellationToken);
+            if (!Configured.TryGetValue(connection.Handle!, out _))
+            {
+                using var settings = connection.CreateCommand();
+                settings.CommandText = ConnectionSettings;
+                await settings.ExecuteNonQueryAsync(cancellationToken);
+                Configured.AddOrUpdate(connection.Handle!, Configured);
+            }
+
             return connection;
         }
         catch
@@ -85,12 +107,27 @@ public sealed partial class SqliteStore : IOpenSagStore
         }
     }
 
-    private async Task<DatabaseTransaction> BeginWriteAsync(CancellationToken cancellationToken) =>
-        await DatabaseTransaction.BeginAsync(await OpenAsync(cancellationToken), write: true);
+    private async Task<DatabaseTransaction> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await DatabaseTransaction.BeginAsync(await OpenAsync(cancellationToken), write: true, _writeGate);
+        }
+        catch
+        {
+            _writeGate.Release();
+            throw;
+        }
+    }
 
     /// <summary>Reads run in a transaction too, so that a listing's total and its page come from one snapshot.</summary>
     private async Task<DatabaseTransaction> BeginReadAsync(CancellationToken cancellationToken) =>
         await DatabaseTransaction.BeginAsync(await OpenAsync(cancellationToken), write: false);
+
+    /// <summary>For a read of one statement (see <see cref="DatabaseTransaction.SingleStatement"/>).</summary>
+    private async Task<DatabaseTransaction> BeginSingleReadAsync(CancellationToken cancellationToken) =>
+        DatabaseTransaction.SingleStatement(await OpenAsync(cancellationToken));
 
     /// <summary>LIMIT and OFFSET of a 1-based page; the offset is a long so that a huge page number cannot overflow.</summary>
     private static (long Limit, long Offset) PageWindow(int pageNumber, int pageSize)
