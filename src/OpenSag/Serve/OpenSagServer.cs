@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenSag.Api;
 using OpenSag.Api.Protocol;
+using OpenSag.Cluster.Postgres;
 using OpenSag.Gateway;
 using OpenSag.Gateway.Security;
 using OpenSag.Storage;
@@ -50,6 +51,11 @@ internal static class OpenSagServer
 
             Console.WriteLine($"OpenSAG gateway listening on {gatewayEndpoint} (TLS; certificate {Path.Combine(options.DataDirectory, GatewayCertificate.CertificateFileName)}, SHA-256 {GatewayCertificate.Fingerprint(certificate)})");
             Console.WriteLine($"OpenSAG API listening on {endpoint}");
+            if (options.Store.ClusterConnectionString is not null)
+            {
+                Console.WriteLine($"OpenSAG cluster node {options.NodeId} on {options.Store.Location(options.DataDirectory)}");
+            }
+
             await app.WaitForShutdownAsync(CancellationToken.None);
             return ExitCodes.Ok;
         }
@@ -99,6 +105,13 @@ internal static class OpenSagServer
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(store);
+        if (options.Store.ClusterConnectionString is { } cluster)
+        {
+            // Before the API and gateway, whose single-node defaults (in-process online list, nonce ledger,
+            // address pool) then stand aside for the shared tables.
+            builder.Services.AddPostgresCluster(new ClusterOptions(cluster, options.NodeId));
+        }
+
         builder.Services.AddSmartagApi();
         builder.Services.AddGateway(options.Gateway, tokens);
 

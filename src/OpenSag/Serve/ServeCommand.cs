@@ -20,9 +20,10 @@ internal static class ServeCommand
         var store = new Option<string>("--store") { Description = "sqlite (embedded, in --data) or postgres (a database several nodes share; see --postgres).", DefaultValueFactory = _ => StoreChoice.Sqlite };
         store.AcceptOnlyFromAmong(StoreChoice.Sqlite, StoreChoice.Postgres);
         var postgres = new Option<string?>("--postgres") { Description = $"Npgsql connection string of the database for --store postgres (default: env {StoreChoice.PostgresVariable})." };
+        var nodeId = new Option<string?>("--node-id") { Description = "This node's name in a cluster on --store postgres (default: host name and gateway port)." };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
-            data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres,
+            data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -76,6 +77,12 @@ internal static class ServeCommand
                 errors.Add(storeError);
             }
 
+            var node = parse.GetValue(nodeId);
+            if (node is not null && !NodeName.IsValid(node))
+            {
+                errors.Add($"--node-id: '{node}' is not a node name (1 to 64 letters, digits, '.', '-' or '_').");
+            }
+
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -92,7 +99,10 @@ internal static class ServeCommand
                 KeepaliveInterval = TimeSpan.FromSeconds(parse.GetValue(keepalive)),
                 Shaping = !parse.GetValue(noShaping),
             };
-            var options = new ServerOptions(Path.GetFullPath(parse.GetValue(data)!), storeChoice!, api, gateway, level, gatewayOptions, parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            var options = new ServerOptions(Path.GetFullPath(parse.GetValue(data)!), storeChoice!, api, gateway, level, gatewayOptions, parse.GetValue(tlsCert), parse.GetValue(tlsKey))
+            {
+                NodeId = node ?? NodeName.Default(gateway!.Port),
+            };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
         return command;
@@ -107,7 +117,11 @@ internal sealed record ServerOptions(
     Microsoft.Extensions.Logging.LogLevel LogLevel,
     GatewayOptions Gateway,
     string? TlsCertificate,
-    string? TlsKey);
+    string? TlsKey)
+{
+    /// <summary>This node's name in the cluster's tables; only used on a shared PostgreSQL database.</summary>
+    public string NodeId { get; init; } = NodeName.Default(0);
+}
 
 internal static class ExitCodes
 {

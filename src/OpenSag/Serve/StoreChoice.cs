@@ -25,6 +25,9 @@ internal sealed record StoreChoice
 
     private NpgsqlConnectionStringBuilder? PostgresSettings { get; }
 
+    /// <summary>The shared database's connection string, or null on SQLite (one node, no cluster).</summary>
+    public string? ClusterConnectionString => PostgresSettings?.ConnectionString;
+
     /// <summary>
     /// Checks the options up front, so that a missing or malformed connection string is a one-line usage error.
     /// </summary>

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenSag.Sessions;
+
+namespace OpenSag.Cluster.Postgres;
+
+/// <summary>
+/// Every heartbeat interval: prove this node alive (the database's clock, so nodes' clocks need not agree), clear
+/// the rows of nodes silent past the node timeout, reconcile this node's rows with its registry, close sessions a
+/// revocation made stale and forget expired nonces. Each step fails alone (logged) and is retried next beat, so a
+/// database outage delays the cluster's bookkeeping but never stops the node's existing sessions.
+/// </summary>
+public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry registry, StaleSessionSweep sweep, ILogger<ClusterHeartbeat> logger) : BackgroundService
+{
+    /// <summary>Rows younger than this may belong to a session still being admitted, so reconciliation spares them.</summary>
+    private static readonly TimeSpan AdmissionGrace = TimeSpan.FromMinutes(1);
+
+    private bool _healthy = true;
+
+    /// <summary>Before the server listens: the node row exists and the leftovers of this node's previous run are gone.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ClusterSchema.ApplyAsync(database.DataSource, cancellationToken);
+        await BeatAsync(cancellationToken);
+        await database.ExecuteAsync(
+            "WITH sessions AS (DELETE FROM cluster_sessions WHERE node_id = $1) DELETE FROM client_ip_leases WHERE node_id = $1",
+            p => p.AddWithValue(database.NodeId),
+            cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(database.Options.HeartbeatInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await BeatAsync(stoppingToken);
+                await PurgeDeadNodesAsync(stoppingToken);
+                await ReconcileAsync(stoppingToken);
+                await sweep.RunAsync(stoppingToken);
+                await database.ExecuteAsync("DELETE FROM signature_nonces WHERE expires_at < now()", _ => { }, stoppingToken);
+                if (!_healthy)
+                {
+                    logger.LogInformation("Cluster database reachable again; node {NodeId} caught up", database.NodeId);
+                    _healthy = true;
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                if (_healthy)
+                {
+                    logger.LogWarning("Cluster heartbeat of node {NodeId} failed ({Message}); existing sessions keep running, new logins and API writes are refused until the database is back", database.NodeId, e.Message);
+                    _healthy = false;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Updates the heartbeat. If the row had to be inserted, another node declared this one dead and swept its
+    /// session rows: write them again so the online list shows the sessions that are in fact still up.
+    /// </summary>
+    private async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        var inserted = await database.QueryAsync(
+            "INSERT INTO cluster_nodes (node_id, heartbeat_at) VALUES ($1, now()) ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now() RETURNING xmax = 0",
+            p => p.AddWithValue(database.NodeId),
+            r => r.GetBoolean(0),
+            cancellationToken);
+        if (inserted[0] && registry.All() is { Count: > 0 } local)
+        {
+            await ClusterSessionTable.InsertAsync(database, local, cancellationToken);
+        }
+    }
+
+    private async Task PurgeDeadNodesAsync(CancellationToken cancellationToken)
+    {
+        var dead = await database.QueryAsync(
+            $"""
+            WITH dead AS (DELETE FROM cluster_nodes WHERE heartbeat_at < now() - interval '{(int)database.Options.NodeTimeout.TotalSeconds} seconds' RETURNING node_id),
+                 sessions AS (DELETE FROM cluster_sessions WHERE node_id IN (SELECT node_id FROM dead)),
+                 leases AS (DELETE FROM client_ip_leases WHERE node_id IN (SELECT node_id FROM dead))
+            SELECT node_id FROM dead
+            """,
+            _ => { },
+            r => r.GetString(0),
+            cancellationToken);
+        foreach (var node in dead)
+        {
+            logger.LogWarning("Node {DeadNode} missed its heartbeats; its sessions and address leases were removed", node);
+        }
+    }
+
+    /// <summary>Removes this node's rows that no local session backs (a deferred delete that was lost or dropped).</summary>
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var live = registry.All().Select(s => s.SessionId).ToArray();
+        await database.ExecuteAsync(
+            """
+            WITH sessions AS (DELETE FROM cluster_sessions WHERE node_id = $1 AND NOT (session_id = ANY($2)) AND registered_at < now() - $3)
+            DELETE FROM client_ip_leases WHERE node_id = $1 AND NOT (session_id = ANY($2)) AND leased_at < now() - $3
+            """,
+            p =>
+            {
+                p.AddWithValue(database.NodeId);
+                p.AddWithValue(live);
+                p.AddWithValue(AdmissionGrace);
+            },
+            cancellationToken);
+    }
+}

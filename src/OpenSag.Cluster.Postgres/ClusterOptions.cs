@@ -1,0 +1,17 @@
+namespace OpenSag.Cluster.Postgres;
+
+/// <summary>This node's name in the cluster and the timing of its heartbeat.</summary>
+public sealed record ClusterOptions(string ConnectionString, string NodeId)
+{
+    /// <summary>How often the node proves it is alive and runs its sweep (stale generations, dead nodes).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A node silent this long is dead: its sessions leave the online list and its leases are freed. Six missed
+    /// heartbeats, so a database hiccup or a GC pause does not evict a live node.
+    /// </summary>
+    public TimeSpan NodeTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>PostgreSQL NOTIFY channel of revocations.</summary>
+    public const string RevocationChannel = "opensag_revocations";
+}

@@ -1,0 +1,92 @@
+using Npgsql;
+
+namespace OpenSag.Cluster.Postgres;
+
+/// <summary>
+/// The cluster's own tables, versioned like the store's schema but in a history of their own
+/// (<c>cluster_schema_version</c>), so the storage engine and the cluster evolve without renumbering each other.
+/// A step is never edited once released; a change is a new step.
+/// </summary>
+internal static class ClusterSchema
+{
+    /// <summary>Serializes nodes migrating one database at once; "OSCLUST" in ASCII, distinct from the store's key.</summary>
+    private const long MigrationLockKey = 0x4F53434C555354;
+
+    private static readonly string[] Steps =
+    [
+        """
+        CREATE TABLE cluster_nodes (
+            node_id      text        NOT NULL PRIMARY KEY,
+            heartbeat_at timestamptz NOT NULL
+        );
+
+        -- One row per online connection, written by the node that holds it (DESIGN.md §3 online sessions).
+        CREATE TABLE cluster_sessions (
+            session_id         text COLLATE "C" NOT NULL PRIMARY KEY,
+            node_id            text        NOT NULL,
+            smart_ag_id        text COLLATE "C" NOT NULL,
+            user_name          text COLLATE "C" NOT NULL,
+            client_ip          text        NOT NULL,
+            online_since       timestamptz NOT NULL,
+            peer_address       text        NOT NULL,
+            client_version     text        NOT NULL,
+            client_os          text        NOT NULL,
+            session_generation bigint      NOT NULL,
+            registered_at      timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE INDEX cluster_sessions_by_user ON cluster_sessions (smart_ag_id, user_name);
+        CREATE INDEX cluster_sessions_by_node ON cluster_sessions (node_id);
+
+        -- The key is what makes a double lease impossible: two nodes racing for one address, one insert wins.
+        CREATE TABLE client_ip_leases (
+            smart_ag_id text   NOT NULL,
+            client_ip   bigint NOT NULL,
+            node_id     text   NOT NULL,
+            session_id  text   NOT NULL,
+            leased_at   timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (smart_ag_id, client_ip)
+        );
+        CREATE INDEX client_ip_leases_by_node ON client_ip_leases (node_id);
+
+        CREATE TABLE signature_nonces (
+            access_key_id text        NOT NULL,
+            nonce         text        NOT NULL,
+            expires_at    timestamptz NOT NULL,
+            PRIMARY KEY (access_key_id, nonce)
+        );
+        CREATE INDEX signature_nonces_by_expiry ON signature_nonces (expires_at);
+        """,
+    ];
+
+    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken);
+        await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS cluster_schema_version (version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken);
+        int current;
+        await using (var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM cluster_schema_version", connection))
+        {
+            current = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (current > Steps.Length)
+        {
+            throw new InvalidOperationException($"The database's cluster schema is version {current}, newer than this build's {Steps.Length}; upgrade opensag.");
+        }
+
+        for (var version = current + 1; version <= Steps.Length; version++)
+        {
+            await ExecuteAsync(connection, Steps[version - 1], cancellationToken);
+            await ExecuteAsync(connection, $"INSERT INTO cluster_schema_version (version) VALUES ({version})", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
