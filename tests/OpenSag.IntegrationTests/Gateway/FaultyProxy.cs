@@ -31,6 +31,17 @@ public sealed class FaultyProxy : IAsyncDisposable
 
     public void Blackhole() => _blackholed = true;
 
+    /// <summary>The cable is back: new connections are forwarded again; ones held silent are closed.</summary>
+    public void Restore()
+    {
+        _blackholed = false;
+        lock (_gate)
+        {
+            _held.ForEach(c => c.Dispose());
+            _held.Clear();
+        }
+    }
+
     public void DropAll()
     {
         lock (_gate)

@@ -24,11 +24,11 @@ public sealed class GatewayScenario : IAsyncDisposable
     private readonly List<ConnectProcess> _clients = [];
     private readonly SignedRpcClient _rpc;
 
-    private GatewayScenario(OpenSagServer server)
+    private GatewayScenario(OpenSagServer server, string? regionId = null)
     {
         Server = server;
         _rpc = new SignedRpcClient(server);
-        RegionId = "cn-gw-" + Guid.NewGuid().ToString("N")[..8];
+        RegionId = regionId ?? "cn-gw-" + Guid.NewGuid().ToString("N")[..8];
     }
 
     public OpenSagServer Server { get; }
@@ -46,6 +46,12 @@ public sealed class GatewayScenario : IAsyncDisposable
             .WaitAsync(OpenSagServer.StartTimeout + OpenSagServer.StartTimeout);
         return new GatewayScenario(server);
     }
+
+    /// <summary>
+    /// A scenario around a server the caller started, e.g. one node of a cluster; several nodes share
+    /// <paramref name="regionId"/>, so what one creates the others find. Disposing stops the server.
+    /// </summary>
+    public static GatewayScenario Around(OpenSagServer server, string regionId) => new(server, regionId);
 
     /// <summary>A SAG App instance with the given client address space; returns its SmartAGId.</summary>
     public async Task<string> CreateInstanceAsync(string cidrBlock = "10.10.0.0/24")

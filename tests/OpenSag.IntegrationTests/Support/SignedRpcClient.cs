@@ -13,7 +13,20 @@ public sealed class SignedRpcClient(OpenSagServer server) : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };
 
-    public async Task<(int Status, JsonElement Body)> CallAsync(string action, IReadOnlyDictionary<string, string> parameters)
+    public async Task<(int Status, JsonElement Body)> CallAsync(string action, IReadOnlyDictionary<string, string> parameters) =>
+        await SendAsync(server.Endpoint, SignedQuery(action, parameters));
+
+    /// <summary>Sends an already signed query (<see cref="SignedQuery"/>) as is, e.g. a replay to another node.</summary>
+    public async Task<(int Status, JsonElement Body)> SendAsync(Uri endpoint, string signedQuery)
+    {
+        using var response = await _http.GetAsync(new Uri(endpoint, "/?" + signedQuery));
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text);
+        return ((int)response.StatusCode, document.RootElement.Clone());
+    }
+
+    /// <summary>The query string of a signed call: the parameters, a fresh nonce and timestamp, and the signature.</summary>
+    public string SignedQuery(string action, IReadOnlyDictionary<string, string> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var all = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -37,11 +50,7 @@ public sealed class SignedRpcClient(OpenSagServer server) : IDisposable
 #pragma warning disable CA5350 // The Smartag v1 signature is HMAC-SHA1 by definition (spec §2.2).
         var signature = Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(server.AccessKeySecret + "&"), Encoding.UTF8.GetBytes(stringToSign)));
 #pragma warning restore CA5350
-        var uri = new Uri(server.Endpoint, $"/?{canonical}&Signature={Encode(signature)}");
-        using var response = await _http.GetAsync(uri);
-        var text = await response.Content.ReadAsStringAsync();
-        using var document = JsonDocument.Parse(text);
-        return ((int)response.StatusCode, document.RootElement.Clone());
+        return $"{canonical}&Signature={Encode(signature)}";
     }
 
     public void Dispose() => _http.Dispose();
