@@ -23,8 +23,7 @@ public sealed class ClusterKickTests(ITestOutputHelper output)
     {
         await using var cluster = await ClusterScenario.StartAsync(3);
         var (a, b, c) = (cluster.Nodes[0], cluster.Nodes[1], cluster.Nodes[2]);
-        var smartAgId = await a.CreateInstanceAsync("10.30.0.0/24");
-        await a.CreateUserAsync(smartAgId, "alice-cluster");
+        var smartAgId = await cluster.CreateInstanceWithUserAsync("10.30.0.0/24", "alice-cluster");
         await a.CreateUserAsync(smartAgId, "bob-bystander");
 
         var onB = await b.ConnectOnlineAsync(smartAgId, "alice-cluster").WaitAsync(ConnectProcess.OnlineTimeout * 2);
@@ -58,8 +57,7 @@ public sealed class ClusterKickTests(ITestOutputHelper output)
     {
         await using var cluster = await ClusterScenario.StartAsync(2);
         var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
-        var smartAgId = await a.CreateInstanceAsync("10.31.0.0/24");
-        await a.CreateUserAsync(smartAgId, "carol-crash");
+        var smartAgId = await cluster.CreateInstanceWithUserAsync("10.31.0.0/24", "carol-crash");
         var onB = await b.ConnectOnlineAsync(smartAgId, "carol-crash").WaitAsync(ConnectProcess.OnlineTimeout * 2);
         var onA = await a.ConnectOnlineAsync(smartAgId, "carol-crash").WaitAsync(ConnectProcess.OnlineTimeout * 2);
         Assert.Equal(2, await a.OnlineCountAsync(smartAgId, "carol-crash"));
@@ -74,5 +72,20 @@ public sealed class ClusterKickTests(ITestOutputHelper output)
         var another = await a.ConnectOnlineAsync(smartAgId, "carol-crash").WaitAsync(ConnectProcess.OnlineTimeout * 2);
         Assert.NotEqual(onA.ClientIp, another.ClientIp);
         _ = onB;
+    }
+
+    [PostgresFact]
+    public async Task Node_StoppedGracefully_ItsSessionsLeaveTheOnlineListAtOnce()
+    {
+        await using var cluster = await ClusterScenario.StartAsync(2);
+        var (a, b) = (cluster.Nodes[0], cluster.Nodes[1]);
+        var smartAgId = await cluster.CreateInstanceWithUserAsync("10.34.0.0/24", "frank-leaving");
+        await b.ConnectOnlineAsync(smartAgId, "frank-leaving").WaitAsync(ConnectProcess.OnlineTimeout * 2);
+        Assert.Equal(1, await a.OnlineCountAsync(smartAgId, "frank-leaving"));
+
+        Assert.Equal(0, await b.Server.StopAsync());
+
+        // Well inside the 30 s node timeout: the stopping node removes its own rows.
+        Assert.Equal(0, await a.OnlineCountAsync(smartAgId, "frank-leaving"));
     }
 }

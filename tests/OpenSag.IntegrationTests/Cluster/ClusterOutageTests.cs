@@ -34,8 +34,7 @@ public sealed class ClusterOutageTests(ITestOutputHelper output)
             CommandTimeout = 3,
         };
         var c = await cluster.AddNodeAsync("node-c", proxied.ConnectionString);
-        var smartAgId = await a.CreateInstanceAsync("10.32.0.0/24");
-        await a.CreateUserAsync(smartAgId, "dave-outage");
+        var smartAgId = await cluster.CreateInstanceWithUserAsync("10.32.0.0/24", "dave-outage");
         var onC = await c.ConnectOnlineAsync(smartAgId, "dave-outage").WaitAsync(ConnectProcess.OnlineTimeout * 2);
 
         cable.Blackhole();

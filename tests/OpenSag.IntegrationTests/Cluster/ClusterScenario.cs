@@ -53,6 +53,14 @@ public sealed class ClusterScenario : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Through the first node: an instance with the address space and one user of it; returns its SmartAGId.</summary>
+    public async Task<string> CreateInstanceWithUserAsync(string cidrBlock, string userName)
+    {
+        var smartAgId = await _nodes[0].CreateInstanceAsync(cidrBlock);
+        await _nodes[0].CreateUserAsync(smartAgId, userName);
+        return smartAgId;
+    }
+
     /// <summary>The user's online ClientIps as every node lists them (DescribeUserOnlineClients), sorted, one list per node.</summary>
     public async Task<string[][]> OnlineListsAsync(string smartAgId, string userName)
     {
