@@ -68,7 +68,12 @@ public sealed class SessionRegistryClusterTests
     {
         public OnlineSessionInfo Info { get; } = new()
         {
-            SessionId = id, SmartAGId = "sag-a", UserName = "alice01", ClientIp = "10.0.0.2", OnlineSince = DateTimeOffset.UnixEpoch, SessionGeneration = generation,
+            SessionId = id,
+            SmartAGId = "sag-a",
+            UserName = "alice01",
+            ClientIp = "10.0.0.2",
+            OnlineSince = DateTimeOffset.UnixEpoch,
+            SessionGeneration = generation,
         };
 
         public SessionCloseReason? ClosedWith { get; private set; }

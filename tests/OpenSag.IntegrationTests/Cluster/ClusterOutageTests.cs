@@ -43,7 +43,9 @@ public sealed class ClusterOutageTests(ITestOutputHelper output)
         {
             var (status, body) = await rpc.CallAsync("DescribeUserOnlineClients", new Dictionary<string, string>
             {
-                ["RegionId"] = a.RegionId, ["SmartAGId"] = smartAgId, ["UserName"] = "dave-outage",
+                ["RegionId"] = a.RegionId,
+                ["SmartAGId"] = smartAgId,
+                ["UserName"] = "dave-outage",
             }).WaitAsync(TimeSpan.FromSeconds(15));
             Assert.True(status == 503, $"node C without its database answered {status}: {body}");
             Assert.Equal("ServiceUnavailable", body.GetProperty("Code").GetString());
