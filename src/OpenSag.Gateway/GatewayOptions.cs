@@ -23,4 +23,8 @@ public sealed record GatewayOptions
     public int LoginFailuresPerUser { get; init; } = 5;
     public int LoginFailuresPerAddress { get; init; } = 20;
     public TimeSpan LoginFailureWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Password checks (PBKDF2, ~0.2 s of a core each) run at once; the rest queue. One core fewer than the
+    /// machine has (at least one), so a login storm never takes the core that serves TLS and WebSocket I/O.</summary>
+    public int PasswordCheckConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
 }

@@ -22,6 +22,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(new DestinationPolicy(options.TunnelAllow));
         services.AddSingleton<SessionDirectory>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton(new PasswordCheckGate(options));
         services.AddSingleton<LoginVerifier>();
         services.TryAddSingleton<IClientIpLeases, ClientIpPool>();
         services.AddSingleton<UserBandwidth>();

@@ -28,6 +28,8 @@ public sealed class ControlEndpoint(
     ILogger<ControlEndpoint> logger)
 {
     private const int MaxMessageBytes = 4096;
+    /// <summary>How long a client has to send its login message once the WebSocket is up. Only the read is on this clock:
+    /// a login that then waits its turn in the <see cref="PasswordCheckGate"/> (a storm) is slow, not refused.</summary>
     private static readonly TimeSpan LoginTimeout = TimeSpan.FromSeconds(10);
 
     public async Task HandleAsync(HttpContext http)
@@ -46,9 +48,10 @@ public sealed class ControlEndpoint(
         });
         var peer = http.Connection.RemoteIpAddress ?? IPAddress.None;
         GatewaySession? admitted;
+        Task<SessionCloseReason>? receiving;
         try
         {
-            admitted = await AdmitAsync(socket, peer, http.Connection.RemotePort, http.RequestAborted);
+            (admitted, receiving) = await AdmitAsync(socket, peer, http.Connection.RemotePort, http.RequestAborted);
         }
         catch (Exception e) when (StoreUnavailable.IsCause(e))
         {
@@ -60,17 +63,18 @@ public sealed class ControlEndpoint(
         }
 
         using var session = admitted;
-        if (session is null)
+        if (session is null || receiving is null)
         {
             return;
         }
 
-        var reason = await ReceiveUntilEndAsync(socket);
+        var reason = await receiving;
         session.MarkReceiveEnded();
         await session.CloseAsync(reason, CancellationToken.None);
     }
 
-    private async Task<GatewaySession?> AdmitAsync(WebSocket socket, IPAddress peer, int peerPort, CancellationToken cancellationToken)
+    /// <summary>The admitted session and its running control reader, or (null, null) when the login was refused.</summary>
+    private async Task<(GatewaySession? Session, Task<SessionCloseReason>? Receiving)> AdmitAsync(WebSocket socket, IPAddress peer, int peerPort, CancellationToken cancellationToken)
     {
         LoginRequest? login;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -90,10 +94,19 @@ public sealed class ControlEndpoint(
         if (login is null || login.Type != "login" || login.SmartAGId.Length is 0 or > 64 || login.UserName.Length is 0 or > 64)
         {
             await RefuseAsync(socket, CloseReasons.ProtocolError, "the first message must be a login", cancellationToken);
-            return null;
+            return (null, null);
         }
 
-        var decision = await verifier.VerifyAsync(login, peer.ToString(), cancellationToken);
+        // The client now sends nothing until it is answered, but the keepalive needs its pongs read, and only a pending
+        // receive reads them: without this reader a login queued for the password check (PasswordCheckGate) longer
+        // than the keepalive timeout would be aborted as a dead peer. Once admitted, this reader is the session's.
+        var receiving = ReceiveUntilEndAsync(socket);
+        var decision = await VerifyWhileConnectedAsync(login, peer, receiving, cancellationToken);
+        if (decision is null)
+        {
+            return (null, null);
+        }
+
         if (!decision.Admitted)
         {
             var message = decision.RefusalReason == CloseReasons.KickedOut
@@ -101,7 +114,7 @@ public sealed class ControlEndpoint(
                 : "login refused: wrong instance, user name or password, or the account is disabled";
             logger.LogInformation("Login refused for {UserName} on {SmartAGId} from {Peer} ({Reason})", login.UserName, login.SmartAGId, peer, decision.RefusalReason);
             await RefuseAsync(socket, decision.RefusalReason!, message, cancellationToken);
-            return null;
+            return (null, null);
         }
 
         var user = decision.User!;
@@ -111,7 +124,7 @@ public sealed class ControlEndpoint(
         if (!user.IsStaticIp && leased is null)
         {
             await RefuseAsync(socket, CloseReasons.LoginRefused, "the instance has no free client address", cancellationToken);
-            return null;
+            return (null, null);
         }
 
         var info = new OnlineSessionInfo
@@ -156,7 +169,7 @@ public sealed class ControlEndpoint(
             session.MarkReceiveEnded();
             await session.CloseAsync(SessionCloseReason.KickedOut, CancellationToken.None);
             session.Dispose();
-            return null;
+            return (null, null);
         }
 
         await session.SendAsync(new OnlineMessage
@@ -168,7 +181,33 @@ public sealed class ControlEndpoint(
             KeepaliveSeconds = (int)options.KeepaliveInterval.TotalSeconds,
         }, cancellationToken);
         logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
-        return session;
+        return (session, receiving);
+    }
+
+    /// <summary>
+    /// The login decision, or null when the client left (closed, reset or dead) while its check was queued: its place in
+    /// the <see cref="PasswordCheckGate"/> is given up rather than spent on a client that is gone. Not under
+    /// <see cref="LoginTimeout"/>: a storm makes the check slow, and slow is not a reason to refuse.
+    /// </summary>
+    private async Task<LoginDecision?> VerifyWhileConnectedAsync(LoginRequest login, IPAddress peer, Task<SessionCloseReason> receiving, CancellationToken cancellationToken)
+    {
+        using var left = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var verifying = verifier.VerifyAsync(login, peer.ToString(), left.Token);
+        if (await Task.WhenAny(verifying, receiving) == verifying)
+        {
+            return await verifying;
+        }
+
+        await left.CancelAsync();
+        try
+        {
+            await verifying;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -190,7 +229,7 @@ public sealed class ControlEndpoint(
                 }
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or InvalidDataException or IOException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or InvalidDataException or IOException or ObjectDisposedException)
         {
             // The keepalive timeout aborts the socket, which surfaces here; so does a reset connection.
             return SessionCloseReason.KeepaliveTimeout;

@@ -10,9 +10,11 @@ namespace OpenSag.Gateway.Sessions;
 /// Decides whether a login may become a session. A wrong password, an unknown or disabled user and an unknown
 /// instance all get the same refusal and cost the same (a decoy hash is checked when there is no user), so the
 /// answer tells nothing about which accounts exist. A resume token is accepted only while the user's session
-/// generation is still the one it was issued under: after a kick it is dead.
+/// generation is still the one it was issued under: after a kick it is dead. A resume costs one HMAC and never a
+/// password hash, so a gateway restart (every client resuming at once) is not a storm of PBKDF2; password checks go
+/// through the bounded <see cref="PasswordCheckGate"/>.
 /// </summary>
-public sealed class LoginVerifier(IOpenSagStore store, SessionTokens tokens, LoginThrottle throttle)
+public sealed class LoginVerifier(IOpenSagStore store, SessionTokens tokens, LoginThrottle throttle, PasswordCheckGate passwords)
 {
     public async Task<LoginDecision> VerifyAsync(LoginRequest login, string sourceAddress, CancellationToken cancellationToken)
     {
@@ -40,7 +42,7 @@ public sealed class LoginVerifier(IOpenSagStore store, SessionTokens tokens, Log
             return new LoginDecision(instance, user, null);
         }
 
-        var passwordOk = PasswordHash.Verify(login.Password ?? "", user?.PasswordHash ?? PasswordHash.Decoy);
+        var passwordOk = await passwords.VerifyAsync(login.Password ?? "", user?.PasswordHash ?? PasswordHash.Decoy, cancellationToken);
         if (!passwordOk || user is null || user.State != UserState.Enabled)
         {
             throttle.RecordFailure(userKey, sourceAddress);
