@@ -23,8 +23,11 @@ internal sealed record Scale(bool Smoke)
     public int Kicks => Smoke ? 4 : 50;
     public int CapacitySessions => Smoke ? 200 : 18_000;
     public int CeilingTlsConnections => Smoke ? 200 : 5_000;
-    // 5,000 is the figure; at the measured PBKDF2 cost that takes over 10 minutes here, so the full run uses 300.
-    public int StormClients => Smoke ? 20 : 300;
+    // The storm (5,000 clients after a gateway restart) is a resume storm: clients come back with their session
+    // token (one HMAC each). A storm of password logins is bounded by PBKDF2 (~0.2 s of a core each, checked one core
+    // fewer than the machine has at a time), so it runs at a size whose time that bound predicts.
+    public int ResumeStormClients => Smoke ? 100 : 5_000;
+    public int PasswordStormClients => Smoke ? 8 : 150;
     public int TunnelStreams => Smoke ? 4 : 32;
     public TimeSpan TunnelMeasure => Smoke ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(4);
 }

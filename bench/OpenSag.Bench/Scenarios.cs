@@ -5,7 +5,7 @@ using OpenSag.Client;
 
 namespace OpenSag.Bench;
 
-internal static class Scenarios
+internal static partial class Scenarios
 {
     public static readonly string[] Names = ["api-read", "api-write", "kick-latency", "session-capacity", "login-storm", "tunnel"];
 
@@ -254,49 +254,6 @@ internal static class Scenarios
             new("session capacity", $"{F(held)} idle sessions held ({failures} failed)", "-", null, $">= {F(target)}", held >= target),
             new("memory per idle session", $"{F(perSession, "F1")} KiB (RSS {F(rssBefore / 1024.0, "F0")} -> {F(rssAfter / 1024.0, "F0")} MiB)",
                 $"{F(ceilingKiB, "F1")} KiB bare TLS ({F(scale.CeilingTlsConnections)} conns)", perSession / ceilingKiB, "<= 1.25x", perSession / ceilingKiB <= 1.25),
-        ];
-    }
-
-    public static async Task<List<Result>> LoginStormAsync(Scale scale)
-    {
-        await using var server = await ServerProcess.StartAsync(shaping: true);
-        using var api = new ApiClient(server.ApiPort, 8);
-        using var factory = new ControlClientFactory(server.GatewayPort);
-        var instance = await api.CreateInstanceAsync(100_000);
-        const int perUser = 50;
-        var users = Enumerable.Range(0, (scale.StormClients + perUser - 1) / perUser).Select(i => "stormuser" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        await api.CreateUsersAsync(instance, users);
-        var hashStart = Stopwatch.GetTimestamp();
-        OpenSag.Security.PasswordHash.Verify(ApiClient.Password, OpenSag.Security.PasswordHash.Create(ApiClient.Password));
-        var verifyMs = Stopwatch.GetElapsedTime(hashStart).TotalMilliseconds / 2;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(600));
-        var start = Stopwatch.GetTimestamp();
-        var failures = 0;
-        var sessions = await Task.WhenAll(Enumerable.Range(0, scale.StormClients).Select(async i =>
-        {
-            await Task.Yield();
-            try
-            {
-                return await factory.LoginAsync(instance, users[i / perUser], ApiClient.Password, null, timeout.Token);
-            }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException or InvalidOperationException or IOException or OperationCanceledException)
-            {
-                Interlocked.Increment(ref failures);
-                return null;
-            }
-        }));
-        var elapsed = Stopwatch.GetElapsedTime(start);
-        var onlineCount = sessions.Count(s => s is not null);
-        foreach (var s in sessions)
-        {
-            s?.Dispose();
-        }
-
-        return
-        [
-            new($"login storm, {F(scale.StormClients)} clients", $"{F(onlineCount)} online in {F(elapsed.TotalSeconds, "F1")} s ({F(onlineCount / elapsed.TotalSeconds, "F0")}/s), {failures} failed",
-                $"PBKDF2 {F(verifyMs, "F0")} ms/login/core: <= {F(Environment.ProcessorCount * 1000 / verifyMs, "F1")} logins/s, 5,000 in >= {F(5000 * verifyMs / 1000 / Environment.ProcessorCount, "F0")} s",
-                null, "all online, none refused", failures == 0 && onlineCount == scale.StormClients),
         ];
     }
 

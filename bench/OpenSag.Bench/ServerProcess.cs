@@ -11,6 +11,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly string _data;
+    private int _keepaliveSeconds;
+    private bool _dataHandedOver;
+    private bool _stopped;
 
     private ServerProcess(Process process, string data, int apiPort, int gatewayPort)
     {
@@ -42,10 +45,27 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the server first: dotnet build -c Release src/OpenSag", dll);
     }
 
-    public static async Task<ServerProcess> StartAsync(bool shaping, int keepaliveSeconds = 15)
+    public static Task<ServerProcess> StartAsync(bool shaping, int keepaliveSeconds = 15)
     {
         var data = Path.Combine(Path.GetTempPath(), "opensag-bench-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(data);
+        return StartAsync(data, shaping, keepaliveSeconds);
+    }
+
+    /// <summary>
+    /// Kills this server (as a crash or an operator's restart would end it, without goodbyes) and starts a new one on the
+    /// same data folder, so users, the token key and the certificate survive and clients can resume. The new server
+    /// listens on new ports and owns the data folder from now on.
+    /// </summary>
+    public async Task<ServerProcess> RestartAsync(bool shaping)
+    {
+        _dataHandedOver = true;
+        await StopAsync();
+        return await StartAsync(_data, shaping, _keepaliveSeconds);
+    }
+
+    private static async Task<ServerProcess> StartAsync(string data, bool shaping, int keepaliveSeconds)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -103,11 +123,34 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new ServerProcess(process, data, api, gateway);
+        return new ServerProcess(process, data, api, gateway) { _keepaliveSeconds = keepaliveSeconds };
     }
 
     public async ValueTask DisposeAsync()
     {
+        await StopAsync();
+        if (_dataHandedOver)
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -122,13 +165,6 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     [GeneratedRegex(@"OpenSAG gateway listening on \S+:(\d+) ")]
