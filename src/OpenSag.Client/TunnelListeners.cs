@@ -17,7 +17,6 @@ public delegate Task<WebSocket> TunnelOpener(string destination, CancellationTok
 /// </summary>
 public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
 {
-    private const int ChunkBytes = 16 * 1024;
 
     public static Socket Listen(IPEndPoint endpoint)
     {
@@ -68,7 +67,7 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
             return;
         }
 
-        await WebSocketRelay.RunAsync(tunnel, local, null, null, ChunkBytes, cancellationToken);
+        await WebSocketRelay.RunAsync(tunnel, local, null, null, WebSocketRelay.UnshapedChunkBytes, cancellationToken);
     }
 
     private async Task SocksAsync(Socket local, CancellationToken cancellationToken)
@@ -107,7 +106,7 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
         }
 
         await Socks5Handshake.ReplyAsync(local, Socks5Handshake.Succeeded, cancellationToken);
-        await WebSocketRelay.RunAsync(tunnel, local, null, null, ChunkBytes, cancellationToken);
+        await WebSocketRelay.RunAsync(tunnel, local, null, null, WebSocketRelay.UnshapedChunkBytes, cancellationToken);
     }
 }
 

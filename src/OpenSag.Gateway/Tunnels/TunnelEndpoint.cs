@@ -101,7 +101,7 @@ public sealed class TunnelEndpoint(
             return WebSocketRelay.RunAsync(webSocket, socket,
                 (n, _) => { counter.Add(n, 0); return ValueTask.CompletedTask; },
                 (n, _) => { counter.Add(0, n); return ValueTask.CompletedTask; },
-                UserBandwidth.RelayBufferBytes, session.Closed);
+                WebSocketRelay.UnshapedChunkBytes, session.Closed);
         }
 
         var buckets = bandwidth.For(session.Info.SmartAGId, session.Info.UserName, session.Bandwidth);
