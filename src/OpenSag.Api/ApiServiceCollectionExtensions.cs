@@ -30,7 +30,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton(_ => SmartagActions.CreateTable());
         services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Authenticator>();
-        services.AddSingleton<Storage.IAccessKeyStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<Storage.IAccessKeyStore>(sp => new CachedAccessKeys(sp.GetRequiredService<Storage.IOpenSagStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RpcEndpoint>();
         return services;
     }

@@ -33,7 +33,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
 
     public async Task<Page<ClientUser>> ListAsync(string regionId, string smartAgId, string? userName, string? userMail, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
-        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
         var filter = new UserFilter(smartAgId) { UserName = userName, UserMail = userMail };
         return await store.ListUsersAsync(filter, pageNumber, pageSize, cancellationToken);
     }
@@ -109,7 +109,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
 
     public async Task<ClientUser> GetAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
-        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
         return await store.FindUserAsync(smartAgId, userName, cancellationToken) ?? throw new ApiException(ErrorCatalogue.UserNotFound);
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using OpenSag.Domain;
 using OpenSag.Errors;
 using OpenSag.Storage;
@@ -7,6 +8,13 @@ namespace OpenSag.Services;
 /// <summary>SAG App instances: creation (active at once, no billing), lookup by region, settings and DNS.</summary>
 public sealed class InstanceService(IOpenSagStore store, TimeProvider time)
 {
+    /// <summary>
+    /// SmartAGId → RegionId of every instance seen to exist. Exact, not a guess: no action deletes an instance or moves
+    /// it to another region, so an instance once found stays found (on every node). Unknown ids are never cached,
+    /// so a flood of made-up ids costs store reads, not memory.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, string> _knownRegions = new(StringComparer.Ordinal);
+
     public async Task<Instance> CreateAsync(string regionId, string chargeType, int period, int userCount, long dataPlan, bool autoPay, CancellationToken cancellationToken)
     {
         var now = TruncateToMilliseconds(time.GetUtcNow());
@@ -28,9 +36,33 @@ public sealed class InstanceService(IOpenSagStore store, TimeProvider time)
     }
 
     /// <summary>The instance, or <paramref name="notFound"/> (actions word SAG.InstanceNoFound differently).</summary>
-    public async Task<Instance> GetAsync(string regionId, string smartAgId, CancellationToken cancellationToken, ErrorDefinition? notFound = null) =>
-        await store.FindInstanceAsync(regionId, smartAgId, cancellationToken)
-        ?? throw new ApiException(notFound ?? ErrorCatalogue.InstanceNotFound);
+    public async Task<Instance> GetAsync(string regionId, string smartAgId, CancellationToken cancellationToken, ErrorDefinition? notFound = null)
+    {
+        var instance = await store.FindInstanceAsync(regionId, smartAgId, cancellationToken)
+            ?? throw new ApiException(notFound ?? ErrorCatalogue.InstanceNotFound);
+        _knownRegions.TryAdd(instance.SmartAGId, instance.RegionId);
+        return instance;
+    }
+
+    /// <summary>
+    /// Throws <paramref name="notFound"/> unless the instance exists in that region: for actions that need only its
+    /// existence (the kick, listings), answered from memory after the first time, which takes a store read off the
+    /// hottest API paths.
+    /// </summary>
+    public async Task RequireAsync(string regionId, string smartAgId, CancellationToken cancellationToken, ErrorDefinition? notFound = null)
+    {
+        if (_knownRegions.TryGetValue(smartAgId, out var knownRegion))
+        {
+            if (knownRegion != regionId)
+            {
+                throw new ApiException(notFound ?? ErrorCatalogue.InstanceNotFound);
+            }
+
+            return;
+        }
+
+        await GetAsync(regionId, smartAgId, cancellationToken, notFound);
+    }
 
     public Task<Page<Instance>> ListAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken) =>
         store.ListInstancesAsync(filter, pageNumber, pageSize, cancellationToken);

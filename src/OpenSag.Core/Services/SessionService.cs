@@ -17,7 +17,7 @@ public sealed class SessionService(IOpenSagStore store, InstanceService instance
     /// </summary>
     public async Task<int> KickOutAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
-        await instances.GetAsync(regionId, smartAgId, cancellationToken, ErrorCatalogue.KickInstanceNotFound);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken, ErrorCatalogue.KickInstanceNotFound);
         var generation = await store.BumpSessionGenerationAsync(smartAgId, userName, cancellationToken) ?? SessionRevocation.AllGenerations;
         var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, generation, SessionCloseReason.KickedOut), cancellationToken);
         logger.LogInformation("KickOutClients by {AccessKeyId} from {Source}: user {UserName} on {SmartAGId}, {Closed} sessions closed",
@@ -27,13 +27,13 @@ public sealed class SessionService(IOpenSagStore store, InstanceService instance
 
     public async Task<IReadOnlyList<OnlineSessionInfo>> ListOnlineAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
-        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
         return await sessions.ListByUserAsync(smartAgId, userName, cancellationToken);
     }
 
     public async Task<IReadOnlyList<(string UserName, int OnlineCount)>> CountByUserAsync(string regionId, string smartAgId, IReadOnlyList<string> userNames, CancellationToken cancellationToken)
     {
-        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
         var counts = new List<(string, int)>();
         foreach (var name in userNames.Distinct(StringComparer.Ordinal))
         {
@@ -70,7 +70,7 @@ public sealed class SessionService(IOpenSagStore store, InstanceService instance
     /// <summary>Monthly totals for the named users; a user with no traffic reports zeros.</summary>
     public async Task<IReadOnlyList<FlowTotal>> FlowAsync(string regionId, string smartAgId, IReadOnlyList<string> userNames, string month, CancellationToken cancellationToken)
     {
-        await instances.GetAsync(regionId, smartAgId, cancellationToken);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
         var names = userNames.Distinct(StringComparer.Ordinal).ToArray();
         var totals = (await store.GetFlowAsync(smartAgId, month, names, cancellationToken)).ToDictionary(f => f.UserName, StringComparer.Ordinal);
         return [.. names.Select(n => totals.GetValueOrDefault(n) ?? new FlowTotal(smartAgId, n, month, 0, 0))];
