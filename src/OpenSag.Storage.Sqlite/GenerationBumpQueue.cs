@@ -80,7 +80,7 @@ internal sealed class GenerationBumpQueue : IAsyncDisposable
         {
             // Not the callers' tokens: the batch is shared, and one caller going away must not abort the others.
             await using var transaction = await _beginWrite(CancellationToken.None);
-            using var command = transaction.Command(BumpSql);
+            var command = transaction.Command(BumpSql);
             var id = command.Parameters.Add("$id", SqliteType.Text);
             var name = command.Parameters.Add("$name", SqliteType.Text);
             for (var i = 0; i < batch.Count; i++)

@@ -8,7 +8,7 @@ public sealed partial class SqliteStore
     public async Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginSingleReadAsync(cancellationToken);
-        using var command = transaction.Command($"SELECT {AccessKeyColumns} FROM access_keys WHERE access_key_id = $id");
+        var command = transaction.Command($"SELECT {AccessKeyColumns} FROM access_keys WHERE access_key_id = $id");
         command.Parameters.AddWithValue("$id", accessKeyId);
         return await ReadFirstAsync(command, ReadAccessKey, cancellationToken);
     }
@@ -17,7 +17,7 @@ public sealed partial class SqliteStore
     {
         ArgumentNullException.ThrowIfNull(key);
         await using var transaction = await BeginWriteAsync(cancellationToken);
-        using var command = transaction.Command($"""
+        var command = transaction.Command($"""
             INSERT INTO access_keys ({AccessKeyColumns}) VALUES ($id, $secret, $enabled, $created)
             ON CONFLICT (access_key_id) DO NOTHING
             """);

@@ -15,7 +15,7 @@ public sealed partial class SqliteStore
         }
 
         await using var transaction = await BeginWriteAsync(cancellationToken);
-        using var command = transaction.Command($"""
+        var command = transaction.Command($"""
             INSERT INTO flow_totals ({FlowColumns}) VALUES ($id, $name, $month, $in, $out)
             ON CONFLICT (smart_ag_id, user_name, month)
             DO UPDATE SET bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out
@@ -48,7 +48,7 @@ public sealed partial class SqliteStore
         }
 
         await using var transaction = await BeginSingleReadAsync(cancellationToken);
-        using var command = transaction.Command($"""
+        var command = transaction.Command($"""
             SELECT {FlowColumns} FROM flow_totals
             WHERE smart_ag_id = $id AND month = $month AND user_name IN (SELECT value FROM json_each($names))
             ORDER BY user_name

@@ -19,7 +19,7 @@ public sealed partial class SqliteStore
     {
         ArgumentNullException.ThrowIfNull(instance);
         await using var transaction = await BeginWriteAsync(cancellationToken);
-        using var command = transaction.Command($"""
+        var command = transaction.Command($"""
             INSERT INTO instances ({InstanceColumns})
             VALUES ($id, $region, $order, $name, $description, $cidr, $userCount, $dataPlan, $period, $chargeType,
                     $autoPay, $lockThreshold, $created, $ends, $appDns, $recoveredDns)
@@ -48,7 +48,7 @@ public sealed partial class SqliteStore
     public async Task<Instance?> FindInstanceAsync(string regionId, string smartAgId, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginSingleReadAsync(cancellationToken);
-        using var command = transaction.Command($"SELECT {InstanceColumns} FROM instances WHERE smart_ag_id = $id AND region_id = $region");
+        var command = transaction.Command($"SELECT {InstanceColumns} FROM instances WHERE smart_ag_id = $id AND region_id = $region");
         command.Parameters.AddWithValue("$id", smartAgId);
         command.Parameters.AddWithValue("$region", regionId);
         return await ReadFirstAsync(command, ReadInstance, cancellationToken);
@@ -57,7 +57,7 @@ public sealed partial class SqliteStore
     public async Task<Instance?> FindInstanceByIdAsync(string smartAgId, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginSingleReadAsync(cancellationToken);
-        using var command = transaction.Command($"SELECT {InstanceColumns} FROM instances WHERE smart_ag_id = $id");
+        var command = transaction.Command($"SELECT {InstanceColumns} FROM instances WHERE smart_ag_id = $id");
         command.Parameters.AddWithValue("$id", smartAgId);
         return await ReadFirstAsync(command, ReadInstance, cancellationToken);
     }
@@ -65,7 +65,6 @@ public sealed partial class SqliteStore
     public async Task<Page<Instance>> ListInstancesAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var (limit, offset) = PageWindow(pageNumber, pageSize);
 
         // Status and type are not columns: every instance here is an active SAG App instance (DESIGN.md §3), so
         // those filters either match all of them or none.
@@ -75,28 +74,16 @@ public sealed partial class SqliteStore
             return new Page<Instance>([], 0, pageNumber, pageSize);
         }
 
-        await using var transaction = await BeginReadAsync(cancellationToken);
-        using var count = transaction.Command($"SELECT count(*) FROM instances {InstanceFilterSql}");
-        AddInstanceFilter(count, filter);
-        var total = await ReadCountAsync(count, cancellationToken);
-
-        using var select = transaction.Command($"""
-            SELECT {InstanceColumns} FROM instances {InstanceFilterSql}
-            ORDER BY created_at_ms, smart_ag_id
-            LIMIT $limit OFFSET $offset
-            """);
-        AddInstanceFilter(select, filter);
-        select.Parameters.AddWithValue("$limit", limit);
-        select.Parameters.AddWithValue("$offset", offset);
-        var items = await ReadAllAsync(select, ReadInstance, cancellationToken);
-        return new Page<Instance>(items, checked((int)total), pageNumber, pageSize);
+        return await ReadPageAsync(
+            InstanceColumns, $"FROM instances {InstanceFilterSql}", "created_at_ms, smart_ag_id",
+            command => AddInstanceFilter(command, filter), ReadInstance, pageNumber, pageSize, cancellationToken);
     }
 
     public async Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
         await using var transaction = await BeginWriteAsync(cancellationToken);
-        using var command = transaction.Command("""
+        var command = transaction.Command("""
             UPDATE instances
             SET name = $name, description = $description, cidr_block = $cidr, security_lock_threshold = $lockThreshold,
                 app_dns = $appDns, recovered_dns = $recoveredDns

@@ -37,7 +37,7 @@ public sealed partial class SqliteStore
     public async Task<ClientUser?> FindUserAsync(string smartAgId, string userName, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginSingleReadAsync(cancellationToken);
-        using var command = transaction.Command($"SELECT {UserColumns} FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
+        var command = transaction.Command($"SELECT {UserColumns} FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
         command.Parameters.AddWithValue("$id", smartAgId);
         command.Parameters.AddWithValue("$name", userName);
         return await ReadFirstAsync(command, ReadUser, cancellationToken);
@@ -46,22 +46,9 @@ public sealed partial class SqliteStore
     public async Task<Page<ClientUser>> ListUsersAsync(UserFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var (limit, offset) = PageWindow(pageNumber, pageSize);
-        await using var transaction = await BeginReadAsync(cancellationToken);
-        using var count = transaction.Command($"SELECT count(*) FROM client_users {UserFilterSql}");
-        AddUserFilter(count, filter);
-        var total = await ReadCountAsync(count, cancellationToken);
-
-        using var select = transaction.Command($"""
-            SELECT {UserColumns} FROM client_users {UserFilterSql}
-            ORDER BY created_at_ms, user_name
-            LIMIT $limit OFFSET $offset
-            """);
-        AddUserFilter(select, filter);
-        select.Parameters.AddWithValue("$limit", limit);
-        select.Parameters.AddWithValue("$offset", offset);
-        var items = await ReadAllAsync(select, ReadUser, cancellationToken);
-        return new Page<ClientUser>(items, checked((int)total), pageNumber, pageSize);
+        return await ReadPageAsync(
+            UserColumns, $"FROM client_users {UserFilterSql}", "created_at_ms, user_name",
+            command => AddUserFilter(command, filter), ReadUser, pageNumber, pageSize, cancellationToken);
     }
 
     public async Task<ClientUser?> UpdateUserAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken)
@@ -70,7 +57,7 @@ public sealed partial class SqliteStore
         await using var transaction = await BeginWriteAsync(cancellationToken);
         // session_generation is only ever incremented in place: the caller's copy may predate a kick, and writing
         // it back would let the credentials that kick revoked resume.
-        using var command = transaction.Command($"""
+        var command = transaction.Command($"""
             UPDATE client_users
             SET user_mail = $mail, bandwidth = $bandwidth, client_ip = $clientIp, password_hash = $passwordHash,
                 state = $state, accelerate_bandwidth = $accelerate, session_generation = session_generation + $bump
@@ -99,7 +86,7 @@ public sealed partial class SqliteStore
     public async Task<bool> DeleteUserAsync(string smartAgId, string userName, CancellationToken cancellationToken)
     {
         await using var transaction = await BeginWriteAsync(cancellationToken);
-        using var command = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
+        var command = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
         command.Parameters.AddWithValue("$id", smartAgId);
         command.Parameters.AddWithValue("$name", userName);
         var deleted = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
@@ -113,7 +100,7 @@ public sealed partial class SqliteStore
         await using var transaction = await BeginWriteAsync(cancellationToken);
 
         // The stored generation, not the caller's copy, is what gets carried over: see UpdateUserAsync.
-        using var origin = transaction.Command("SELECT session_generation FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
+        var origin = transaction.Command("SELECT session_generation FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
         origin.Parameters.AddWithValue("$id", originSmartAgId);
         origin.Parameters.AddWithValue("$name", moved.UserName);
         if (await origin.ExecuteScalarAsync(cancellationToken) is not long generation)
@@ -128,7 +115,7 @@ public sealed partial class SqliteStore
             return result;
         }
 
-        using var delete = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
+        var delete = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
         delete.Parameters.AddWithValue("$id", originSmartAgId);
         delete.Parameters.AddWithValue("$name", moved.UserName);
         await delete.ExecuteNonQueryAsync(cancellationToken);
@@ -146,7 +133,7 @@ public sealed partial class SqliteStore
     /// <summary>Whether the instance exists, has the name free and holds fewer than <paramref name="userLimit"/> users.</summary>
     private static async Task<UserWriteResult> CheckRoomAsync(DatabaseTransaction transaction, string smartAgId, string userName, int userLimit, CancellationToken cancellationToken)
     {
-        using var command = transaction.Command("""
+        var command = transaction.Command("""
             SELECT (SELECT count(*) FROM instances WHERE smart_ag_id = $id),
                    (SELECT count(*) FROM client_users WHERE smart_ag_id = $id AND user_name = $name),
                    (SELECT count(*) FROM client_users WHERE smart_ag_id = $id)
@@ -166,7 +153,7 @@ public sealed partial class SqliteStore
 
     private static async Task<UserWriteResult> InsertUserAsync(DatabaseTransaction transaction, ClientUser user, long sessionGeneration, CancellationToken cancellationToken)
     {
-        using var command = transaction.Command($"""
+        var command = transaction.Command($"""
             INSERT INTO client_users ({UserColumns})
             VALUES ($id, $name, $mail, $bandwidth, $clientIp, $passwordHash, $state, $accelerate, $generation, $created)
             """);

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using OpenSag.Domain;
 
 namespace OpenSag.Storage.Sqlite;
 
@@ -15,19 +15,7 @@ namespace OpenSag.Storage.Sqlite;
 /// </remarks>
 public sealed partial class SqliteStore : IOpenSagStore
 {
-    // Per connection, not per file: a pooled connection keeps them, a new one needs them; no I/O. A writer waits up
-    // to 5 s for another's lock, far above the few milliseconds any transaction here holds it. foreign_keys is here
-    // rather than in the connection string, which would re-run it on every open from the pool.
-    private const string ConnectionSettings = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
-
-    /// <summary>
-    /// The physical connections (SQLite handles, which the pool keeps across opens) already given
-    /// <see cref="ConnectionSettings"/>: running them on every open cost a statement per operation. Weak, so a
-    /// handle the pool closes is forgotten with it.
-    /// </summary>
-    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
-
-    private readonly string _connectionString;
+    private readonly ConnectionPool _connections;
 
     /// <summary>
     /// One in-process writer at a time: the others wait here, asynchronously and in order, instead of in SQLite's
@@ -42,21 +30,24 @@ public sealed partial class SqliteStore : IOpenSagStore
     public SqliteStore(string databasePath)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
-        _connectionString = new SqliteConnectionStringBuilder
+        // Microsoft.Data.Sqlite's own pool is off: ConnectionPool keeps the connections, with their prepared statements.
+        _connections = new ConnectionPool(new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-        }.ToString();
+            Pooling = false,
+        }.ToString());
         _generationBumps = new GenerationBumpQueue(BeginWriteAsync);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var pooled = await _connections.RentAsync(cancellationToken);
+        using var connection = pooled; // closed after migrating: the migration's statements are not worth keeping
         // WAL is a property of the file, so setting it once here holds for every later connection; it cannot be
         // changed inside a transaction, hence before the migration steps.
-        using (var wal = connection.CreateCommand())
+        using (var wal = connection.Connection.CreateCommand())
         {
             wal.CommandText = "PRAGMA journal_mode = WAL";
             var mode = (string?)await wal.ExecuteScalarAsync(cancellationToken);
@@ -66,7 +57,7 @@ public sealed partial class SqliteStore : IOpenSagStore
             }
         }
 
-        await Migrations.ApplyAsync(connection, TimeProvider.System, cancellationToken);
+        await Migrations.ApplyAsync(connection.Connection, TimeProvider.System, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -76,34 +67,9 @@ public sealed partial class SqliteStore : IOpenSagStore
             // Bumps already queued are committed (or failed) before the pool is closed under them.
             await _generationBumps.DisposeAsync();
             _disposed = true;
-            // Closes this database's idle pooled connections, releasing the file handles (the last close also
-            // checkpoints the WAL), so the files can be moved or deleted once the store is gone.
-            using var connection = new SqliteConnection(_connectionString);
-            SqliteConnection.ClearPool(connection);
-        }
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            if (!Configured.TryGetValue(connection.Handle!, out _))
-            {
-                using var settings = connection.CreateCommand();
-                settings.CommandText = ConnectionSettings;
-                await settings.ExecuteNonQueryAsync(cancellationToken);
-                Configured.AddOrUpdate(connection.Handle!, Configured);
-            }
-
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
+            // Closes the idle connections, releasing the file handles (the last close also checkpoints the WAL), so
+            // the files can be moved or deleted once the store is gone.
+            _connections.Dispose();
         }
     }
 
@@ -112,7 +78,8 @@ public sealed partial class SqliteStore : IOpenSagStore
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            return await DatabaseTransaction.BeginAsync(await OpenAsync(cancellationToken), write: true, _writeGate);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return await DatabaseTransaction.BeginWriteAsync(_connections, _writeGate, cancellationToken);
         }
         catch
         {
@@ -121,13 +88,44 @@ public sealed partial class SqliteStore : IOpenSagStore
         }
     }
 
-    /// <summary>Reads run in a transaction too, so that a listing's total and its page come from one snapshot.</summary>
-    private async Task<DatabaseTransaction> BeginReadAsync(CancellationToken cancellationToken) =>
-        await DatabaseTransaction.BeginAsync(await OpenAsync(cancellationToken), write: false);
+    /// <summary>Reads of several statements run in a transaction, so that a listing's total and its page agree.</summary>
+    private Task<DatabaseTransaction> BeginReadAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return DatabaseTransaction.BeginReadAsync(_connections, cancellationToken);
+    }
 
-    /// <summary>For a read of one statement (see <see cref="DatabaseTransaction.SingleStatement"/>).</summary>
-    private async Task<DatabaseTransaction> BeginSingleReadAsync(CancellationToken cancellationToken) =>
-        DatabaseTransaction.SingleStatement(await OpenAsync(cancellationToken));
+    /// <summary>For a read of one statement (see <see cref="DatabaseTransaction.BeginSingleStatementAsync"/>).</summary>
+    private Task<DatabaseTransaction> BeginSingleReadAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return DatabaseTransaction.BeginSingleStatementAsync(_connections, cancellationToken);
+    }
+
+    /// <summary>One page of a listing and the listing's total, from one snapshot.</summary>
+    private async Task<Page<T>> ReadPageAsync<T>(
+        string columns,
+        string fromWhere,
+        string orderBy,
+        Action<SqliteCommand> bindFilter,
+        Func<SqliteDataReader, T> map,
+        int pageNumber,
+        int pageSize,
+        CancellationToken cancellationToken)
+    {
+        var (limit, offset) = PageWindow(pageNumber, pageSize);
+        await using var transaction = await BeginReadAsync(cancellationToken);
+        var count = transaction.Command($"SELECT count(*) {fromWhere}");
+        bindFilter(count);
+        var total = await ReadCountAsync(count, cancellationToken);
+
+        var select = transaction.Command($"SELECT {columns} {fromWhere} ORDER BY {orderBy} LIMIT $limit OFFSET $offset");
+        bindFilter(select);
+        select.Parameters.AddWithValue("$limit", limit);
+        select.Parameters.AddWithValue("$offset", offset);
+        var items = await ReadAllAsync(select, map, cancellationToken);
+        return new Page<T>(items, checked((int)total), pageNumber, pageSize);
+    }
 
     /// <summary>LIMIT and OFFSET of a 1-based page; the offset is a long so that a huge page number cannot overflow.</summary>
     private static (long Limit, long Offset) PageWindow(int pageNumber, int pageSize)
