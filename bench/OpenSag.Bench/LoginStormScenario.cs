@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
+using OpenSag.Client;
 using OpenSag.Security;
 
 namespace OpenSag.Bench;
@@ -90,7 +91,7 @@ internal static partial class Scenarios
     /// <summary>
     /// Starts every login at once and waits (at most 10 minutes) until each is online or has failed. A connection that
     /// fails (refused SYN, TLS handshake timed out, reset) is retried as <c>opensag connect</c> does after a network
-    /// failure (1 s, doubling, at most 30 s apart) and counted as a retry; a login the gateway answers with a refusal
+    /// failure (<see cref="ReconnectBackoff"/>) and counted as a retry; a login the gateway answers with a refusal
     /// is a failure and is not retried.
     /// </summary>
     private static async Task<Storm> StormAsync(int clients, Func<int, CancellationToken, Task<ControlSession>> login)
@@ -103,7 +104,7 @@ internal static partial class Scenarios
         var sessions = await Task.WhenAll(Enumerable.Range(0, clients).Select(async i =>
         {
             await Task.Yield();
-            var backoff = TimeSpan.FromSeconds(1);
+            var backoff = new ReconnectBackoff();
             while (true)
             {
                 try
@@ -114,8 +115,7 @@ internal static partial class Scenarios
                 {
                     Interlocked.Increment(ref retries);
                     Interlocked.CompareExchange(ref firstError, Describe(e), null);
-                    await Task.Delay(backoff, timeout.Token);
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                    await Task.Delay(backoff.Next(), timeout.Token);
                 }
                 catch (Exception e) when (e is WebSocketException or HttpRequestException or InvalidOperationException or IOException or OperationCanceledException)
                 {

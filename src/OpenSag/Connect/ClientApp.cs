@@ -9,12 +9,11 @@ namespace OpenSag.Cli.Connect;
 
 /// <summary>
 /// The client app's life: bind the local listeners, log in, serve tunnels through the current session, and on
-/// a network failure resume with the session token after a backoff (1 s doubling to 30 s). A resume the
+/// a network failure resume with the session token after a randomised backoff (<see cref="ReconnectBackoff"/>). A resume the
 /// gateway refuses means the session was revoked meanwhile: that is a kick, not a reason to use the password again.
 /// </summary>
 internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private volatile ClientSession? _current;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -58,7 +57,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
     private async Task<int> SessionLoopAsync(CancellationToken cancellationToken)
     {
         string? resumeToken = null;
-        var backoff = TimeSpan.FromSeconds(1);
+        var backoff = new ReconnectBackoff();
         while (true)
         {
             ClientSession session;
@@ -83,20 +82,20 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             }
             catch (Exception e) when (IsNetworkFailure(e))
             {
-                await Console.Error.WriteLineAsync($"opensag connect: cannot reach the gateway ({e.Message}); retrying in {backoff.TotalSeconds:0} s");
-                if (!await DelayAsync(backoff, cancellationToken))
+                var wait = backoff.Next();
+                await Console.Error.WriteLineAsync($"opensag connect: cannot reach the gateway ({e.Message}); retrying in {wait.TotalSeconds:0.0} s");
+                if (!await DelayAsync(wait, cancellationToken))
                 {
                     return Serve.ExitCodes.Ok;
                 }
 
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                 continue;
             }
 
             await using (session)
             {
                 _current = session;
-                backoff = TimeSpan.FromSeconds(1);
+                backoff.Reset();
                 resumeToken = session.Online.Token;
                 var dns = session.Online.Dns.Count > 0 ? string.Join(",", session.Online.Dns) : "none";
                 Console.WriteLine($"online: ClientIp {session.Online.ClientIp}, DNS {dns}, session {session.Online.SessionId}");
@@ -129,7 +128,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 }
             }
 
-            if (!await DelayAsync(backoff, cancellationToken))
+            if (!await DelayAsync(backoff.Next(), cancellationToken))
             {
                 return Serve.ExitCodes.Ok;
             }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,9 @@ namespace OpenSag.Cli.Serve;
 internal static class OpenSagServer
 {
     public const string DatabaseFileName = "opensag.db";
+
+    private const int ListenBacklog = 4096;
+    private static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(30);
 
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
     {
@@ -100,9 +104,14 @@ internal static class OpenSagServer
             kestrel.Listen(options.GatewayListen.Address, options.GatewayListen.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(certificate);
+                listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, HandshakeTimeout = TlsHandshakeTimeout });
             });
         });
+        // Every client of a restarted gateway comes back at once: 5,000 TLS handshakes queue on a 2-core machine
+        // for longer than Kestrel's default 10 s and overflow its default 512-connection listen backlog. Both were
+        // measured as failed connections in the login storm (bench/README.md); the kernel caps the backlog at
+        // net.core.somaxconn.
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = ListenBacklog);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(store);
         if (options.Store.ClusterConnectionString is { } cluster)
