@@ -111,7 +111,11 @@ internal sealed class ControlSession : IDisposable
                 var message = await ReceiveAsync(_socket, buffer, CancellationToken.None);
                 if (message is null || ControlJson.TypeOf(message) == "closing")
                 {
-                    break;
+                    // The moment the client learns it is closed; then it answers the close handshake as
+                    // OpenSag.Client does (without that the gateway waits out its 2 s goodbye timeout).
+                    _closed.TrySetResult(Stopwatch.GetTimestamp());
+                    await FinishCloseAsync(buffer, sawCloseFrame: message is null);
+                    return;
                 }
             }
         }
@@ -120,6 +124,17 @@ internal sealed class ControlSession : IDisposable
         }
 
         _closed.TrySetResult(Stopwatch.GetTimestamp());
+    }
+
+    private async Task FinishCloseAsync(byte[] buffer, bool sawCloseFrame)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (!sawCloseFrame)
+        {
+            sawCloseFrame = await ReceiveAsync(_socket, buffer, timeout.Token) is null;
+        }
+
+        await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
     }
 
     public static async Task<byte[]?> ReceiveAsync(WebSocket socket, byte[] buffer, CancellationToken cancellationToken)

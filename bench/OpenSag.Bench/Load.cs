@@ -21,8 +21,9 @@ internal sealed record Scale(bool Smoke)
     public int KickedUsers => Smoke ? 4 : 20;
     public int KickTotalSmall => Smoke ? 60 : 1_000;
     public int KickTotalLarge => Smoke ? 120 : 10_000;
-    // 200 in the issue; each kick is followed by a password re-login (~1.5 s under load), so the full run uses 50.
-    public int Kicks => Smoke ? 4 : 50;
+    // As the issue asks. Each kick is followed by a password re-login of the kicked user (one PBKDF2, nine resumes),
+    // outside the measured time.
+    public int Kicks => Smoke ? 4 : 200;
     public int CapacitySessions => Smoke ? 200 : 18_000;
     public int CeilingTlsConnections => Smoke ? 200 : 5_000;
     // The issue's storm (5,000 clients after a gateway restart) is a resume storm: clients come back with their session

@@ -64,7 +64,24 @@ internal static partial class Scenarios
             throw new InvalidOperationException($"api-write: {errors} errors");
         }
 
-        return [new("api-write CreateClientUser (durable)", $"{F(rate, "N1")} req/s", "-", null, ">= 2,000 req/s", rate >= 2000)];
+        // The same durability without a password hash: each call is one committed, fsync'd UPDATE. The window above
+        // created writeuser0-9 in its first moments (paths are sent in order).
+        var modifyPaths = Enumerable.Range(0, scale.Smoke ? 5_000 : 60_000).Select(i => ApiClient.SignedPath("ModifySmartAccessGatewayClientUser",
+        [
+            new("RegionId", ApiClient.Region), new("SmartAGId", instance), new("UserName", "writeuser" + (i % 10).ToString(CultureInfo.InvariantCulture)),
+            new("Bandwidth", (1000 + (i % 1000)).ToString(CultureInfo.InvariantCulture)),
+        ])).ToArray();
+        var (modifyRate, modifyErrors) = await Load.RunAsync(api.Http, modifyPaths, scale.Connections, scale);
+        if (modifyErrors > 0)
+        {
+            throw new InvalidOperationException($"api-write: {modifyErrors} ModifySmartAccessGatewayClientUser errors");
+        }
+
+        return
+        [
+            new("api-write CreateClientUser (durable)", $"{F(rate, "N1")} req/s", "-", null, ">= 2,000 req/s", rate >= 2000),
+            new("api-write ModifyClientUser Bandwidth (durable, no password hash)", $"{F(modifyRate)} req/s", "-", null, ">= 2,000 req/s", modifyRate >= 2000),
+        ];
     }
 
     /// <summary>Brings <paramref name="perUser"/> sessions of a user online: one password login, the rest resume with its token.</summary>
@@ -109,6 +126,7 @@ internal static partial class Scenarios
             }
 
             var latencies = new List<double>();
+            var answers = new List<double>();
             for (var k = 0; k < scale.Kicks; k++)
             {
                 var user = users[k % users.Length];
@@ -120,6 +138,7 @@ internal static partial class Scenarios
                     response.EnsureSuccessStatusCode();
                 }
 
+                answers.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 var closed = await Task.WhenAll(sessions.Select(s => s.Closed)).WaitAsync(TimeSpan.FromSeconds(30));
                 latencies.Add(Stopwatch.GetElapsedTime(start, closed.Max()).TotalMilliseconds);
                 foreach (var s in sessions)
@@ -132,18 +151,20 @@ internal static partial class Scenarios
             }
 
             latencies.Sort();
+            answers.Sort();
             var held = online.Values.Sum(s => s.Count(x => !x.Closed.IsCompleted)) + filler.Count(x => !x.Closed.IsCompleted);
             var p50 = Load.Percentile(latencies, 0.5);
             var p99 = Load.Percentile(latencies, 0.99);
+            var figure = $"p50 {F(p50, "F2")} ms, p99 {F(p99, "F2")} ms (API answered: p50 {F(Load.Percentile(answers, 0.5), "F2")} ms, p99 {F(Load.Percentile(answers, 0.99), "F2")} ms)";
             var name = $"kick latency, {F(held)} sessions online, {scale.Kicks} kicks";
             if (results.Count == 0)
             {
                 smallP99 = p99;
-                results.Add(new(name, $"p50 {F(p50, "F2")} ms, p99 {F(p99, "F2")} ms", "-", null, "p99 <= 10 ms", p99 <= 10));
+                results.Add(new(name, figure, "-", null, "p99 <= 10 ms", p99 <= 10));
             }
             else
             {
-                results.Add(new(name, $"p50 {F(p50, "F2")} ms, p99 {F(p99, "F2")} ms", $"p99 {F(smallP99, "F2")} ms @ {F(scale.KickTotalSmall)}", p99 / smallP99,
+                results.Add(new(name, figure, $"p99 {F(smallP99, "F2")} ms @ {F(scale.KickTotalSmall)}", p99 / smallP99,
                     "p99 <= 10 ms, flat", p99 <= 10 && p99 <= Math.Max(1.5 * smallP99, smallP99 + 2)));
             }
         }
