@@ -3,22 +3,21 @@ using Microsoft.Data.Sqlite;
 namespace OpenSag.Storage.Sqlite;
 
 /// <summary>
-/// One pooled connection and one transaction on it, the unit every store operation runs in. Disposing without
-/// <see cref="CommitAsync"/> rolls back, returns the connection to the pool and lets the next in-process writer in.
+/// One pooled connection and one transaction on it, the unit every store operation runs in (a write batch of
+/// <see cref="WriteQueue"/> being one). Disposing without <see cref="CommitAsync"/> rolls back and returns the
+/// connection to the pool.
 /// </summary>
 internal sealed class DatabaseTransaction : IAsyncDisposable
 {
     private readonly ConnectionPool _pool;
     private readonly PooledConnection _connection;
     private readonly SqliteTransaction? _transaction;
-    private readonly SemaphoreSlim? _writeGate;
 
-    private DatabaseTransaction(ConnectionPool pool, PooledConnection connection, SqliteTransaction? transaction, SemaphoreSlim? writeGate)
+    private DatabaseTransaction(ConnectionPool pool, PooledConnection connection, SqliteTransaction? transaction)
     {
         _pool = pool;
         _connection = connection;
         _transaction = transaction;
-        _writeGate = writeGate;
     }
 
     /// <summary>False once SQLite has rolled the transaction back on its own (an I/O error, a full disk).</summary>
@@ -29,27 +28,26 @@ internal sealed class DatabaseTransaction : IAsyncDisposable
     /// holds when it writes, and a writer of another process queues on busy_timeout instead of failing on a stale
     /// snapshot.
     /// </summary>
-    /// <param name="writeGate">Held by the caller for this writer; released on dispose.</param>
-    public static Task<DatabaseTransaction> BeginWriteAsync(ConnectionPool pool, SemaphoreSlim writeGate, CancellationToken cancellationToken) =>
-        BeginAsync(pool, deferred: false, writeGate, cancellationToken);
+    public static Task<DatabaseTransaction> BeginWriteAsync(ConnectionPool pool, CancellationToken cancellationToken) =>
+        BeginAsync(pool, deferred: false, cancellationToken);
 
     /// <summary>A deferred, read-only snapshot (WAL readers never wait for writers), for reads of several statements.</summary>
     public static Task<DatabaseTransaction> BeginReadAsync(ConnectionPool pool, CancellationToken cancellationToken) =>
-        BeginAsync(pool, deferred: true, writeGate: null, cancellationToken);
+        BeginAsync(pool, deferred: true, cancellationToken);
 
     /// <summary>
     /// No transaction: for a read of one statement, which SQLite already runs on one snapshot; saves the BEGIN and
     /// the ROLLBACK on the hottest reads (access key, instance, user).
     /// </summary>
     public static async Task<DatabaseTransaction> BeginSingleStatementAsync(ConnectionPool pool, CancellationToken cancellationToken) =>
-        new(pool, await pool.RentAsync(cancellationToken), null, null);
+        new(pool, await pool.RentAsync(cancellationToken), null);
 
-    private static async Task<DatabaseTransaction> BeginAsync(ConnectionPool pool, bool deferred, SemaphoreSlim? writeGate, CancellationToken cancellationToken)
+    private static async Task<DatabaseTransaction> BeginAsync(ConnectionPool pool, bool deferred, CancellationToken cancellationToken)
     {
         var connection = await pool.RentAsync(cancellationToken);
         try
         {
-            return new DatabaseTransaction(pool, connection, connection.Connection.BeginTransaction(deferred), writeGate);
+            return new DatabaseTransaction(pool, connection, connection.Connection.BeginTransaction(deferred));
         }
         catch
         {
@@ -65,8 +63,22 @@ internal sealed class DatabaseTransaction : IAsyncDisposable
     /// </summary>
     public SqliteCommand Command(string sql) => _connection.Command(sql, _transaction);
 
-    public Task CommitAsync(CancellationToken cancellationToken) =>
-        (_transaction ?? throw new InvalidOperationException("a single-statement read has nothing to commit")).CommitAsync(cancellationToken);
+    public Task CommitAsync(CancellationToken cancellationToken) => Transaction.CommitAsync(cancellationToken);
+
+    /// <summary>Marks a point the transaction can be rolled back to (SQL <c>SAVEPOINT</c>).</summary>
+    public void Save(string savepoint) => Transaction.Save(savepoint);
+
+    /// <summary>Keeps what was done since <paramref name="savepoint"/> as part of the transaction.</summary>
+    public void Release(string savepoint) => Transaction.Release(savepoint);
+
+    /// <summary>Undoes what was done since <paramref name="savepoint"/> and forgets the savepoint; the rest stays.</summary>
+    public void RollbackTo(string savepoint)
+    {
+        Transaction.Rollback(savepoint);
+        Transaction.Release(savepoint);
+    }
+
+    private SqliteTransaction Transaction => _transaction ?? throw new InvalidOperationException("a single-statement read has no transaction");
 
     public async ValueTask DisposeAsync()
     {
@@ -83,10 +95,6 @@ internal sealed class DatabaseTransaction : IAsyncDisposable
         {
             _connection.Dispose();
             throw;
-        }
-        finally
-        {
-            _writeGate?.Release();
         }
     }
 }

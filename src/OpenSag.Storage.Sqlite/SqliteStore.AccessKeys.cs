@@ -13,20 +13,21 @@ public sealed partial class SqliteStore
         return await ReadFirstAsync(command, ReadAccessKey, cancellationToken);
     }
 
-    public async Task<bool> TryAddAccessKeyAsync(AccessKey key, CancellationToken cancellationToken)
+    public Task<bool> TryAddAccessKeyAsync(AccessKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        await using var transaction = await BeginWriteAsync(cancellationToken);
-        var command = transaction.Command($"""
-            INSERT INTO access_keys ({AccessKeyColumns}) VALUES ($id, $secret, $enabled, $created)
-            ON CONFLICT (access_key_id) DO NOTHING
-            """);
-        command.Parameters.AddWithValue("$id", key.AccessKeyId);
-        command.Parameters.AddWithValue("$secret", key.AccessKeySecret);
-        command.Parameters.AddWithValue("$enabled", key.Enabled);
-        command.Parameters.AddWithValue("$created", ToUnixMilliseconds(key.CreatedAt));
-        var added = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        await transaction.CommitAsync(cancellationToken);
-        return added;
+        return WriteAsync(async (transaction, ct) =>
+        {
+            var command = transaction.Command($"""
+                INSERT INTO access_keys ({AccessKeyColumns}) VALUES ($id, $secret, $enabled, $created)
+                ON CONFLICT (access_key_id) DO NOTHING
+                """);
+            command.Parameters.AddWithValue("$id", key.AccessKeyId);
+            command.Parameters.AddWithValue("$secret", key.AccessKeySecret);
+            command.Parameters.AddWithValue("$enabled", key.Enabled);
+            command.Parameters.AddWithValue("$created", ToUnixMilliseconds(key.CreatedAt));
+            var added = await command.ExecuteNonQueryAsync(ct) == 1;
+            return added;
+        }, cancellationToken);
     }
 }

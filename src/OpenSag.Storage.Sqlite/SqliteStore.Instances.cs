@@ -15,34 +15,35 @@ public sealed partial class SqliteStore
           AND ($name IS NULL OR name = $name)
         """;
 
-    public async Task AddInstanceAsync(Instance instance, CancellationToken cancellationToken)
+    public Task AddInstanceAsync(Instance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        await using var transaction = await BeginWriteAsync(cancellationToken);
-        var command = transaction.Command($"""
-            INSERT INTO instances ({InstanceColumns})
-            VALUES ($id, $region, $order, $name, $description, $cidr, $userCount, $dataPlan, $period, $chargeType,
-                    $autoPay, $lockThreshold, $created, $ends, $appDns, $recoveredDns)
-            """);
-        var p = command.Parameters;
-        p.AddWithValue("$id", instance.SmartAGId);
-        p.AddWithValue("$region", instance.RegionId);
-        p.AddWithValue("$order", instance.OrderId);
-        p.AddWithValue("$name", instance.Name);
-        p.AddWithValue("$description", instance.Description);
-        p.AddWithValue("$cidr", instance.CidrBlock);
-        p.AddWithValue("$userCount", instance.UserCount);
-        p.AddWithValue("$dataPlan", instance.DataPlan);
-        p.AddWithValue("$period", instance.Period);
-        p.AddWithValue("$chargeType", instance.ChargeType);
-        p.AddWithValue("$autoPay", instance.AutoPay);
-        p.AddWithValue("$lockThreshold", instance.SecurityLockThreshold);
-        p.AddWithValue("$created", ToUnixMilliseconds(instance.CreatedAt));
-        p.AddWithValue("$ends", ToUnixMilliseconds(instance.EndsAt));
-        p.AddWithValue("$appDns", ToJson(instance.AppDns));
-        p.AddWithValue("$recoveredDns", ToJson(instance.RecoveredDns));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        return WriteAsync(async (transaction, ct) =>
+        {
+            var command = transaction.Command($"""
+                INSERT INTO instances ({InstanceColumns})
+                VALUES ($id, $region, $order, $name, $description, $cidr, $userCount, $dataPlan, $period, $chargeType,
+                        $autoPay, $lockThreshold, $created, $ends, $appDns, $recoveredDns)
+                """);
+            var p = command.Parameters;
+            p.AddWithValue("$id", instance.SmartAGId);
+            p.AddWithValue("$region", instance.RegionId);
+            p.AddWithValue("$order", instance.OrderId);
+            p.AddWithValue("$name", instance.Name);
+            p.AddWithValue("$description", instance.Description);
+            p.AddWithValue("$cidr", instance.CidrBlock);
+            p.AddWithValue("$userCount", instance.UserCount);
+            p.AddWithValue("$dataPlan", instance.DataPlan);
+            p.AddWithValue("$period", instance.Period);
+            p.AddWithValue("$chargeType", instance.ChargeType);
+            p.AddWithValue("$autoPay", instance.AutoPay);
+            p.AddWithValue("$lockThreshold", instance.SecurityLockThreshold);
+            p.AddWithValue("$created", ToUnixMilliseconds(instance.CreatedAt));
+            p.AddWithValue("$ends", ToUnixMilliseconds(instance.EndsAt));
+            p.AddWithValue("$appDns", ToJson(instance.AppDns));
+            p.AddWithValue("$recoveredDns", ToJson(instance.RecoveredDns));
+            await command.ExecuteNonQueryAsync(ct);
+        }, cancellationToken);
     }
 
     public async Task<Instance?> FindInstanceAsync(string regionId, string smartAgId, CancellationToken cancellationToken)
@@ -79,28 +80,29 @@ public sealed partial class SqliteStore
             command => AddInstanceFilter(command, filter), ReadInstance, pageNumber, pageSize, cancellationToken);
     }
 
-    public async Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken)
+    public Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        await using var transaction = await BeginWriteAsync(cancellationToken);
-        var command = transaction.Command("""
-            UPDATE instances
-            SET name = $name, description = $description, cidr_block = $cidr, security_lock_threshold = $lockThreshold,
-                app_dns = $appDns, recovered_dns = $recoveredDns
-            WHERE smart_ag_id = $id AND region_id = $region
-            """);
-        var p = command.Parameters;
-        p.AddWithValue("$id", instance.SmartAGId);
-        p.AddWithValue("$region", instance.RegionId);
-        p.AddWithValue("$name", instance.Name);
-        p.AddWithValue("$description", instance.Description);
-        p.AddWithValue("$cidr", instance.CidrBlock);
-        p.AddWithValue("$lockThreshold", instance.SecurityLockThreshold);
-        p.AddWithValue("$appDns", ToJson(instance.AppDns));
-        p.AddWithValue("$recoveredDns", ToJson(instance.RecoveredDns));
-        var updated = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        await transaction.CommitAsync(cancellationToken);
-        return updated;
+        return WriteAsync(async (transaction, ct) =>
+        {
+            var command = transaction.Command("""
+                UPDATE instances
+                SET name = $name, description = $description, cidr_block = $cidr, security_lock_threshold = $lockThreshold,
+                    app_dns = $appDns, recovered_dns = $recoveredDns
+                WHERE smart_ag_id = $id AND region_id = $region
+                """);
+            var p = command.Parameters;
+            p.AddWithValue("$id", instance.SmartAGId);
+            p.AddWithValue("$region", instance.RegionId);
+            p.AddWithValue("$name", instance.Name);
+            p.AddWithValue("$description", instance.Description);
+            p.AddWithValue("$cidr", instance.CidrBlock);
+            p.AddWithValue("$lockThreshold", instance.SecurityLockThreshold);
+            p.AddWithValue("$appDns", ToJson(instance.AppDns));
+            p.AddWithValue("$recoveredDns", ToJson(instance.RecoveredDns));
+            var updated = await command.ExecuteNonQueryAsync(ct) == 1;
+            return updated;
+        }, cancellationToken);
     }
 
     private static void AddInstanceFilter(SqliteCommand command, InstanceFilter filter)

@@ -16,22 +16,19 @@ public sealed partial class SqliteStore
           AND ($mail IS NULL OR user_mail = $mail)
         """;
 
-    public async Task<UserWriteResult> TryAddUserAsync(ClientUser user, int userLimit, CancellationToken cancellationToken)
+    public Task<UserWriteResult> TryAddUserAsync(ClientUser user, int userLimit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        await using var transaction = await BeginWriteAsync(cancellationToken);
-        var result = await CheckRoomAsync(transaction, user.SmartAGId, user.UserName, userLimit, cancellationToken);
-        if (result == UserWriteResult.Done)
+        return WriteAsync(async (transaction, ct) =>
         {
-            result = await InsertUserAsync(transaction, user, user.SessionGeneration, cancellationToken);
-        }
+            var result = await CheckRoomAsync(transaction, user.SmartAGId, user.UserName, userLimit, ct);
+            if (result == UserWriteResult.Done)
+            {
+                result = await InsertUserAsync(transaction, user, user.SessionGeneration, ct);
+            }
 
-        if (result == UserWriteResult.Done)
-        {
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        return result;
+            return result;
+        }, cancellationToken, keep: result => result == UserWriteResult.Done);
     }
 
     public async Task<ClientUser?> FindUserAsync(string smartAgId, string userName, CancellationToken cancellationToken)
@@ -51,83 +48,80 @@ public sealed partial class SqliteStore
             command => AddUserFilter(command, filter), ReadUser, pageNumber, pageSize, cancellationToken);
     }
 
-    public async Task<ClientUser?> UpdateUserAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken)
+    public Task<ClientUser?> UpdateUserAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        await using var transaction = await BeginWriteAsync(cancellationToken);
-        // session_generation is only ever incremented in place: the caller's copy may predate a kick, and writing
-        // it back would let the credentials that kick revoked resume.
-        var command = transaction.Command($"""
-            UPDATE client_users
-            SET user_mail = $mail, bandwidth = $bandwidth, client_ip = $clientIp, password_hash = $passwordHash,
-                state = $state, accelerate_bandwidth = $accelerate, session_generation = session_generation + $bump
-            WHERE smart_ag_id = $id AND user_name = $name
-            RETURNING {UserColumns}
-            """);
-        var p = command.Parameters;
-        p.AddWithValue("$id", user.SmartAGId);
-        p.AddWithValue("$name", user.UserName);
-        p.AddWithValue("$mail", user.UserMail);
-        p.AddWithValue("$bandwidth", user.Bandwidth);
-        p.AddWithValue("$clientIp", user.ClientIp);
-        p.AddWithValue("$passwordHash", user.PasswordHash);
-        p.AddWithValue("$state", (int)user.State);
-        p.AddWithValue("$accelerate", user.AccelerateBandwidth);
-        p.AddWithValue("$bump", bumpGeneration ? 1 : 0);
-        var stored = await ReadFirstAsync(command, ReadUser, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return stored;
+        return WriteAsync(async (transaction, ct) =>
+        {
+            // session_generation is only ever incremented in place: the caller's copy may predate a kick, and writing
+            // it back would let the credentials that kick revoked resume.
+            var command = transaction.Command($"""
+                UPDATE client_users
+                SET user_mail = $mail, bandwidth = $bandwidth, client_ip = $clientIp, password_hash = $passwordHash,
+                    state = $state, accelerate_bandwidth = $accelerate, session_generation = session_generation + $bump
+                WHERE smart_ag_id = $id AND user_name = $name
+                RETURNING {UserColumns}
+                """);
+            AddUserFields(command, user);
+            command.Parameters.AddWithValue("$bump", bumpGeneration ? 1 : 0);
+            return await ReadFirstAsync(command, ReadUser, ct);
+        }, cancellationToken);
     }
 
-    /// <summary>Group-committed with concurrent bumps (<see cref="GenerationBumpQueue"/>); durable when it returns.</summary>
     public Task<long?> BumpSessionGenerationAsync(string smartAgId, string userName, CancellationToken cancellationToken) =>
-        _generationBumps.BumpAsync(smartAgId, userName, cancellationToken);
+        WriteAsync(async (transaction, ct) =>
+        {
+            var command = transaction.Command("""
+                UPDATE client_users SET session_generation = session_generation + 1
+                WHERE smart_ag_id = $id AND user_name = $name
+                RETURNING session_generation
+                """);
+            command.Parameters.AddWithValue("$id", smartAgId);
+            command.Parameters.AddWithValue("$name", userName);
+            return (long?)await command.ExecuteScalarAsync(ct);
+        }, cancellationToken);
 
-    public async Task<bool> DeleteUserAsync(string smartAgId, string userName, CancellationToken cancellationToken)
+    public Task<bool> DeleteUserAsync(string smartAgId, string userName, CancellationToken cancellationToken)
     {
-        await using var transaction = await BeginWriteAsync(cancellationToken);
-        var command = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
-        command.Parameters.AddWithValue("$id", smartAgId);
-        command.Parameters.AddWithValue("$name", userName);
-        var deleted = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-        await transaction.CommitAsync(cancellationToken);
-        return deleted;
+        return WriteAsync(async (transaction, ct) =>
+        {
+            var command = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
+            command.Parameters.AddWithValue("$id", smartAgId);
+            command.Parameters.AddWithValue("$name", userName);
+            var deleted = await command.ExecuteNonQueryAsync(ct) == 1;
+            return deleted;
+        }, cancellationToken);
     }
 
-    public async Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, ClientUser moved, int targetUserLimit, CancellationToken cancellationToken)
+    public Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, ClientUser moved, int targetUserLimit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(moved);
-        await using var transaction = await BeginWriteAsync(cancellationToken);
-
-        // The stored generation, not the caller's copy, is what gets carried over: see UpdateUserAsync.
-        var origin = transaction.Command("SELECT session_generation FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
-        origin.Parameters.AddWithValue("$id", originSmartAgId);
-        origin.Parameters.AddWithValue("$name", moved.UserName);
-        if (await origin.ExecuteScalarAsync(cancellationToken) is not long generation)
+        return WriteAsync(async (transaction, ct) =>
         {
-            return UserWriteResult.NotFound;
-        }
+            // The stored generation, not the caller's copy, is what gets carried over: see UpdateUserAsync.
+            var origin = transaction.Command("SELECT session_generation FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
+            origin.Parameters.AddWithValue("$id", originSmartAgId);
+            origin.Parameters.AddWithValue("$name", moved.UserName);
+            if (await origin.ExecuteScalarAsync(ct) is not long generation)
+            {
+                return UserWriteResult.NotFound;
+            }
 
-        // Checked before the delete, so a "move" onto the origin itself finds its own name taken.
-        var result = await CheckRoomAsync(transaction, moved.SmartAGId, moved.UserName, targetUserLimit, cancellationToken);
-        if (result != UserWriteResult.Done)
-        {
-            return result;
-        }
+            // Checked before the delete, so a "move" onto the origin itself finds its own name taken.
+            var result = await CheckRoomAsync(transaction, moved.SmartAGId, moved.UserName, targetUserLimit, ct);
+            if (result != UserWriteResult.Done)
+            {
+                return result;
+            }
 
-        var delete = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
-        delete.Parameters.AddWithValue("$id", originSmartAgId);
-        delete.Parameters.AddWithValue("$name", moved.UserName);
-        await delete.ExecuteNonQueryAsync(cancellationToken);
+            var delete = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
+            delete.Parameters.AddWithValue("$id", originSmartAgId);
+            delete.Parameters.AddWithValue("$name", moved.UserName);
+            await delete.ExecuteNonQueryAsync(ct);
 
-        // Anything but Done leaves the transaction uncommitted, and disposing it rolls the delete back.
-        result = await InsertUserAsync(transaction, moved, generation + 1, cancellationToken);
-        if (result == UserWriteResult.Done)
-        {
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        return result;
+            // Anything but Done is not kept: the delete is rolled back with it.
+            return await InsertUserAsync(transaction, moved, generation + 1, ct);
+        }, cancellationToken, keep: result => result == UserWriteResult.Done);
     }
 
     /// <summary>Whether the instance exists, has the name free and holds fewer than <paramref name="userLimit"/> users.</summary>
@@ -157,15 +151,8 @@ public sealed partial class SqliteStore
             INSERT INTO client_users ({UserColumns})
             VALUES ($id, $name, $mail, $bandwidth, $clientIp, $passwordHash, $state, $accelerate, $generation, $created)
             """);
+        AddUserFields(command, user);
         var p = command.Parameters;
-        p.AddWithValue("$id", user.SmartAGId);
-        p.AddWithValue("$name", user.UserName);
-        p.AddWithValue("$mail", user.UserMail);
-        p.AddWithValue("$bandwidth", user.Bandwidth);
-        p.AddWithValue("$clientIp", user.ClientIp);
-        p.AddWithValue("$passwordHash", user.PasswordHash);
-        p.AddWithValue("$state", (int)user.State);
-        p.AddWithValue("$accelerate", user.AccelerateBandwidth);
         p.AddWithValue("$generation", sessionGeneration);
         p.AddWithValue("$created", ToUnixMilliseconds(user.CreatedAt));
         try
@@ -177,6 +164,20 @@ public sealed partial class SqliteStore
         {
             return UserWriteResult.ClientIpTaken;
         }
+    }
+
+    /// <summary>Binds every stored field of a user but its generation and creation time.</summary>
+    private static void AddUserFields(SqliteCommand command, ClientUser user)
+    {
+        var p = command.Parameters;
+        p.AddWithValue("$id", user.SmartAGId);
+        p.AddWithValue("$name", user.UserName);
+        p.AddWithValue("$mail", user.UserMail);
+        p.AddWithValue("$bandwidth", user.Bandwidth);
+        p.AddWithValue("$clientIp", user.ClientIp);
+        p.AddWithValue("$passwordHash", user.PasswordHash);
+        p.AddWithValue("$state", (int)user.State);
+        p.AddWithValue("$accelerate", user.AccelerateBandwidth);
     }
 
     private static void AddUserFilter(SqliteCommand command, UserFilter filter)

@@ -11,19 +11,14 @@ namespace OpenSag.Storage.Sqlite;
 /// Durability: WAL with <c>synchronous=FULL</c> syncs the log on every commit, so a committed write survives a
 /// <c>kill -9</c> of the process and also a power cut (NORMAL would survive only the former). Every write runs in a
 /// <c>BEGIN IMMEDIATE</c> transaction, so a check-then-insert is atomic against writers on other threads and
-/// processes. Instants are stored as Unix milliseconds; anything finer is truncated (<see cref="RowMapping"/>).
+/// processes; concurrent writes share that transaction and its fsync (<see cref="WriteQueue"/>), each in its own
+/// savepoint. Instants are stored as Unix milliseconds; anything finer is truncated (<see cref="RowMapping"/>).
 /// </remarks>
 public sealed partial class SqliteStore : IOpenSagStore
 {
     private readonly ConnectionPool _connections;
 
-    /// <summary>
-    /// One in-process writer at a time: the others wait here, asynchronously and in order, instead of in SQLite's
-    /// busy handler, which sleeps a thread-pool thread and retries. busy_timeout still covers other processes.
-    /// </summary>
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
-
-    private readonly GenerationBumpQueue _generationBumps;
+    private readonly WriteQueue _writes;
     private bool _disposed;
 
     /// <param name="databasePath">The database file; created if missing, next to its <c>-wal</c> and <c>-shm</c> files.</param>
@@ -37,7 +32,7 @@ public sealed partial class SqliteStore : IOpenSagStore
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
         }.ToString());
-        _generationBumps = new GenerationBumpQueue(BeginWriteAsync);
+        _writes = new WriteQueue(ct => DatabaseTransaction.BeginWriteAsync(_connections, ct));
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -64,8 +59,8 @@ public sealed partial class SqliteStore : IOpenSagStore
     {
         if (!_disposed)
         {
-            // Bumps already queued are committed (or failed) before the pool is closed under them.
-            await _generationBumps.DisposeAsync();
+            // Writes already queued are committed (or failed) before the pool is closed under them.
+            await _writes.DisposeAsync();
             _disposed = true;
             // Closes the idle connections, releasing the file handles (the last close also checkpoints the WAL), so
             // the files can be moved or deleted once the store is gone.
@@ -73,20 +68,22 @@ public sealed partial class SqliteStore : IOpenSagStore
         }
     }
 
-    private async Task<DatabaseTransaction> BeginWriteAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A write, group-committed with the writes queued alongside it (<see cref="WriteQueue"/>); durable when it
+    /// returns. When <paramref name="keep"/> says no, its changes are undone and only its result is returned.
+    /// </summary>
+    private Task<T> WriteAsync<T>(Func<DatabaseTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken, Func<T, bool>? keep = null)
     {
-        await _writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return await DatabaseTransaction.BeginWriteAsync(_connections, _writeGate, cancellationToken);
-        }
-        catch
-        {
-            _writeGate.Release();
-            throw;
-        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _writes.WriteAsync(work, keep ?? (_ => true), cancellationToken);
     }
+
+    private async Task WriteAsync(Func<DatabaseTransaction, CancellationToken, Task> work, CancellationToken cancellationToken) =>
+        await WriteAsync<bool>(async (transaction, ct) =>
+        {
+            await work(transaction, ct);
+            return true;
+        }, cancellationToken);
 
     /// <summary>Reads of several statements run in a transaction, so that a listing's total and its page agree.</summary>
     private Task<DatabaseTransaction> BeginReadAsync(CancellationToken cancellationToken)

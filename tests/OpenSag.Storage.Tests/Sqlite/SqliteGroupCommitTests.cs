@@ -5,8 +5,8 @@ using OpenSag.Storage.Sqlite;
 namespace OpenSag.Storage.Tests.Sqlite;
 
 /// <summary>
-/// The group commit behind <see cref="SqliteStore.BumpSessionGenerationAsync"/>: concurrent bumps share a
-/// transaction but each keeps its own result, durability and failure.
+/// The group commit behind every write of <see cref="SqliteStore"/> (kicks' generation bumps above all): concurrent
+/// writes share a transaction but each keeps its own result, durability and failure.
 /// </summary>
 public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
 {
@@ -26,19 +26,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
     {
         _store = new SqliteStore(DatabasePath);
         await _store.MigrateAsync(Ct);
-        await _store.AddInstanceAsync(new Instance
-        {
-            SmartAGId = _instance,
-            RegionId = "cn-shanghai",
-            OrderId = ResourceIds.NewOrderId(),
-            UserCount = 1000,
-            DataPlan = 5,
-            Period = 1,
-            ChargeType = "PREPAY",
-            AutoPay = true,
-            CreatedAt = T0,
-            EndsAt = T0.AddMonths(1),
-        }, Ct);
+        await _store.AddInstanceAsync(NewInstance(_instance), Ct);
     }
 
     public async Task DisposeAsync()
@@ -145,6 +133,80 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => _store.BumpSessionGenerationAsync(_instance, "alice", Ct));
     }
+
+    [Fact]
+    public async Task Writes_OfEveryKindAtOnce_EachKeepsItsOwnResult_AllDurableAfterReopen()
+    {
+        foreach (var user in new[] { "edit0", "edit1", "edit2", "edit3", "edit4" })
+        {
+            await AddUserAsync(user);
+        }
+
+        var creates = Enumerable.Range(0, 40).Select(i => Task.Run(() => _store.TryAddUserAsync(User("new" + i), 1000, Ct))).ToArray();
+        var duplicates = Enumerable.Range(0, 5).Select(i => Task.Run(() => _store.TryAddUserAsync(User("edit" + i), 1000, Ct))).ToArray();
+        var edits = Enumerable.Range(0, 5).Select(i => Task.Run(() => _store.UpdateUserAsync(User("edit" + i) with { Bandwidth = 100 + i }, bumpGeneration: false, Ct))).ToArray();
+        var bumps = Enumerable.Range(0, 5).Select(i => Task.Run(() => _store.BumpSessionGenerationAsync(_instance, "edit" + i, Ct))).ToArray();
+        await Task.WhenAll([.. creates, .. duplicates, .. edits, .. bumps]).WaitAsync(Timeout);
+
+        Assert.All(creates, c => Assert.Equal(UserWriteResult.Done, c.Result));
+        Assert.All(duplicates, d => Assert.Equal(UserWriteResult.NameTaken, d.Result));
+        Assert.All(bumps, b => Assert.Equal(1, b.Result));
+        await _store.DisposeAsync();
+        _store = new SqliteStore(DatabasePath);
+        var page = await _store.ListUsersAsync(new UserFilter(_instance), 1, 100, Ct);
+        Assert.Equal(45, page.TotalCount);
+        for (var i = 0; i < 5; i++)
+        {
+            var edited = await _store.FindUserAsync(_instance, "edit" + i, Ct);
+            Assert.Equal((100 + i, 1L), (edited!.Bandwidth, edited.SessionGeneration));
+        }
+    }
+
+    [Fact]
+    public async Task Writes_ARefusedMoveAmongOtherWrites_UndoesOnlyItsOwnDelete()
+    {
+        var target = ResourceIds.NewSmartAgId();
+        await _store.AddInstanceAsync(NewInstance(target), Ct);
+        await AddUserAsync("mover");
+        Assert.Equal(UserWriteResult.Done, await _store.TryAddUserAsync(User("holder") with { SmartAGId = target, ClientIp = "10.0.0.7" }, 1000, Ct));
+
+        // The move deletes "mover" from the origin, then its insert into the target is refused (the static address
+        // is held there): that write's delete must be undone, and nothing else in its batch.
+        var moved = User("mover") with { SmartAGId = target, ClientIp = "10.0.0.7" };
+        var moves = Enumerable.Range(0, 10).Select(_ => Task.Run(() => _store.TryMoveUserAsync(_instance, moved, 1000, Ct))).ToArray();
+        var creates = Enumerable.Range(0, 20).Select(i => Task.Run(() => _store.TryAddUserAsync(User("other" + i), 1000, Ct))).ToArray();
+        await Task.WhenAll([.. moves, .. creates]).WaitAsync(Timeout);
+
+        Assert.All(moves, m => Assert.Equal(UserWriteResult.ClientIpTaken, m.Result));
+        Assert.All(creates, c => Assert.Equal(UserWriteResult.Done, c.Result));
+        Assert.NotNull(await _store.FindUserAsync(_instance, "mover", Ct));
+        Assert.Null(await _store.FindUserAsync(target, "mover", Ct));
+        Assert.Equal(21, (await _store.ListUsersAsync(new UserFilter(_instance), 1, 100, Ct)).TotalCount);
+    }
+
+    private static Instance NewInstance(string smartAgId) => new()
+    {
+        SmartAGId = smartAgId,
+        RegionId = "cn-shanghai",
+        OrderId = ResourceIds.NewOrderId(),
+        UserCount = 1000,
+        DataPlan = 5,
+        Period = 1,
+        ChargeType = "PREPAY",
+        AutoPay = true,
+        CreatedAt = T0,
+        EndsAt = T0.AddMonths(1),
+    };
+
+    private ClientUser User(string userName) => new()
+    {
+        SmartAGId = _instance,
+        UserName = userName,
+        UserMail = userName + "@example.com",
+        Bandwidth = 2000,
+        PasswordHash = "hash-of-" + userName,
+        CreatedAt = T0,
+    };
 
     private async Task AddUserAsync(string userName) =>
         Assert.Equal(UserWriteResult.Done, await _store.TryAddUserAsync(new ClientUser
