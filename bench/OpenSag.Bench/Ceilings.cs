@@ -33,10 +33,7 @@ internal static class Ceilings
     /// </summary>
     public static async Task<int> HoldTlsAsync()
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        using var certificate = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
+        using var certificate = ThrowAwayCertificate();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
@@ -52,6 +49,16 @@ internal static class Ceilings
         Console.WriteLine("PORT " + new Uri(app.Urls.First()).Port);
         await app.WaitForShutdownAsync();
         return 0;
+    }
+
+    /// <summary>A self-signed ECDSA P-256 certificate for "localhost", valid a day either side, for loopback ceilings only.</summary>
+    public static X509Certificate2 ThrowAwayCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // Re-imported so that SslStream on Linux gets a certificate whose private key it can use.
+        return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
     }
 
     /// <summary>Opens TLS connections (handshake done, then idle) from several source addresses.</summary>

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace OpenSag.Bench;
@@ -21,10 +20,7 @@ internal sealed class TlsRelay : IDisposable
     public TlsRelay(int sinkPort)
     {
         _sinkPort = sinkPort;
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        _certificate = X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
+        _certificate = Ceilings.ThrowAwayCertificate();
         _listener.Start(1024);
         _ = AcceptLoopAsync();
     }

@@ -17,7 +17,6 @@ public delegate Task<WebSocket> TunnelOpener(string destination, CancellationTok
 /// </summary>
 public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
 {
-
     public static Socket Listen(IPEndPoint endpoint)
     {
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

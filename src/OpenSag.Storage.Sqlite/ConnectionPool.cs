@@ -16,7 +16,7 @@ internal sealed class ConnectionPool(string connectionString) : IDisposable
     // milliseconds any transaction here holds the lock.
     private const string ConnectionSettings = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
 
-    /// <summary>Enough for the two cores' worth of concurrent reads plus the writer, with room for bursts.</summary>
+    /// <summary>Four per core: the concurrent reads the cores can serve plus the writer, with room for bursts.</summary>
     private static readonly int IdleLimit = Math.Max(8, 4 * Environment.ProcessorCount);
 
     private readonly ConcurrentBag<PooledConnection> _idle = [];

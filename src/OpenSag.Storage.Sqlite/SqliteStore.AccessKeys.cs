@@ -26,8 +26,7 @@ public sealed partial class SqliteStore
             command.Parameters.AddWithValue("$secret", key.AccessKeySecret);
             command.Parameters.AddWithValue("$enabled", key.Enabled);
             command.Parameters.AddWithValue("$created", ToUnixMilliseconds(key.CreatedAt));
-            var added = await command.ExecuteNonQueryAsync(ct) == 1;
-            return added;
+            return await command.ExecuteNonQueryAsync(ct) == 1;
         }, cancellationToken);
     }
 }

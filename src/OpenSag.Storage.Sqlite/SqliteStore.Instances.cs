@@ -100,8 +100,7 @@ public sealed partial class SqliteStore
             p.AddWithValue("$lockThreshold", instance.SecurityLockThreshold);
             p.AddWithValue("$appDns", ToJson(instance.AppDns));
             p.AddWithValue("$recoveredDns", ToJson(instance.RecoveredDns));
-            var updated = await command.ExecuteNonQueryAsync(ct) == 1;
-            return updated;
+            return await command.ExecuteNonQueryAsync(ct) == 1;
         }, cancellationToken);
     }
 

@@ -88,8 +88,7 @@ public sealed partial class SqliteStore
             var command = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
             command.Parameters.AddWithValue("$id", smartAgId);
             command.Parameters.AddWithValue("$name", userName);
-            var deleted = await command.ExecuteNonQueryAsync(ct) == 1;
-            return deleted;
+            return await command.ExecuteNonQueryAsync(ct) == 1;
         }, cancellationToken);
     }
 

@@ -38,8 +38,8 @@ public sealed partial class SqliteStore : IOpenSagStore
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var pooled = await _connections.RentAsync(cancellationToken);
-        using var connection = pooled; // closed after migrating: the migration's statements are not worth keeping
+        // Closed after migrating, not returned: the migration's statements are not worth keeping.
+        using var connection = await _connections.RentAsync(cancellationToken);
         // WAL is a property of the file, so setting it once here holds for every later connection; it cannot be
         // changed inside a transaction, hence before the migration steps.
         using (var wal = connection.Connection.CreateCommand())

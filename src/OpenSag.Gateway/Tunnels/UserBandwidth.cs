@@ -36,8 +36,8 @@ public sealed class UserBandwidth
 
         private static TokenBucketRateLimiter Create(int kbps) => new(new TokenBucketRateLimiterOptions
         {
-            TokenLimit = BurstBytes(kbps) + (int)Math.Min(int.MaxValue / 2, BytesPerSecond(kbps) * LateRefillAllowance.TotalSeconds),
-            TokensPerPeriod = TokensPerRefill(kbps),
+            TokenLimit = BurstBytes(kbps) + TokensFor(kbps, LateRefillAllowance),
+            TokensPerPeriod = TokensFor(kbps, Refill),
             ReplenishmentPeriod = Refill,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
@@ -46,7 +46,7 @@ public sealed class UserBandwidth
 
         private static long BytesPerSecond(int kbps) => kbps * 1000L / 8;
 
-        private static int TokensPerRefill(int kbps) => Math.Max(1, (int)(BytesPerSecond(kbps) * Refill.TotalSeconds));
+        private static int TokensFor(int kbps, TimeSpan period) => Math.Max(1, (int)(BytesPerSecond(kbps) * period.TotalSeconds));
 
         private static int BurstBytes(int kbps) => (int)Math.Clamp(BytesPerSecond(kbps) / 10, 1024, RelayBufferBytes);
     }
