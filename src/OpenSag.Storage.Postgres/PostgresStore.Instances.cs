@@ -1,3 +1,4 @@
+using System.Net;
 using Npgsql;
 using NpgsqlTypes;
 using OpenSag.Domain;
@@ -72,23 +73,60 @@ public sealed partial class PostgresStore
             command => AddInstanceFilter(command, filter), ReadInstance, pageNumber, pageSize, cancellationToken);
     }
 
-    public async Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken)
+    public async Task<InstanceWriteResult> UpdateInstanceAsync(InstanceChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(change);
         await using var transaction = await BeginWriteAsync(cancellationToken);
+
+        // A new CIDR block must still assign every static ClientIp of the instance. Users with one are added or moved
+        // in only under this same row lock (PostgresStore.Users), so none can appear between the check and the update.
+        if (change.CidrBlock is { } cidrBlock)
+        {
+            await using (var lockInstance = transaction.Command("SELECT 1 FROM instances WHERE smart_ag_id = @id AND region_id = @region FOR UPDATE"))
+            {
+                lockInstance.Parameters.AddWithValue("id", change.SmartAGId);
+                lockInstance.Parameters.AddWithValue("region", change.RegionId);
+                if (await lockInstance.ExecuteScalarAsync(cancellationToken) is null)
+                {
+                    return InstanceWriteResult.NotFound;
+                }
+            }
+
+            await using var staticIps = transaction.Command("SELECT client_ip FROM client_users WHERE smart_ag_id = @id AND client_ip <> ''");
+            staticIps.Parameters.AddWithValue("id", change.SmartAGId);
+            var held = await ReadAllAsync(staticIps, reader => reader.GetString(0), cancellationToken);
+            if (held.Exists(ip => !IPAddress.TryParse(ip, out var address) || !cidrBlock.IsAssignable(address)))
+            {
+                return InstanceWriteResult.StaticClientIpOutside;
+            }
+        }
+
+        // A NULL parameter keeps the stored value. Under READ COMMITTED an UPDATE that finds its row changed by a
+        // transaction committed meanwhile (on any node) waits for it, then evaluates SET on the newest version, so
+        // no setting the change does not set is ever written back stale.
         await using var command = transaction.Command("""
             UPDATE instances
-            SET name = @name, description = @description, cidr_block = @cidr, security_lock_threshold = @lockThreshold,
-                app_dns = @appDns, recovered_dns = @recoveredDns
+            SET name = coalesce(@name, name), description = coalesce(@description, description),
+                cidr_block = coalesce(@cidr, cidr_block),
+                security_lock_threshold = coalesce(@lockThreshold, security_lock_threshold),
+                app_dns = coalesce(@appDns, app_dns), recovered_dns = coalesce(@recoveredDns, recovered_dns)
             WHERE smart_ag_id = @id AND region_id = @region
             """);
-        AddMutableInstanceFields(command, instance);
+        var p = command.Parameters;
+        p.AddWithValue("id", change.SmartAGId);
+        p.AddWithValue("region", change.RegionId);
+        p.Add(OptionalParameter("name", NpgsqlDbType.Text, change.Name));
+        p.Add(OptionalParameter("description", NpgsqlDbType.Text, change.Description));
+        p.Add(OptionalParameter("cidr", NpgsqlDbType.Text, change.CidrBlock?.ToString()));
+        p.Add(OptionalParameter("lockThreshold", NpgsqlDbType.Integer, change.SecurityLockThreshold));
+        p.Add(OptionalParameter("appDns", NpgsqlDbType.Array | NpgsqlDbType.Text, change.AppDns is null ? null : ToArray(change.AppDns)));
+        p.Add(OptionalParameter("recoveredDns", NpgsqlDbType.Array | NpgsqlDbType.Text, change.RecoveredDns is null ? null : ToArray(change.RecoveredDns)));
         var updated = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         await transaction.CommitAsync(cancellationToken);
-        return updated;
+        return updated ? InstanceWriteResult.Done : InstanceWriteResult.NotFound;
     }
 
-    /// <summary>The key and the fields <see cref="UpdateInstanceAsync"/> may change, bound the same for insert and update.</summary>
+    /// <summary>The key and the settings <see cref="UpdateInstanceAsync"/> may change, for an insert.</summary>
     private static void AddMutableInstanceFields(NpgsqlCommand command, Instance instance)
     {
         var p = command.Parameters;

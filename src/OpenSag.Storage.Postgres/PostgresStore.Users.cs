@@ -13,7 +13,9 @@ namespace OpenSag.Storage.Postgres;
 /// holder committed. SERIALIZABLE would also be correct, but under a burst of adds to one instance all but one
 /// transaction would fail with 40001 and have to be retried, and the retries would collide again; a lock queue
 /// serves them in turn, each once. Static ClientIps are left to the unique index, whose violation is mapped to
-/// <see cref="UserWriteResult.ClientIpTaken"/>.
+/// <see cref="UserWriteResult.ClientIpTaken"/>. The instance's CIDR block, against which a static ClientIp is checked,
+/// is read by that same locking statement, and a CIDR change takes the same lock (PostgresStore.Instances), so the
+/// two never interleave.
 /// </remarks>
 public sealed partial class PostgresStore
 {
@@ -30,7 +32,12 @@ public sealed partial class PostgresStore
     {
         ArgumentNullException.ThrowIfNull(user);
         await using var transaction = await BeginWriteAsync(cancellationToken);
-        var result = await CheckRoomAsync(transaction, user.SmartAGId, user.UserName, userLimit, cancellationToken);
+        var (result, cidrBlock) = await CheckRoomAsync(transaction, user.SmartAGId, user.UserName, userLimit, cancellationToken);
+        if (result == UserWriteResult.Done && user.IsStaticIp && !ClientAddressSpace.CanAssign(cidrBlock, user.ClientIp))
+        {
+            result = UserWriteResult.ClientIpInvalid;
+        }
+
         if (result == UserWriteResult.Done)
         {
             result = await InsertUserAsync(transaction, user, user.SessionGeneration, cancellationToken);
@@ -61,21 +68,30 @@ public sealed partial class PostgresStore
             command => AddUserFilter(command, filter), ReadUser, pageNumber, pageSize, cancellationToken);
     }
 
-    public async Task<ClientUser?> UpdateUserAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken)
+    public async Task<ClientUser?> UpdateUserAsync(ClientUserChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(change);
         await using var transaction = await BeginWriteAsync(cancellationToken);
-        // session_generation is only ever incremented in place: the caller's copy may predate a kick (possibly on
-        // another node), and writing it back would let the credentials that kick revoked resume.
+        // A NULL parameter keeps the stored value. Under READ COMMITTED an UPDATE that finds its row changed by a
+        // transaction committed meanwhile (on any node) waits for it, then evaluates SET on the newest version, so
+        // no field the change does not set is ever written back stale. session_generation is only ever incremented
+        // in place, so no credential a kick revoked can come back.
         await using var command = transaction.Command($"""
             UPDATE client_users
-            SET user_mail = @mail, bandwidth = @bandwidth, client_ip = @clientIp, password_hash = @passwordHash,
-                state = @state, accelerate_bandwidth = @accelerate, session_generation = session_generation + @bump
+            SET user_mail = coalesce(@mail, user_mail), bandwidth = coalesce(@bandwidth, bandwidth),
+                password_hash = coalesce(@passwordHash, password_hash), state = coalesce(@state, state),
+                session_generation = session_generation + @bump
             WHERE smart_ag_id = @id AND user_name = @name
             RETURNING {UserColumns}
             """);
-        AddMutableUserFields(command, user);
-        command.Parameters.AddWithValue("bump", bumpGeneration ? 1L : 0L);
+        var p = command.Parameters;
+        p.AddWithValue("id", change.SmartAGId);
+        p.AddWithValue("name", change.UserName);
+        p.Add(OptionalParameter("mail", NpgsqlDbType.Text, change.UserMail));
+        p.Add(OptionalParameter("bandwidth", NpgsqlDbType.Integer, change.Bandwidth));
+        p.Add(OptionalParameter("passwordHash", NpgsqlDbType.Text, change.PasswordHash));
+        p.Add(OptionalParameter("state", NpgsqlDbType.Integer, (int?)change.State));
+        p.AddWithValue("bump", change.BumpGeneration ? 1L : 0L);
         var stored = await ReadFirstAsync(command, ReadUser, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return stored;
@@ -107,23 +123,23 @@ public sealed partial class PostgresStore
         return deleted;
     }
 
-    public async Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, ClientUser moved, int targetUserLimit, CancellationToken cancellationToken)
+    public async Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, string userName, string targetSmartAgId, int targetUserLimit, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(moved);
         await using var transaction = await BeginWriteAsync(cancellationToken);
 
-        // The stored generation, not the caller's copy, is what gets carried over (see UpdateUserAsync); the row
-        // lock makes a kick committed meanwhile on another node wait, then count, instead of being lost.
-        await using var origin = transaction.Command("SELECT session_generation FROM client_users WHERE smart_ag_id = @id AND user_name = @name FOR UPDATE");
+        // The row as stored, locked, is what moves, not a copy the caller read earlier: that copy could predate a
+        // disable, a password reset or a kick on any node. The lock makes such a write committed meanwhile wait,
+        // then count, instead of being lost.
+        await using var origin = transaction.Command($"SELECT {UserColumns} FROM client_users WHERE smart_ag_id = @id AND user_name = @name FOR UPDATE");
         origin.Parameters.AddWithValue("id", originSmartAgId);
-        origin.Parameters.AddWithValue("name", moved.UserName);
-        if (await origin.ExecuteScalarAsync(cancellationToken) is not long generation)
+        origin.Parameters.AddWithValue("name", userName);
+        if (await ReadFirstAsync(origin, ReadUser, cancellationToken) is not { } stored)
         {
             return UserWriteResult.NotFound;
         }
 
         // Checked before the delete, so a "move" onto the origin itself finds its own name taken.
-        var result = await CheckRoomAsync(transaction, moved.SmartAGId, moved.UserName, targetUserLimit, cancellationToken);
+        var (result, cidrBlock) = await CheckRoomAsync(transaction, targetSmartAgId, userName, targetUserLimit, cancellationToken);
         if (result != UserWriteResult.Done)
         {
             return result;
@@ -131,11 +147,13 @@ public sealed partial class PostgresStore
 
         await using var delete = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = @id AND user_name = @name");
         delete.Parameters.AddWithValue("id", originSmartAgId);
-        delete.Parameters.AddWithValue("name", moved.UserName);
+        delete.Parameters.AddWithValue("name", userName);
         await delete.ExecuteNonQueryAsync(cancellationToken);
 
         // Anything but Done leaves the transaction uncommitted, and disposing it rolls the delete back.
-        result = await InsertUserAsync(transaction, moved, generation + 1, cancellationToken);
+        var keepIp = stored.IsStaticIp && ClientAddressSpace.CanAssign(cidrBlock, stored.ClientIp);
+        var moved = stored with { SmartAGId = targetSmartAgId, ClientIp = keepIp ? stored.ClientIp : "" };
+        result = await InsertUserAsync(transaction, moved, stored.SessionGeneration + 1, cancellationToken);
         if (result == UserWriteResult.Done)
         {
             await transaction.CommitAsync(cancellationToken);
@@ -146,17 +164,20 @@ public sealed partial class PostgresStore
 
     /// <summary>
     /// Locks the instance row (see the class remarks), then tells whether the instance exists, has the name free and
-    /// holds fewer than <paramref name="userLimit"/> users.
+    /// holds fewer than <paramref name="userLimit"/> users, and its CIDR block as stored under the lock.
     /// </summary>
-    private static async Task<UserWriteResult> CheckRoomAsync(DatabaseTransaction transaction, string smartAgId, string userName, int userLimit, CancellationToken cancellationToken)
+    private static async Task<(UserWriteResult Result, string CidrBlock)> CheckRoomAsync(DatabaseTransaction transaction, string smartAgId, string userName, int userLimit, CancellationToken cancellationToken)
     {
-        await using (var lockInstance = transaction.Command("SELECT 1 FROM instances WHERE smart_ag_id = @id FOR UPDATE"))
+        string cidrBlock;
+        await using (var lockInstance = transaction.Command("SELECT cidr_block FROM instances WHERE smart_ag_id = @id FOR UPDATE"))
         {
             lockInstance.Parameters.AddWithValue("id", smartAgId);
-            if (await lockInstance.ExecuteScalarAsync(cancellationToken) is null)
+            if (await lockInstance.ExecuteScalarAsync(cancellationToken) is not string stored)
             {
-                return UserWriteResult.NotFound;
+                return (UserWriteResult.NotFound, "");
             }
+
+            cidrBlock = stored;
         }
 
         // A separate statement from the lock: under READ COMMITTED its snapshot is taken after the lock was granted.
@@ -168,12 +189,13 @@ public sealed partial class PostgresStore
         command.Parameters.AddWithValue("name", userName);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (sameName: reader.GetInt64(0), users: reader.GetInt64(1)) switch
+        var result = (sameName: reader.GetInt64(0), users: reader.GetInt64(1)) switch
         {
             { sameName: > 0 } => UserWriteResult.NameTaken,
             var counts when counts.users >= userLimit => UserWriteResult.OverLimit,
             _ => UserWriteResult.Done,
         };
+        return (result, cidrBlock);
     }
 
     /// <summary>
@@ -201,7 +223,7 @@ public sealed partial class PostgresStore
         }
     }
 
-    /// <summary>The key and the fields <see cref="UpdateUserAsync"/> writes, bound the same for insert and update.</summary>
+    /// <summary>The key and every stored field but the generation and creation time, for an insert.</summary>
     private static void AddMutableUserFields(NpgsqlCommand command, ClientUser user)
     {
         var p = command.Parameters;
@@ -214,6 +236,10 @@ public sealed partial class PostgresStore
         p.AddWithValue("state", (int)user.State);
         p.AddWithValue("accelerate", user.AccelerateBandwidth);
     }
+
+    /// <summary>A typed parameter, NULL when <paramref name="value"/> is: a NULL alone leaves PostgreSQL unable to infer its type.</summary>
+    private static NpgsqlParameter OptionalParameter(string name, NpgsqlDbType type, object? value) =>
+        new(name, type) { Value = value ?? DBNull.Value };
 
     /// <summary>Typed parameters: a NULL alone would leave PostgreSQL unable to infer the type of "@x IS NULL".</summary>
     private static void AddUserFilter(NpgsqlCommand command, UserFilter filter)

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Data.Sqlite;
 using OpenSag.Domain;
 using static OpenSag.Storage.Sqlite.RowMapping;
@@ -80,28 +81,56 @@ public sealed partial class SqliteStore
             command => AddInstanceFilter(command, filter), ReadInstance, pageNumber, pageSize, cancellationToken);
     }
 
-    public Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken)
+    public Task<InstanceWriteResult> UpdateInstanceAsync(InstanceChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(change);
         return WriteAsync(async (transaction, ct) =>
         {
+            // The write transaction holds SQLite's one write lock from its start (BEGIN IMMEDIATE), so no user with a
+            // static ClientIp can be added between this check and the update.
+            if (change.CidrBlock is { } cidrBlock && await HasStaticClientIpOutsideAsync(transaction, change.SmartAGId, cidrBlock, ct))
+            {
+                return await InstanceExistsAsync(transaction, change, ct) ? InstanceWriteResult.StaticClientIpOutside : InstanceWriteResult.NotFound;
+            }
+
+            // A NULL parameter keeps the stored value, read by this same statement: no setting the change does not
+            // set is written, so a concurrent write of another setting is never undone.
             var command = transaction.Command("""
                 UPDATE instances
-                SET name = $name, description = $description, cidr_block = $cidr, security_lock_threshold = $lockThreshold,
-                    app_dns = $appDns, recovered_dns = $recoveredDns
+                SET name = coalesce($name, name), description = coalesce($description, description),
+                    cidr_block = coalesce($cidr, cidr_block),
+                    security_lock_threshold = coalesce($lockThreshold, security_lock_threshold),
+                    app_dns = coalesce($appDns, app_dns), recovered_dns = coalesce($recoveredDns, recovered_dns)
                 WHERE smart_ag_id = $id AND region_id = $region
                 """);
             var p = command.Parameters;
-            p.AddWithValue("$id", instance.SmartAGId);
-            p.AddWithValue("$region", instance.RegionId);
-            p.AddWithValue("$name", instance.Name);
-            p.AddWithValue("$description", instance.Description);
-            p.AddWithValue("$cidr", instance.CidrBlock);
-            p.AddWithValue("$lockThreshold", instance.SecurityLockThreshold);
-            p.AddWithValue("$appDns", ToJson(instance.AppDns));
-            p.AddWithValue("$recoveredDns", ToJson(instance.RecoveredDns));
-            return await command.ExecuteNonQueryAsync(ct) == 1;
+            p.AddWithValue("$id", change.SmartAGId);
+            p.AddWithValue("$region", change.RegionId);
+            p.AddWithValue("$name", (object?)change.Name ?? DBNull.Value);
+            p.AddWithValue("$description", (object?)change.Description ?? DBNull.Value);
+            p.AddWithValue("$cidr", (object?)change.CidrBlock?.ToString() ?? DBNull.Value);
+            p.AddWithValue("$lockThreshold", (object?)change.SecurityLockThreshold ?? DBNull.Value);
+            p.AddWithValue("$appDns", change.AppDns is null ? DBNull.Value : ToJson(change.AppDns));
+            p.AddWithValue("$recoveredDns", change.RecoveredDns is null ? DBNull.Value : ToJson(change.RecoveredDns));
+            return await command.ExecuteNonQueryAsync(ct) == 1 ? InstanceWriteResult.Done : InstanceWriteResult.NotFound;
         }, cancellationToken);
+    }
+
+    /// <summary>Whether a user of the instance holds a static ClientIp that <paramref name="cidrBlock"/> cannot assign.</summary>
+    private static async Task<bool> HasStaticClientIpOutsideAsync(DatabaseTransaction transaction, string smartAgId, ClientAddressSpace cidrBlock, CancellationToken cancellationToken)
+    {
+        var command = transaction.Command("SELECT client_ip FROM client_users WHERE smart_ag_id = $id AND client_ip <> ''");
+        command.Parameters.AddWithValue("$id", smartAgId);
+        var held = await ReadAllAsync(command, reader => reader.GetString(0), cancellationToken);
+        return held.Exists(ip => !IPAddress.TryParse(ip, out var address) || !cidrBlock.IsAssignable(address));
+    }
+
+    private static async Task<bool> InstanceExistsAsync(DatabaseTransaction transaction, InstanceChange change, CancellationToken cancellationToken)
+    {
+        var command = transaction.Command("SELECT count(*) FROM instances WHERE smart_ag_id = $id AND region_id = $region");
+        command.Parameters.AddWithValue("$id", change.SmartAGId);
+        command.Parameters.AddWithValue("$region", change.RegionId);
+        return await ReadCountAsync(command, cancellationToken) > 0;
     }
 
     private static void AddInstanceFilter(SqliteCommand command, InstanceFilter filter)

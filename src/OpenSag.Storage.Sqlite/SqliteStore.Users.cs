@@ -21,7 +21,12 @@ public sealed partial class SqliteStore
         ArgumentNullException.ThrowIfNull(user);
         return WriteAsync(async (transaction, ct) =>
         {
-            var result = await CheckRoomAsync(transaction, user.SmartAGId, user.UserName, userLimit, ct);
+            var (result, cidrBlock) = await CheckRoomAsync(transaction, user.SmartAGId, user.UserName, userLimit, ct);
+            if (result == UserWriteResult.Done && user.IsStaticIp && !ClientAddressSpace.CanAssign(cidrBlock, user.ClientIp))
+            {
+                result = UserWriteResult.ClientIpInvalid;
+            }
+
             if (result == UserWriteResult.Done)
             {
                 result = await InsertUserAsync(transaction, user, user.SessionGeneration, ct);
@@ -48,22 +53,30 @@ public sealed partial class SqliteStore
             command => AddUserFilter(command, filter), ReadUser, pageNumber, pageSize, cancellationToken);
     }
 
-    public Task<ClientUser?> UpdateUserAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken)
+    public Task<ClientUser?> UpdateUserAsync(ClientUserChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(change);
         return WriteAsync(async (transaction, ct) =>
         {
-            // session_generation is only ever incremented in place: the caller's copy may predate a kick, and writing
-            // it back would let the credentials that kick revoked resume.
+            // A NULL parameter keeps the stored value, read by this same statement: no field the change does not set
+            // is written, so a concurrent write of another field is never undone. session_generation is only ever
+            // incremented in place, so no credential a kick revoked can come back.
             var command = transaction.Command($"""
                 UPDATE client_users
-                SET user_mail = $mail, bandwidth = $bandwidth, client_ip = $clientIp, password_hash = $passwordHash,
-                    state = $state, accelerate_bandwidth = $accelerate, session_generation = session_generation + $bump
+                SET user_mail = coalesce($mail, user_mail), bandwidth = coalesce($bandwidth, bandwidth),
+                    password_hash = coalesce($passwordHash, password_hash), state = coalesce($state, state),
+                    session_generation = session_generation + $bump
                 WHERE smart_ag_id = $id AND user_name = $name
                 RETURNING {UserColumns}
                 """);
-            AddUserFields(command, user);
-            command.Parameters.AddWithValue("$bump", bumpGeneration ? 1 : 0);
+            var p = command.Parameters;
+            p.AddWithValue("$id", change.SmartAGId);
+            p.AddWithValue("$name", change.UserName);
+            p.AddWithValue("$mail", (object?)change.UserMail ?? DBNull.Value);
+            p.AddWithValue("$bandwidth", (object?)change.Bandwidth ?? DBNull.Value);
+            p.AddWithValue("$passwordHash", (object?)change.PasswordHash ?? DBNull.Value);
+            p.AddWithValue("$state", change.State is { } state ? (int)state : DBNull.Value);
+            p.AddWithValue("$bump", change.BumpGeneration ? 1 : 0);
             return await ReadFirstAsync(command, ReadUser, ct);
         }, cancellationToken);
     }
@@ -92,22 +105,21 @@ public sealed partial class SqliteStore
         }, cancellationToken);
     }
 
-    public Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, ClientUser moved, int targetUserLimit, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(moved);
-        return WriteAsync(async (transaction, ct) =>
+    public Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, string userName, string targetSmartAgId, int targetUserLimit, CancellationToken cancellationToken) =>
+        WriteAsync(async (transaction, ct) =>
         {
-            // The stored generation, not the caller's copy, is what gets carried over: see UpdateUserAsync.
-            var origin = transaction.Command("SELECT session_generation FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
+            // The row as stored inside this transaction is what moves, not a copy the caller read earlier: that copy
+            // could predate a disable, a password reset or a kick (whose generation must be carried over).
+            var origin = transaction.Command($"SELECT {UserColumns} FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
             origin.Parameters.AddWithValue("$id", originSmartAgId);
-            origin.Parameters.AddWithValue("$name", moved.UserName);
-            if (await origin.ExecuteScalarAsync(ct) is not long generation)
+            origin.Parameters.AddWithValue("$name", userName);
+            if (await ReadFirstAsync(origin, ReadUser, ct) is not { } stored)
             {
                 return UserWriteResult.NotFound;
             }
 
             // Checked before the delete, so a "move" onto the origin itself finds its own name taken.
-            var result = await CheckRoomAsync(transaction, moved.SmartAGId, moved.UserName, targetUserLimit, ct);
+            var (result, cidrBlock) = await CheckRoomAsync(transaction, targetSmartAgId, userName, targetUserLimit, ct);
             if (result != UserWriteResult.Done)
             {
                 return result;
@@ -115,33 +127,39 @@ public sealed partial class SqliteStore
 
             var delete = transaction.Command("DELETE FROM client_users WHERE smart_ag_id = $id AND user_name = $name");
             delete.Parameters.AddWithValue("$id", originSmartAgId);
-            delete.Parameters.AddWithValue("$name", moved.UserName);
+            delete.Parameters.AddWithValue("$name", userName);
             await delete.ExecuteNonQueryAsync(ct);
 
             // Anything but Done is not kept: the delete is rolled back with it.
-            return await InsertUserAsync(transaction, moved, generation + 1, ct);
+            var keepIp = stored.IsStaticIp && ClientAddressSpace.CanAssign(cidrBlock, stored.ClientIp);
+            var moved = stored with { SmartAGId = targetSmartAgId, ClientIp = keepIp ? stored.ClientIp : "" };
+            return await InsertUserAsync(transaction, moved, stored.SessionGeneration + 1, ct);
         }, cancellationToken, keep: result => result == UserWriteResult.Done);
-    }
 
-    /// <summary>Whether the instance exists, has the name free and holds fewer than <paramref name="userLimit"/> users.</summary>
-    private static async Task<UserWriteResult> CheckRoomAsync(DatabaseTransaction transaction, string smartAgId, string userName, int userLimit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the instance exists, has the name free and holds fewer than <paramref name="userLimit"/> users, and its
+    /// CIDR block as stored now, against which the caller checks a static ClientIp in the same transaction.
+    /// </summary>
+    private static async Task<(UserWriteResult Result, string CidrBlock)> CheckRoomAsync(DatabaseTransaction transaction, string smartAgId, string userName, int userLimit, CancellationToken cancellationToken)
     {
         var command = transaction.Command("""
             SELECT (SELECT count(*) FROM instances WHERE smart_ag_id = $id),
                    (SELECT count(*) FROM client_users WHERE smart_ag_id = $id AND user_name = $name),
-                   (SELECT count(*) FROM client_users WHERE smart_ag_id = $id)
+                   (SELECT count(*) FROM client_users WHERE smart_ag_id = $id),
+                   (SELECT cidr_block FROM instances WHERE smart_ag_id = $id)
             """);
         command.Parameters.AddWithValue("$id", smartAgId);
         command.Parameters.AddWithValue("$name", userName);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (instances: reader.GetInt64(0), sameName: reader.GetInt64(1), users: reader.GetInt64(2)) switch
+        var result = (instances: reader.GetInt64(0), sameName: reader.GetInt64(1), users: reader.GetInt64(2)) switch
         {
             { instances: 0 } => UserWriteResult.NotFound,
             { sameName: > 0 } => UserWriteResult.NameTaken,
             var counts when counts.users >= userLimit => UserWriteResult.OverLimit,
             _ => UserWriteResult.Done,
         };
+        return (result, reader.IsDBNull(3) ? "" : reader.GetString(3));
     }
 
     private static async Task<UserWriteResult> InsertUserAsync(DatabaseTransaction transaction, ClientUser user, long sessionGeneration, CancellationToken cancellationToken)

@@ -32,6 +32,13 @@ public sealed class ClientAddressSpace
         return true;
     }
 
+    /// <summary>
+    /// Whether the block stored as <paramref name="cidrBlock"/> can assign the stored static <paramref name="clientIp"/>;
+    /// false when either is empty or malformed. The stores call this inside the transaction that writes either value.
+    /// </summary>
+    public static bool CanAssign(string cidrBlock, string clientIp) =>
+        TryParse(cidrBlock, out var space) && IPAddress.TryParse(clientIp, out var address) && space.IsAssignable(address);
+
     /// <summary>True for an address a client may hold: inside the block, and neither its network nor broadcast address.</summary>
     public bool IsAssignable(IPAddress address)
     {

@@ -12,6 +12,12 @@ namespace OpenSag.Services;
 /// Client accounts of SAG App instances. Disabling, deleting and moving a user revoke its session credentials
 /// (generation bump, committed first) and then end its live sessions, the same order as a kick (DESIGN.md §3).
 /// </summary>
+/// <remarks>
+/// Every write sends the store only what it changes (<see cref="ClientUserChange"/>), never a copy of the record it
+/// read: a copy written back would undo whatever another write committed in between, e.g. a disable. Checks that
+/// depend on the stored rows (static ClientIp against the CIDR block, name, limit) are the store's, in the same
+/// transaction as the write.
+/// </remarks>
 public sealed class ClientUserService(IOpenSagStore store, InstanceService instances, SessionRevoker revoker, TimeProvider time, ILogger<ClientUserService> logger)
 {
     public async Task<ClientUser> CreateAsync(string regionId, string smartAgId, string userName, string password, string userMail, int bandwidth, string? clientIp, CancellationToken cancellationToken)
@@ -38,10 +44,11 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         return await store.ListUsersAsync(filter, pageNumber, pageSize, cancellationToken);
     }
 
+    /// <summary>Changes the given settings; a null argument leaves that setting as it is. Returns the stored user after the write.</summary>
     public async Task<ClientUser> ModifyAsync(string regionId, string smartAgId, string userName, int? bandwidth, string? userMail, CancellationToken cancellationToken)
     {
-        var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
-        return await UpdateAsync(user with { Bandwidth = bandwidth ?? user.Bandwidth, UserMail = userMail ?? user.UserMail }, bumpGeneration: false, cancellationToken);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
+        return await UpdateAsync(new ClientUserChange(smartAgId, userName) { Bandwidth = bandwidth, UserMail = userMail }, cancellationToken);
     }
 
     /// <summary>
@@ -50,23 +57,20 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
     /// </summary>
     public async Task ResetPasswordAsync(string regionId, string smartAgId, string userName, string password, CancellationToken cancellationToken)
     {
-        var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
-        await UpdateAsync(user with { PasswordHash = PasswordHash.Create(password) }, bumpGeneration: false, cancellationToken);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
+        await UpdateAsync(new ClientUserChange(smartAgId, userName) { PasswordHash = PasswordHash.Create(password) }, cancellationToken);
     }
 
     public async Task EnableAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
-        var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
-        if (user.State != UserState.Enabled)
-        {
-            await UpdateAsync(user with { State = UserState.Enabled }, bumpGeneration: false, cancellationToken);
-        }
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
+        await UpdateAsync(new ClientUserChange(smartAgId, userName) { State = UserState.Enabled }, cancellationToken);
     }
 
     public async Task DisableAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
-        var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
-        var disabled = await UpdateAsync(user with { State = UserState.Disabled }, bumpGeneration: true, cancellationToken);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
+        var disabled = await UpdateAsync(new ClientUserChange(smartAgId, userName) { State = UserState.Disabled, BumpGeneration = true }, cancellationToken);
         var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, disabled.SessionGeneration, SessionCloseReason.UserDisabled), cancellationToken);
         logger.LogInformation("Disabled user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
     }
@@ -83,26 +87,27 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         logger.LogInformation("Deleted user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
     }
 
-    /// <summary>Moves the account, with its password and settings, to another instance; its sessions on the origin end.</summary>
+    /// <summary>
+    /// Moves the account, with its password and settings as stored at the move, to another instance; its sessions on
+    /// the origin end. A static address means something only inside a CIDR block, so the store keeps it only if the
+    /// target's block, as stored at the move, can assign it.
+    /// </summary>
     public async Task RoamAsync(Caller caller, string originRegionId, string originSmartAgId, string targetRegionId, string targetSmartAgId, string userName, CancellationToken cancellationToken)
     {
-        var user = await GetAsync(originRegionId, originSmartAgId, userName, cancellationToken);
+        await GetAsync(originRegionId, originSmartAgId, userName, cancellationToken);
         var target = await instances.GetAsync(targetRegionId, targetSmartAgId, cancellationToken);
-        if (target.SmartAGId == user.SmartAGId)
+        if (target.SmartAGId == originSmartAgId)
         {
             throw new ApiException(ErrorCatalogue.UserExists);
         }
 
-        // A static address means something only inside the origin's CIDR; keep it only if the target can honour it.
-        var keepIp = user.IsStaticIp && ClientAddressSpace.TryParse(target.CidrBlock, out var space)
-            && space.IsAssignable(IPAddress.Parse(user.ClientIp));
+        // Safe to check on the copy read above: no action clears a CIDR block once set.
         if (target.CidrBlock.Length == 0)
         {
             throw new ApiException(ErrorCatalogue.CidrEmpty);
         }
 
-        var moved = user with { SmartAGId = target.SmartAGId, ClientIp = keepIp ? user.ClientIp : "" };
-        ThrowOnFailure(await store.TryMoveUserAsync(originSmartAgId, moved, target.UserCount, cancellationToken));
+        ThrowOnFailure(await store.TryMoveUserAsync(originSmartAgId, userName, target.SmartAGId, target.UserCount, cancellationToken));
         var closed = await revoker.RevokeAsync(new SessionRevocation(originSmartAgId, userName, SessionRevocation.AllGenerations, SessionCloseReason.UserMoved), cancellationToken);
         logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; {Closed} sessions closed", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
     }
@@ -113,9 +118,14 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         return await store.FindUserAsync(smartAgId, userName, cancellationToken) ?? throw new ApiException(ErrorCatalogue.UserNotFound);
     }
 
-    private async Task<ClientUser> UpdateAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken) =>
-        await store.UpdateUserAsync(user, bumpGeneration, cancellationToken) ?? throw new ApiException(ErrorCatalogue.UserNotFound);
+    private async Task<ClientUser> UpdateAsync(ClientUserChange change, CancellationToken cancellationToken) =>
+        await store.UpdateUserAsync(change, cancellationToken) ?? throw new ApiException(ErrorCatalogue.UserNotFound);
 
+    /// <summary>
+    /// The static address in its canonical form, or "". Checked here against the instance as read, for the answer
+    /// to a plain mistake; the store checks it again against the CIDR block as stored when it inserts (a
+    /// ModifySmartAccessGateway may commit in between).
+    /// </summary>
     private static string CheckClientIp(Instance instance, string? clientIp)
     {
         if (!ClientAddressSpace.TryParse(instance.CidrBlock, out var space))
@@ -148,6 +158,8 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
                 throw new ApiException(ErrorCatalogue.UserOverLimit);
             case UserWriteResult.ClientIpTaken:
                 throw new ApiException(ErrorCatalogue.ClientIpInvalid.WithMessage("The specified ClientIp is already used by another user."));
+            case UserWriteResult.ClientIpInvalid:
+                throw new ApiException(ErrorCatalogue.ClientIpInvalid);
             case UserWriteResult.NotFound:
                 throw new ApiException(ErrorCatalogue.UserNotFound);
             default:

@@ -67,30 +67,36 @@ public sealed class InstanceService(IOpenSagStore store, TimeProvider time)
     public Task<Page<Instance>> ListAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken) =>
         store.ListInstancesAsync(filter, pageNumber, pageSize, cancellationToken);
 
-    /// <summary>Changes the given settings; a null argument leaves that setting as it is.</summary>
-    public async Task ModifyAsync(string regionId, string smartAgId, string? name, string? description, ClientAddressSpace? cidrBlock, int? securityLockThreshold, CancellationToken cancellationToken)
-    {
-        var instance = await GetAsync(regionId, smartAgId, cancellationToken);
-        var changed = instance with
+    /// <summary>
+    /// Changes the given settings; a null argument leaves that setting as it is, whatever another write changes
+    /// meanwhile. A CIDR block that cannot assign a user's static ClientIp is refused (InvalidCidrBlock).
+    /// </summary>
+    public Task ModifyAsync(string regionId, string smartAgId, string? name, string? description, ClientAddressSpace? cidrBlock, int? securityLockThreshold, CancellationToken cancellationToken) =>
+        UpdateAsync(new InstanceChange(regionId, smartAgId)
         {
-            Name = name ?? instance.Name,
-            Description = description ?? instance.Description,
-            CidrBlock = cidrBlock?.ToString() ?? instance.CidrBlock,
-            SecurityLockThreshold = securityLockThreshold ?? instance.SecurityLockThreshold,
-        };
-        if (!await store.UpdateInstanceAsync(changed, cancellationToken))
-        {
-            throw new ApiException(ErrorCatalogue.InstanceNotFound);
-        }
-    }
+            Name = name,
+            Description = description,
+            CidrBlock = cidrBlock,
+            SecurityLockThreshold = securityLockThreshold,
+        }, cancellationToken);
 
     /// <summary>Replaces both DNS lists; omitting a list clears it, as the cloud documents for AppDNS.</summary>
-    public async Task SetDnsAsync(string regionId, string smartAgId, IReadOnlyList<string> appDns, IReadOnlyList<string> recoveredDns, CancellationToken cancellationToken)
+    public Task SetDnsAsync(string regionId, string smartAgId, IReadOnlyList<string> appDns, IReadOnlyList<string> recoveredDns, CancellationToken cancellationToken) =>
+        UpdateAsync(new InstanceChange(regionId, smartAgId) { AppDns = appDns, RecoveredDns = recoveredDns }, cancellationToken);
+
+    /// <summary>Only the change goes to the store, never a copy of the record read: a copy would undo what committed since.</summary>
+    private async Task UpdateAsync(InstanceChange change, CancellationToken cancellationToken)
     {
-        var instance = await GetAsync(regionId, smartAgId, cancellationToken);
-        if (!await store.UpdateInstanceAsync(instance with { AppDns = appDns, RecoveredDns = recoveredDns }, cancellationToken))
+        switch (await store.UpdateInstanceAsync(change, cancellationToken))
         {
-            throw new ApiException(ErrorCatalogue.InstanceNotFound);
+            case InstanceWriteResult.Done:
+                return;
+            case InstanceWriteResult.NotFound:
+                throw new ApiException(ErrorCatalogue.InstanceNotFound);
+            case InstanceWriteResult.StaticClientIpOutside:
+                throw new ApiException(ErrorCatalogue.Invalid("CidrBlock").WithMessage("The specified CidrBlock does not contain the static ClientIp of every user of the instance."));
+            case var other:
+                throw new InvalidOperationException("Unknown store result " + other);
         }
     }
 

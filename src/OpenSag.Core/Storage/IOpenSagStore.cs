@@ -37,10 +37,11 @@ public interface IInstanceStore
     Task<Page<Instance>> ListInstancesAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Replaces the mutable fields (name, description, CIDR, lock threshold, DNS lists) of the instance with the same
-    /// id and region; false when there is none (a wrong region counts as none, as for <see cref="FindInstanceAsync"/>).
+    /// Writes the settings the change sets, and only those, to the instance with that id and region, in one
+    /// transaction with the checks on them (see <see cref="InstanceChange.CidrBlock"/>). NotFound when there is no
+    /// such instance (a wrong region counts as none, as for <see cref="FindInstanceAsync"/>).
     /// </summary>
-    Task<bool> UpdateInstanceAsync(Instance instance, CancellationToken cancellationToken);
+    Task<InstanceWriteResult> UpdateInstanceAsync(InstanceChange change, CancellationToken cancellationToken);
 }
 
 /// <summary>What DescribeSmartAccessGateways filters on; null means "any".</summary>
@@ -55,9 +56,9 @@ public sealed record InstanceFilter(string RegionId)
 public interface IClientUserStore
 {
     /// <summary>
-    /// Adds the user if its name is free on its instance and the instance holds fewer than
-    /// <paramref name="userLimit"/> users; the check and the insert are one transaction. NotFound when the instance
-    /// does not exist.
+    /// Adds the user if its name is free on its instance, the instance holds fewer than <paramref name="userLimit"/>
+    /// users and a static ClientIp is free and assignable in the instance's CIDR block as stored now; the checks and
+    /// the insert are one transaction. NotFound when the instance does not exist.
     /// </summary>
     Task<UserWriteResult> TryAddUserAsync(ClientUser user, int userLimit, CancellationToken cancellationToken);
 
@@ -67,11 +68,11 @@ public interface IClientUserStore
     Task<Page<ClientUser>> ListUsersAsync(UserFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes the mutable fields (mail, bandwidth, static IP, password hash, state, accelerate bandwidth) of the user
-    /// with the same instance and name. With <paramref name="bumpGeneration"/> the session generation is incremented
-    /// in the same transaction. Returns the stored user after the write, or null when there is no such user.
+    /// Writes the fields the change sets, and only those, to the user with that instance and name (and increments the
+    /// session generation if it asks to), in one statement on the stored row. Returns the stored user after the
+    /// write, or null when there is no such user.
     /// </summary>
-    Task<ClientUser?> UpdateUserAsync(ClientUser user, bool bumpGeneration, CancellationToken cancellationToken);
+    Task<ClientUser?> UpdateUserAsync(ClientUserChange change, CancellationToken cancellationToken);
 
     /// <summary>Increments the user's session generation; returns the new value, or null when there is no such user.</summary>
     Task<long?> BumpSessionGenerationAsync(string smartAgId, string userName, CancellationToken cancellationToken);
@@ -79,13 +80,14 @@ public interface IClientUserStore
     Task<bool> DeleteUserAsync(string smartAgId, string userName, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Moves a user to another instance in one transaction: removed from <paramref name="originSmartAgId"/>, added as
-    /// <paramref name="moved"/> (which names the target instance) under the target's limit. The stored session
-    /// generation is carried over and bumped (the one in <paramref name="moved"/> is ignored), so sessions opened on
-    /// the origin cannot resume. NotFound when the user or the target instance does not exist; a move onto the
-    /// user's own instance is NameTaken.
+    /// Moves a user to another instance in one transaction: the stored row, as it is at that moment (password, state,
+    /// settings), is removed from <paramref name="originSmartAgId"/> and added to <paramref name="targetSmartAgId"/>
+    /// under the target's limit. A static ClientIp is kept only if the target's CIDR block can assign it (and then it
+    /// must be free there: ClientIpTaken), else cleared. The session generation is carried over and bumped, so
+    /// sessions opened on the origin cannot resume. NotFound when the user or the target instance does not exist; a
+    /// move onto the user's own instance is NameTaken.
     /// </summary>
-    Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, ClientUser moved, int targetUserLimit, CancellationToken cancellationToken);
+    Task<UserWriteResult> TryMoveUserAsync(string originSmartAgId, string userName, string targetSmartAgId, int targetUserLimit, CancellationToken cancellationToken);
 }
 
 public sealed record UserFilter(string SmartAGId)
@@ -101,6 +103,8 @@ public enum UserWriteResult
     OverLimit,
     /// <summary>The static ClientIp is already held by another user of the instance.</summary>
     ClientIpTaken,
+    /// <summary>The static ClientIp is not an address the instance's CIDR block (as stored when writing) can assign.</summary>
+    ClientIpInvalid,
     NotFound,
 }
 

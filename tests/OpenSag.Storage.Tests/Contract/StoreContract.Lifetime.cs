@@ -33,7 +33,7 @@ public abstract partial class StoreContract
         var key = new AccessKey(ResourceIds.NewAccessKeyId(), ResourceIds.NewAccessKeySecret(), true, T0);
         await Store.TryAddAccessKeyAsync(key, Ct);
         var instance = await AddInstanceAsync();
-        await Store.UpdateInstanceAsync(instance with { Name = "renamed" }, Ct);
+        await Store.UpdateInstanceAsync(new InstanceChange(Region, instance.SmartAGId) { Name = "renamed" }, Ct);
         var user = await AddUserAsync(instance.SmartAGId, "alice", clientIp: "10.10.0.5");
         await Store.BumpSessionGenerationAsync(instance.SmartAGId, "alice", Ct);
         await Store.AddFlowAsync([new(instance.SmartAGId, "alice", "202603", 7, 8)], Ct);

@@ -243,24 +243,48 @@ public abstract partial class StoreContract
     }
 
     [StoreFact]
-    public async Task UpdateUserAsync_WithoutBump_WritesMutableFieldsAndKeepsTheRest()
+    public async Task UpdateUserAsync_EveryFieldSet_WritesThemAndKeepsTheRest()
     {
         var instance = await AddInstanceAsync();
-        var user = await AddUserAsync(instance.SmartAGId, "alice");
-        var changed = user with
+        var user = await AddUserAsync(instance.SmartAGId, "alice", clientIp: "10.10.0.5");
+        var change = new ClientUserChange(instance.SmartAGId, "alice")
         {
             UserMail = "new@example.com",
             Bandwidth = 512,
-            ClientIp = "10.10.0.7",
             PasswordHash = "new-hash",
             State = UserState.Disabled,
-            AccelerateBandwidth = 1000,
         };
+        var expected = user with { UserMail = "new@example.com", Bandwidth = 512, PasswordHash = "new-hash", State = UserState.Disabled };
 
-        var stored = await Store.UpdateUserAsync(changed with { CreatedAt = T0.AddYears(1) }, bumpGeneration: false, Ct);
+        var stored = await Store.UpdateUserAsync(change, Ct);
 
-        Assert.Equal(changed, stored);
-        Assert.Equal(changed, await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
+        Assert.Equal(expected, stored);
+        Assert.Equal(expected, await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
+    }
+
+    [StoreFact]
+    public async Task UpdateUserAsync_OneFieldSet_LeavesEveryOtherAsStoredNow()
+    {
+        var instance = await AddInstanceAsync();
+        var user = await AddUserAsync(instance.SmartAGId, "alice");
+        // Committed after the caller of the write below may have read the user: a copy written back would undo it.
+        await Store.UpdateUserAsync(new ClientUserChange(instance.SmartAGId, "alice") { State = UserState.Disabled, BumpGeneration = true }, Ct);
+
+        var stored = await Store.UpdateUserAsync(new ClientUserChange(instance.SmartAGId, "alice") { PasswordHash = "new-hash" }, Ct);
+
+        var expected = user with { PasswordHash = "new-hash", State = UserState.Disabled, SessionGeneration = 1 };
+        Assert.Equal(expected, stored);
+        Assert.Equal(expected, await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
+    }
+
+    [StoreFact]
+    public async Task UpdateUserAsync_NothingSet_ReturnsTheUserUnchanged()
+    {
+        var instance = await AddInstanceAsync();
+        var user = await AddUserAsync(instance.SmartAGId, "alice");
+
+        Assert.Equal(user, await Store.UpdateUserAsync(new ClientUserChange(instance.SmartAGId, "alice"), Ct));
+        Assert.Equal(user, await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
     }
 
     [StoreFact]
@@ -269,7 +293,7 @@ public abstract partial class StoreContract
         var instance = await AddInstanceAsync();
         var user = await AddUserAsync(instance.SmartAGId, "alice");
 
-        var stored = await Store.UpdateUserAsync(user with { State = UserState.Disabled }, bumpGeneration: true, Ct);
+        var stored = await Store.UpdateUserAsync(new ClientUserChange(instance.SmartAGId, "alice") { State = UserState.Disabled, BumpGeneration = true }, Ct);
 
         Assert.Equal(user.SessionGeneration + 1, stored!.SessionGeneration);
         Assert.Equal(UserState.Disabled, stored.State);
@@ -277,15 +301,15 @@ public abstract partial class StoreContract
     }
 
     [StoreFact]
-    public async Task UpdateUserAsync_StaleGeneration_KeepsTheStoredGeneration()
+    public async Task UpdateUserAsync_AfterOtherBumps_KeepsOrIncrementsTheStoredGeneration()
     {
         var instance = await AddInstanceAsync();
-        var stale = await AddUserAsync(instance.SmartAGId, "alice");
+        await AddUserAsync(instance.SmartAGId, "alice");
         await Store.BumpSessionGenerationAsync(instance.SmartAGId, "alice", Ct);
         await Store.BumpSessionGenerationAsync(instance.SmartAGId, "alice", Ct);
 
-        var unbumped = await Store.UpdateUserAsync(stale with { Bandwidth = 100 }, bumpGeneration: false, Ct);
-        var bumped = await Store.UpdateUserAsync(stale with { Bandwidth = 200 }, bumpGeneration: true, Ct);
+        var unbumped = await Store.UpdateUserAsync(new ClientUserChange(instance.SmartAGId, "alice") { Bandwidth = 100 }, Ct);
+        var bumped = await Store.UpdateUserAsync(new ClientUserChange(instance.SmartAGId, "alice") { Bandwidth = 200, BumpGeneration = true }, Ct);
 
         Assert.Equal(2, unbumped!.SessionGeneration);
         Assert.Equal(3, bumped!.SessionGeneration);
@@ -297,8 +321,59 @@ public abstract partial class StoreContract
     {
         var instance = await AddInstanceAsync();
 
-        Assert.Null(await Store.UpdateUserAsync(NewUser(instance.SmartAGId, "nobody"), bumpGeneration: true, Ct));
+        Assert.Null(await Store.UpdateUserAsync(new ClientUserChange(instance.SmartAGId, "nobody") { State = UserState.Disabled, BumpGeneration = true }, Ct));
         Assert.Null(await Store.FindUserAsync(instance.SmartAGId, "nobody", Ct));
+    }
+
+    /// <summary>
+    /// Writers of different fields (as a reset, a modify, a disable and a kick on different nodes would be) race on
+    /// one row, each through its own store object over the same database; after every round each field holds what its
+    /// writer wrote and the generation counts every bump.
+    /// </summary>
+    [StoreFact]
+    public async Task UpdateUserAsync_ConcurrentWritesOfDifferentFields_EveryWriteSticks()
+    {
+        const int rounds = 20;
+        var instance = await AddInstanceAsync();
+        var user = await AddUserAsync(instance.SmartAGId, "alice");
+        IOpenSagStore[] stores = [Store, await OpenStoreAsync(), await OpenStoreAsync()];
+
+        for (var round = 0; round < rounds; round++)
+        {
+            var state = round % 2 == 0 ? UserState.Disabled : UserState.Enabled;
+            ClientUserChange[] changes =
+            [
+                new(instance.SmartAGId, "alice") { UserMail = $"round{round}@example.com" },
+                new(instance.SmartAGId, "alice") { Bandwidth = 100 + round },
+                new(instance.SmartAGId, "alice") { PasswordHash = "hash-" + round },
+                new(instance.SmartAGId, "alice") { State = state, BumpGeneration = true },
+            ];
+            await Task.WhenAll(changes.Select((change, i) => Task.Run(() => stores[(round + i) % stores.Length].UpdateUserAsync(change, Ct)))).WaitAsync(Timeout);
+
+            var expected = user with
+            {
+                UserMail = $"round{round}@example.com",
+                Bandwidth = 100 + round,
+                PasswordHash = "hash-" + round,
+                State = state,
+                SessionGeneration = round + 1,
+            };
+            Assert.Equal(expected, await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
+        }
+    }
+
+    [StoreFact]
+    public async Task TryAddUserAsync_ClientIpOutsideTheStoredCidr_ReturnsClientIpInvalid()
+    {
+        var instance = await AddInstanceAsync();
+        Assert.Equal(InstanceWriteResult.Done, await Store.UpdateInstanceAsync(
+            new InstanceChange(Region, instance.SmartAGId) { CidrBlock = Cidr("10.20.0.0/24") }, Ct));
+
+        // The caller checked this address against the block it read (10.10.0.0/24); the store checks the block it holds.
+        var result = await Store.TryAddUserAsync(NewUser(instance.SmartAGId, "alice", clientIp: "10.10.0.5"), 10, Ct);
+
+        Assert.Equal(UserWriteResult.ClientIpInvalid, result);
+        Assert.Null(await Store.FindUserAsync(instance.SmartAGId, "alice", Ct));
     }
 
     [StoreFact]
@@ -344,19 +419,33 @@ public abstract partial class StoreContract
     }
 
     [StoreFact]
-    public async Task TryMoveUserAsync_RoomAtTarget_MovesTheUserAndBumpsTheStoredGeneration()
+    public async Task TryMoveUserAsync_RoomAtTarget_MovesTheStoredUserAndBumpsItsGeneration()
     {
         var origin = await AddInstanceAsync();
         var target = await AddInstanceAsync();
         var user = await AddUserAsync(origin.SmartAGId, "alice", clientIp: "10.10.0.5");
-        await Store.BumpSessionGenerationAsync(origin.SmartAGId, "alice", Ct);
-        // The caller's copy predates the bump above; the store carries over what it holds, not this.
-        var moved = user with { SmartAGId = target.SmartAGId, ClientIp = "" };
+        // Committed after the caller may have read the user: what moves is the row as stored at the move.
+        await Store.UpdateUserAsync(new ClientUserChange(origin.SmartAGId, "alice") { State = UserState.Disabled, PasswordHash = "new-hash", BumpGeneration = true }, Ct);
 
-        Assert.Equal(UserWriteResult.Done, await Store.TryMoveUserAsync(origin.SmartAGId, moved, 10, Ct));
+        Assert.Equal(UserWriteResult.Done, await Store.TryMoveUserAsync(origin.SmartAGId, "alice", target.SmartAGId, 10, Ct));
 
         Assert.Null(await Store.FindUserAsync(origin.SmartAGId, "alice", Ct));
-        Assert.Equal(moved with { SessionGeneration = 2 }, await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
+        var expected = user with { SmartAGId = target.SmartAGId, State = UserState.Disabled, PasswordHash = "new-hash", SessionGeneration = 2 };
+        Assert.Equal(expected, await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
+    }
+
+    [StoreFact]
+    public async Task TryMoveUserAsync_StaticIpTheTargetCannotAssign_ClearsIt()
+    {
+        var origin = await AddInstanceAsync();
+        var target = await AddInstanceAsync();
+        Assert.Equal(InstanceWriteResult.Done, await Store.UpdateInstanceAsync(
+            new InstanceChange(Region, target.SmartAGId) { CidrBlock = Cidr("10.20.0.0/24") }, Ct));
+        var user = await AddUserAsync(origin.SmartAGId, "alice", clientIp: "10.10.0.5");
+
+        Assert.Equal(UserWriteResult.Done, await Store.TryMoveUserAsync(origin.SmartAGId, "alice", target.SmartAGId, 10, Ct));
+
+        Assert.Equal(user with { SmartAGId = target.SmartAGId, ClientIp = "", SessionGeneration = 1 }, await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
     }
 
     [StoreFact]
@@ -367,7 +456,7 @@ public abstract partial class StoreContract
         var user = await AddUserAsync(origin.SmartAGId, "alice");
         await AddUserAsync(target.SmartAGId, "bob");
 
-        var result = await Store.TryMoveUserAsync(origin.SmartAGId, user with { SmartAGId = target.SmartAGId }, 1, Ct);
+        var result = await Store.TryMoveUserAsync(origin.SmartAGId, user.UserName, target.SmartAGId, 1, Ct);
 
         Assert.Equal(UserWriteResult.OverLimit, result);
         Assert.Equal(user, await Store.FindUserAsync(origin.SmartAGId, "alice", Ct));
@@ -382,7 +471,7 @@ public abstract partial class StoreContract
         var user = await AddUserAsync(origin.SmartAGId, "alice");
         var namesake = await AddUserAsync(target.SmartAGId, "alice", T0.AddMinutes(5));
 
-        var result = await Store.TryMoveUserAsync(origin.SmartAGId, user with { SmartAGId = target.SmartAGId }, 10, Ct);
+        var result = await Store.TryMoveUserAsync(origin.SmartAGId, user.UserName, target.SmartAGId, 10, Ct);
 
         Assert.Equal(UserWriteResult.NameTaken, result);
         Assert.Equal(user, await Store.FindUserAsync(origin.SmartAGId, "alice", Ct));
@@ -397,7 +486,7 @@ public abstract partial class StoreContract
         var user = await AddUserAsync(origin.SmartAGId, "alice", clientIp: "10.10.0.5");
         await AddUserAsync(target.SmartAGId, "bob", clientIp: "10.10.0.5");
 
-        var result = await Store.TryMoveUserAsync(origin.SmartAGId, user with { SmartAGId = target.SmartAGId }, 10, Ct);
+        var result = await Store.TryMoveUserAsync(origin.SmartAGId, user.UserName, target.SmartAGId, 10, Ct);
 
         Assert.Equal(UserWriteResult.ClientIpTaken, result);
         Assert.Equal(user, await Store.FindUserAsync(origin.SmartAGId, "alice", Ct));
@@ -410,7 +499,7 @@ public abstract partial class StoreContract
         var origin = await AddInstanceAsync();
         var target = await AddInstanceAsync();
 
-        var result = await Store.TryMoveUserAsync(origin.SmartAGId, NewUser(target.SmartAGId, "alice"), 10, Ct);
+        var result = await Store.TryMoveUserAsync(origin.SmartAGId, "alice", target.SmartAGId, 10, Ct);
 
         Assert.Equal(UserWriteResult.NotFound, result);
         Assert.Null(await Store.FindUserAsync(target.SmartAGId, "alice", Ct));
@@ -422,7 +511,7 @@ public abstract partial class StoreContract
         var origin = await AddInstanceAsync();
         var user = await AddUserAsync(origin.SmartAGId, "alice");
 
-        var result = await Store.TryMoveUserAsync(origin.SmartAGId, user with { SmartAGId = ResourceIds.NewSmartAgId() }, 10, Ct);
+        var result = await Store.TryMoveUserAsync(origin.SmartAGId, user.UserName, ResourceIds.NewSmartAgId(), 10, Ct);
 
         Assert.Equal(UserWriteResult.NotFound, result);
         Assert.Equal(user, await Store.FindUserAsync(origin.SmartAGId, "alice", Ct));

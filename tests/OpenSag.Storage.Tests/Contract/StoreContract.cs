@@ -132,6 +132,9 @@ public abstract partial class StoreContract : IAsyncLifetime, IDisposable
         return user;
     }
 
+    protected static ClientAddressSpace Cidr(string text) =>
+        ClientAddressSpace.TryParse(text, out var space) ? space : throw new ArgumentException("Not a CIDR block: " + text, nameof(text));
+
     /// <summary>Records compare their DNS lists by reference, so those are compared by content separately.</summary>
     protected static void AssertSameInstance(Instance expected, Instance? actual)
     {

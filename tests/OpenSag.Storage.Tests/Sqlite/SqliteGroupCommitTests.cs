@@ -144,7 +144,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
 
         var creates = Enumerable.Range(0, 40).Select(i => Task.Run(() => _store.TryAddUserAsync(User("new" + i), 1000, Ct))).ToArray();
         var duplicates = Enumerable.Range(0, 5).Select(i => Task.Run(() => _store.TryAddUserAsync(User("edit" + i), 1000, Ct))).ToArray();
-        var edits = Enumerable.Range(0, 5).Select(i => Task.Run(() => _store.UpdateUserAsync(User("edit" + i) with { Bandwidth = 100 + i }, bumpGeneration: false, Ct))).ToArray();
+        var edits = Enumerable.Range(0, 5).Select(i => Task.Run(() => _store.UpdateUserAsync(new ClientUserChange(_instance, "edit" + i) { Bandwidth = 100 + i }, Ct))).ToArray();
         var bumps = Enumerable.Range(0, 5).Select(i => Task.Run(() => _store.BumpSessionGenerationAsync(_instance, "edit" + i, Ct))).ToArray();
         await Task.WhenAll([.. creates, .. duplicates, .. edits, .. bumps]).WaitAsync(Timeout);
 
@@ -167,13 +167,12 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
     {
         var target = ResourceIds.NewSmartAgId();
         await _store.AddInstanceAsync(NewInstance(target), Ct);
-        await AddUserAsync("mover");
+        Assert.Equal(UserWriteResult.Done, await _store.TryAddUserAsync(User("mover") with { ClientIp = "10.0.0.7" }, 1000, Ct));
         Assert.Equal(UserWriteResult.Done, await _store.TryAddUserAsync(User("holder") with { SmartAGId = target, ClientIp = "10.0.0.7" }, 1000, Ct));
 
         // The move deletes "mover" from the origin, then its insert into the target is refused (the static address
         // is held there): that write's delete must be undone, and nothing else in its batch.
-        var moved = User("mover") with { SmartAGId = target, ClientIp = "10.0.0.7" };
-        var moves = Enumerable.Range(0, 10).Select(_ => Task.Run(() => _store.TryMoveUserAsync(_instance, moved, 1000, Ct))).ToArray();
+        var moves = Enumerable.Range(0, 10).Select(_ => Task.Run(() => _store.TryMoveUserAsync(_instance, "mover", target, 1000, Ct))).ToArray();
         var creates = Enumerable.Range(0, 20).Select(i => Task.Run(() => _store.TryAddUserAsync(User("other" + i), 1000, Ct))).ToArray();
         await Task.WhenAll([.. moves, .. creates]).WaitAsync(Timeout);
 
@@ -189,6 +188,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
         SmartAGId = smartAgId,
         RegionId = "cn-shanghai",
         OrderId = ResourceIds.NewOrderId(),
+        CidrBlock = "10.0.0.0/24",
         UserCount = 1000,
         DataPlan = 5,
         Period = 1,
