@@ -69,6 +69,17 @@ internal static class ConnectCommand
                 return ExitCodes.BadUsage;
             }
 
+            try
+            {
+                // Read once here so a wrong file is a usage error now, not a failure at the first login.
+                _ = ca is null ? null : GatewayTrust.LoadRoots(ca);
+            }
+            catch (GatewayTrustException e)
+            {
+                await Console.Error.WriteLineAsync("opensag connect: --ca-file " + e.Message);
+                return ExitCodes.BadUsage;
+            }
+
             var password = Environment.GetEnvironmentVariable("OPENSAG_PASSWORD") is { Length: > 0 } fromEnv ? fromEnv : PasswordPrompt.Read();
             if (password is null)
             {
