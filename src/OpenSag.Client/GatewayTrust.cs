@@ -20,7 +20,8 @@ public static class GatewayTrust
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(10),
-            // Tunnels ride one HTTP/2 connection that should live only while streams do (DESIGN.md §4).
+            // Tunnels ride one HTTP/2 connection that should live only while streams do: an idle session keeps
+            // only its thin HTTP/1.1 control channel.
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15),
             EnableMultipleHttp2Connections = http2,
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,

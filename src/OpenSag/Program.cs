@@ -8,7 +8,7 @@ using OpenSag.Cli.Serve;
 namespace OpenSag.Cli;
 
 /// <summary>
-/// <c>opensag</c>: one executable with a subcommand per role (DESIGN.md §1). Whatever the command, a mistake in
+/// <c>opensag</c>: one executable with a subcommand per role (serve, smartag, connect). Whatever the command, a mistake in
 /// its arguments is one line on stderr and exit code 2 (<see cref="ExitCodes.BadUsage"/>), and nothing
 /// reaches the user as a stack trace.
 /// </summary>
