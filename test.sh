@@ -59,6 +59,13 @@ else
   echo "test.sh: the benchmark smoke run did not finish (see its output above)" >&2
   failed=$((failed + 1))
 fi
+# One more check: a smoke run judges no targets, so it must not print any (a "met? no" there means nothing).
+if grep -q 'met?' "$bench_log"; then
+  echo "test.sh: the benchmark smoke run printed targets it does not measure" >&2
+  failed=$((failed + 1))
+else
+  passed=$((passed + 1))
+fi
 rm -f "$bench_log"
 
 if [ "$format_ok" -eq 0 ]; then

@@ -17,13 +17,29 @@ public delegate Task<WebSocket> TunnelOpener(string destination, CancellationTok
 /// </summary>
 public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
 {
+    /// <summary>A listening socket on <paramref name="endpoint"/>, which no other socket may be listening on.</summary>
+    /// <exception cref="SocketException">The port is in use (<see cref="SocketError.AddressAlreadyInUse"/>) or cannot be bound.</exception>
+    /// <remarks>
+    /// No <see cref="SocketOptionName.ReuseAddress"/>: on Linux .NET turns it into SO_REUSEADDR and SO_REUSEPORT,
+    /// and SO_REUSEPORT lets a second process listen on the same port and take half of its connections. .NET
+    /// already sets SO_REUSEADDR alone on every TCP socket it binds on Unix, which is what allows a restart while
+    /// old connections are in TIME_WAIT.
+    /// </remarks>
     public static Socket Listen(IPEndPoint endpoint)
     {
+        ArgumentNullException.ThrowIfNull(endpoint);
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(endpoint);
-        listener.Listen(512);
-        return listener;
+        try
+        {
+            listener.Bind(endpoint);
+            listener.Listen(512);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
     }
 
     public Task ServeForwardAsync(Socket listener, string destination, CancellationToken cancellationToken) =>

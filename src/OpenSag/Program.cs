@@ -1,14 +1,20 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using OpenSag.Cli.Admin;
 using OpenSag.Cli.Connect;
 using OpenSag.Cli.Serve;
 
 namespace OpenSag.Cli;
 
-/// <summary><c>opensag</c>: one executable with a subcommand per role (DESIGN.md §1).</summary>
+/// <summary>
+/// <c>opensag</c>: one executable with a subcommand per role (serve, smartag, connect). Whatever the command, a mistake in
+/// its arguments is one line on stderr and exit code 2 (<see cref="ExitCodes.BadUsage"/>), and nothing
+/// reaches the user as a stack trace.
+/// </summary>
 internal static class Program
 {
-    public static Task<int> Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
         var root = new RootCommand("OpenSAG: a self-hostable Smart Access Gateway with a Smartag-compatible API.")
         {
@@ -16,6 +22,43 @@ internal static class Program
             SmartagCommand.Create(),
             ConnectCommand.Create(),
         };
-        return root.Parse(args).InvokeAsync();
+        var parse = root.Parse(args);
+        var command = CommandPath(parse);
+        // A parse error runs System.CommandLine's ParseErrorAction, which prints the whole help and exits 1;
+        // --help and --version clear parse errors, so they still get here with their own action.
+        if (parse.Action is ParseErrorAction)
+        {
+            // One line: some messages span lines (a list of allowed values), and several errors can come at once.
+            var errors = parse.Errors.Select(e => string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.'));
+            await Console.Error.WriteLineAsync($"{command}: {string.Join("; ", errors)} ({command} --help lists the options).");
+            return ExitCodes.BadUsage;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            // Each command turns the failures a user can cause into its own one-line message; reaching this is
+            // a fault of ours, still reported as one line (the default handler would print the stack trace).
+            await Console.Error.WriteLineAsync($"{command}: unexpected error, please report it: {e.GetType().Name}: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>"opensag serve", "opensag connect", …: the command the user typed, for the start of each error line.</summary>
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = parse.CommandResult; result is not null; result = result.Parent)
+        {
+            if (result is CommandResult { Command: not RootCommand } command)
+            {
+                names.Insert(0, command.Command.Name);
+            }
+        }
+
+        return string.Join(' ', names.Prepend("opensag"));
     }
 }

@@ -21,11 +21,12 @@ internal sealed record CliProfile
     [JsonPropertyName("accessKeySecret")]
     public string? AccessKeySecret { get; init; }
 
+    /// <summary>The profile used when none is named: <c>~/.opensag/profile.json</c>; it need not exist.</summary>
     public static string DefaultPath =>
-        Environment.GetEnvironmentVariable("OPENSAG_PROFILE") is { Length: > 0 } path
-            ? path
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".opensag", "profile.json");
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".opensag", "profile.json");
 
+    /// <summary>Reads a profile file.</summary>
+    /// <exception cref="CliException">The file cannot be read or is not valid JSON; the message names it.</exception>
     public static CliProfile Load(string path)
     {
         try
@@ -37,24 +38,32 @@ internal sealed record CliProfile
         {
             throw new CliException($"the profile {path} is not valid JSON: {e.Message}");
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot read the profile {path}: {e.Message}");
+        }
     }
 
-    /// <summary>Flags over environment over file; a missing explicit profile file is an error, a missing default one is not.</summary>
+    /// <summary>
+    /// Flags over environment over file. A profile the user named (<c>--profile</c>, else OPENSAG_PROFILE) must
+    /// exist; only the default one may be missing.
+    /// </summary>
+    /// <exception cref="CliException">The named profile does not exist or is not valid JSON.</exception>
     public static CliProfile Resolve(string? profilePath, string? endpoint, string? accessKeyId, string? accessKeySecret)
     {
-        var path = profilePath ?? DefaultPath;
+        var (named, source) = profilePath is not null ? (profilePath, "--profile") : (Env("OPENSAG_PROFILE"), "OPENSAG_PROFILE");
         CliProfile file;
-        if (File.Exists(path))
+        if (named is not null)
         {
-            file = Load(path);
-        }
-        else if (profilePath is not null)
-        {
-            throw new CliException($"the profile {profilePath} does not exist.");
+            // The full path: a relative one is read from the current folder, which the user may not have in mind.
+            var fullPath = Path.GetFullPath(named);
+            file = File.Exists(fullPath)
+                ? Load(fullPath)
+                : throw new CliException($"the profile {fullPath} (from {source}) does not exist.");
         }
         else
         {
-            file = new CliProfile();
+            file = File.Exists(DefaultPath) ? Load(DefaultPath) : new CliProfile();
         }
 
         return new CliProfile

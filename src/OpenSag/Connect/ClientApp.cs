@@ -19,23 +19,19 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var listeners = new List<(Socket Socket, string? Target)>();
-        try
+        foreach (var (local, target) in forwards.Select(f => (f.Local, (string?)f.Target)).Concat(socks is null ? [] : [(socks, null)]))
         {
-            foreach (var (local, target) in forwards)
+            try
             {
                 listeners.Add((TunnelListeners.Listen(local), target));
             }
-
-            if (socks is not null)
+            catch (SocketException e)
             {
-                listeners.Add((TunnelListeners.Listen(socks), null));
+                var why = e.SocketErrorCode == SocketError.AddressAlreadyInUse ? "the port is in use (another opensag connect, or another program)" : e.Message;
+                await Console.Error.WriteLineAsync($"opensag connect: cannot listen on {local}: {why}");
+                listeners.ForEach(l => l.Socket.Dispose());
+                return Serve.ExitCodes.Failed;
             }
-        }
-        catch (SocketException e)
-        {
-            await Console.Error.WriteLineAsync($"opensag connect: cannot listen locally: {e.Message}");
-            listeners.ForEach(l => l.Socket.Dispose());
-            return Serve.ExitCodes.Failed;
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -75,9 +71,16 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             {
                 return Serve.ExitCodes.Ok;
             }
-            catch (Exception e) when (IsUntrusted(e))
+            catch (Exception e) when (GatewayTrust.DescribeHandshakeFailure(e, options.Gateway) is { } handshake)
             {
-                await Console.Error.WriteLineAsync($"opensag connect: the gateway's TLS certificate is not trusted ({e.GetBaseException().Message}); pass its certificate with --ca-file");
+                // Neither a certificate the client does not trust nor a port that does not speak TLS gets better by retrying.
+                await Console.Error.WriteLineAsync("opensag connect: " + handshake);
+                return Serve.ExitCodes.Failed;
+            }
+            catch (GatewayTrustException e)
+            {
+                // --ca-file was checked at start; it changed since.
+                await Console.Error.WriteLineAsync("opensag connect: --ca-file " + e.Message);
                 return Serve.ExitCodes.Failed;
             }
             catch (Exception e) when (IsNetworkFailure(e))
@@ -143,20 +146,6 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
     private static bool IsNetworkFailure(Exception e) =>
         e is WebSocketException or HttpRequestException or SocketException or IOException
             || (e is OperationCanceledException && e.InnerException is TimeoutException);
-
-    /// <summary>A certificate the client does not trust will not become trusted by retrying.</summary>
-    private static bool IsUntrusted(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is System.Security.Authentication.AuthenticationException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

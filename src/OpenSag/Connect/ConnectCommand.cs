@@ -7,9 +7,10 @@ using OpenSag.Client;
 namespace OpenSag.Cli.Connect;
 
 /// <summary>
-/// <c>opensag connect</c>, the client app. Exit codes (DESIGN.md §4): 0 after Ctrl-C/SIGTERM (logged out
-/// cleanly), 3 when login is refused, 4 when the administrator ended the session (kick, disable, delete, move).
-/// A failed network is retried with backoff, resuming the session with its token.
+/// <c>opensag connect</c>, the client app. Exit codes (README "Exit codes"): 0 after Ctrl-C/SIGTERM (logged out
+/// cleanly), 1 when it cannot work (a local port in use, a gateway it does not trust or that does not answer TLS),
+/// 2 for bad usage, 3 when login is refused, 4 when the administrator ended the session (kick, disable, delete,
+/// move). A failed network is retried with backoff, resuming the session with its token.
 /// </summary>
 internal static class ConnectCommand
 {
@@ -66,6 +67,17 @@ internal static class ConnectCommand
             if (ca is not null && !File.Exists(ca))
             {
                 await Console.Error.WriteLineAsync($"opensag connect: --ca-file {ca} does not exist.");
+                return ExitCodes.BadUsage;
+            }
+
+            try
+            {
+                // Read once here so a wrong file is a usage error now, not a failure at the first login.
+                _ = ca is null ? null : GatewayTrust.LoadRoots(ca);
+            }
+            catch (GatewayTrustException e)
+            {
+                await Console.Error.WriteLineAsync("opensag connect: --ca-file " + e.Message);
                 return ExitCodes.BadUsage;
             }
 

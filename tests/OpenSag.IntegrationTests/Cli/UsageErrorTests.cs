@@ -1,0 +1,76 @@
+using OpenSag.IntegrationTests.Support;
+
+namespace OpenSag.IntegrationTests.Cli;
+
+/// <summary>
+/// A user's mistake on any command is one line on stderr and a documented exit code (README "Exit codes"),
+/// never a stack trace: 2 for bad usage, 1 when the command cannot do its job.
+/// </summary>
+[Collection(SharedConformanceServer.Name)]
+public sealed class UsageErrorTests(ConformanceServerFixture fixture)
+{
+    private static readonly Dictionary<string, string?> NoEnvironment = [];
+
+    private static readonly Dictionary<string, string?> WithPassword = new() { ["OPENSAG_PASSWORD"] = "Passw0rd_1" };
+
+    [Theory]
+    [InlineData("serve", "--bogus-flag")]
+    [InlineData("serve", "--keepalive-seconds", "soon")]
+    [InlineData("serve", "--store", "mysql")]
+    [InlineData("connect", "--gateway", "127.0.0.1:9", "--instance", "sag-x", "--user", "u", "--bogus-flag")]
+    [InlineData("connect", "--instance", "sag-x", "--user", "u")]
+    [InlineData("bogus-command")]
+    [InlineData]
+    public async Task ParseError_AnyCommand_ExitsTwoWithOneLine(params string[] arguments)
+    {
+        var result = await OpensagCommand.RunAsync(NoEnvironment, arguments);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith("opensag", line, StringComparison.Ordinal);
+        Assert.Contains("--help", line, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("not a certificate\n")]
+    [InlineData("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n")]
+    public async Task Connect_CaFileNotACertificate_ExitsTwoNamingTheFile(string content)
+    {
+        var caFile = Path.Combine(Directory.CreateTempSubdirectory("opensag-ca-").FullName, "not-a-cert.pem");
+        await File.WriteAllTextAsync(caFile, content);
+
+        var result = await OpensagCommand.RunAsync(WithPassword,
+            "connect", "--gateway", fixture.Server.GatewayAddress, "--ca-file", caFile, "--instance", "sag-x", "--user", "u");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"opensag connect: --ca-file {caFile} ", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_ApiPortAsGateway_ExitsOneSayingItDidNotAnswerTls()
+    {
+        var apiPort = fixture.Server.Endpoint.Authority;
+
+        var result = await OpensagCommand.RunAsync(WithPassword,
+            "connect", "--gateway", apiPort, "--ca-file", fixture.Server.GatewayCertificatePath, "--instance", "sag-x", "--user", "u");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.Contains($"the gateway at {apiPort} did not answer TLS", line, StringComparison.Ordinal);
+        Assert.Contains("API port", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_SelfSignedGatewayWithoutCaFile_ExitsOneSayingTheCertificateIsNotTrusted()
+    {
+        var result = await OpensagCommand.RunAsync(WithPassword,
+            "connect", "--gateway", fixture.Server.GatewayAddress, "--instance", "sag-x", "--user", "u");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.Contains("certificate is not trusted", line, StringComparison.Ordinal);
+        Assert.Contains("UntrustedRoot", line, StringComparison.Ordinal);
+    }
+}
