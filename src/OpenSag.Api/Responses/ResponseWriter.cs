@@ -13,7 +13,9 @@ public enum ResponseFormat
 /// <summary>
 /// Turns a response tree into bytes. JSON success bodies are <c>{"RequestId":…, fields…}</c>; XML ones have the
 /// action name as root (<c>&lt;KickOutClients&gt;</c>, per spec/KickOutClients.md); errors use <c>&lt;Error&gt;</c>.
-/// Content types are the exact strings openapi-client compares against (spec §4.2).
+/// Content types are the exact strings openapi-client compares against (spec §4.2). Writing never fails on a string
+/// value: what a format cannot carry is answered as U+FFFD (<see cref="WireText"/>), so a value stored before input
+/// was checked, or echoed from a request, cannot turn an answer into a 500.
 /// </summary>
 public static class ResponseWriter
 {
@@ -60,7 +62,7 @@ public static class ResponseWriter
     {
         switch (value)
         {
-            case string s: writer.WriteStringValue(s); break;
+            case string s: writer.WriteStringValue(WireText.Answerable(s)); break;
             case int i: writer.WriteNumberValue(i); break;
             case long l: writer.WriteNumberValue(l); break;
             case bool b: writer.WriteBooleanValue(b); break;
@@ -81,7 +83,7 @@ public static class ResponseWriter
                 writer.WriteStartArray();
                 foreach (var item in plain.Items)
                 {
-                    writer.WriteStringValue(item);
+                    writer.WriteStringValue(WireText.Answerable(item));
                 }
 
                 writer.WriteEndArray();
@@ -94,7 +96,8 @@ public static class ResponseWriter
     private static byte[] WriteXml(string rootName, ResponseBody body)
     {
         using var buffer = new MemoryStream();
-        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false };
+        // Entitize writes CR as &#xD;, which an XML parser keeps; a raw CR would come back as LF (XML 1.0 §2.11).
+        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false, NewLineHandling = NewLineHandling.Entitize };
         using (var writer = XmlWriter.Create(buffer, settings))
         {
             writer.WriteStartDocument();
@@ -115,7 +118,7 @@ public static class ResponseWriter
             {
                 foreach (var item in plain.Items)
                 {
-                    writer.WriteElementString(name, item);
+                    writer.WriteElementString(name, WireText.Answerable(item));
                 }
 
                 continue;
@@ -131,7 +134,7 @@ public static class ResponseWriter
     {
         switch (value)
         {
-            case string s: writer.WriteString(s); break;
+            case string s: writer.WriteString(WireText.Answerable(s)); break;
             case int i: writer.WriteValue(i); break;
             case long l: writer.WriteValue(l); break;
             case bool b: writer.WriteString(b ? "true" : "false"); break;
