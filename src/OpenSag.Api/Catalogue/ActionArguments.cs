@@ -1,5 +1,5 @@
 using OpenSag.Api.Protocol;
-using OpenSag.Api.Responses;
+using OpenSag.Domain;
 using OpenSag.Errors;
 
 namespace OpenSag.Api.Catalogue;
@@ -14,7 +14,7 @@ public sealed class ActionArguments
     /// <summary>
     /// Checks every declared parameter in declaration order, so the first error reported is deterministic. An empty
     /// value counts as absent: "missing or empty Username" is the same error on the KickOutClients page. A value a
-    /// response format cannot carry (<see cref="WireText"/>) is refused here, for every string and list item of every
+    /// response format cannot carry (<see cref="PortableText"/>) is refused here, for every string and list item of every
     /// action, so nothing is stored or echoed that an answer could not hold.
     /// </summary>
     public static ActionArguments Bind(ActionDefinition action, RpcRequest request)
@@ -46,7 +46,7 @@ public sealed class ActionArguments
                 continue;
             }
 
-            values[spec.Name] = spec.Parse(Answerable(spec.Name, raw));
+            values[spec.Name] = spec.Parse(Portable(spec.Name, raw));
         }
 
         return new ActionArguments(values);
@@ -95,7 +95,7 @@ public sealed class ActionArguments
 
             if (value.Length > 0)
             {
-                var item = Answerable(key, value);
+                var item = Portable(key, value);
                 indexed[index] = spec.Constraint is null || spec.Constraint(item) ? item : throw new ApiException(spec.Invalid);
             }
         }
@@ -127,6 +127,6 @@ public sealed class ActionArguments
     private static bool IsFormOf(string key, string name) =>
         key.StartsWith(name, StringComparison.Ordinal) && (key.Length == name.Length || key[name.Length] is '.' or '[');
 
-    private static string Answerable(string key, string value) =>
-        WireText.IndexOfUnanswerable(value) < 0 ? value : throw new ApiException(ErrorCatalogue.InvalidParameter(key));
+    private static string Portable(string key, string value) =>
+        PortableText.IndexOfUnportable(value) < 0 ? value : throw new ApiException(ErrorCatalogue.InvalidParameter(key));
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Xml;
+using OpenSag.Domain;
 
 namespace OpenSag.Api.Responses;
 
@@ -14,7 +15,7 @@ public enum ResponseFormat
 /// Turns a response tree into bytes. JSON success bodies are <c>{"RequestId":…, fields…}</c>; XML ones have the
 /// action name as root (<c>&lt;KickOutClients&gt;</c>, per spec/KickOutClients.md); errors use <c>&lt;Error&gt;</c>.
 /// Content types are the exact strings openapi-client compares against (spec §4.2). Writing never fails on a string
-/// value: what a format cannot carry is answered as U+FFFD (<see cref="WireText"/>), so a value stored before input
+/// value: what a format cannot carry is answered as U+FFFD (<see cref="PortableText"/>), so a value stored before input
 /// was checked, or echoed from a request, cannot turn an answer into a 500.
 /// </summary>
 public static class ResponseWriter
@@ -62,7 +63,7 @@ public static class ResponseWriter
     {
         switch (value)
         {
-            case string s: writer.WriteStringValue(WireText.Answerable(s)); break;
+            case string s: writer.WriteStringValue(PortableText.Portable(s)); break;
             case int i: writer.WriteNumberValue(i); break;
             case long l: writer.WriteNumberValue(l); break;
             case bool b: writer.WriteBooleanValue(b); break;
@@ -83,7 +84,7 @@ public static class ResponseWriter
                 writer.WriteStartArray();
                 foreach (var item in plain.Items)
                 {
-                    writer.WriteStringValue(WireText.Answerable(item));
+                    writer.WriteStringValue(PortableText.Portable(item));
                 }
 
                 writer.WriteEndArray();
@@ -118,7 +119,7 @@ public static class ResponseWriter
             {
                 foreach (var item in plain.Items)
                 {
-                    writer.WriteElementString(name, WireText.Answerable(item));
+                    writer.WriteElementString(name, PortableText.Portable(item));
                 }
 
                 continue;
@@ -134,7 +135,7 @@ public static class ResponseWriter
     {
         switch (value)
         {
-            case string s: writer.WriteString(WireText.Answerable(s)); break;
+            case string s: writer.WriteString(PortableText.Portable(s)); break;
             case int i: writer.WriteValue(i); break;
             case long l: writer.WriteValue(l); break;
             case bool b: writer.WriteString(b ? "true" : "false"); break;
