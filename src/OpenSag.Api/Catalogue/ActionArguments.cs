@@ -13,9 +13,9 @@ public sealed class ActionArguments
 
     /// <summary>
     /// Checks every declared parameter in declaration order, so the first error reported is deterministic. An empty
-    /// value counts as absent: "missing or empty Username" is the same error on the KickOutClients page. A value a
-    /// response format cannot carry (<see cref="PortableText"/>) is refused here, for every string and list item of every
-    /// action, so nothing is stored or echoed that an answer could not hold.
+    /// value counts as absent: "missing or empty Username" is the same error on the KickOutClients page. A value that
+    /// some answer format or store cannot hold (<see cref="PortableText"/>) is refused here as InvalidParameter naming
+    /// the key, for every string and list item of every action, so nothing is stored or echoed that could break an answer.
     /// </summary>
     public static ActionArguments Bind(ActionDefinition action, RpcRequest request)
     {
