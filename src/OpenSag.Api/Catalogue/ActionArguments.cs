@@ -1,4 +1,5 @@
 using OpenSag.Api.Protocol;
+using OpenSag.Domain;
 using OpenSag.Errors;
 
 namespace OpenSag.Api.Catalogue;
@@ -12,7 +13,9 @@ public sealed class ActionArguments
 
     /// <summary>
     /// Checks every declared parameter in declaration order, so the first error reported is deterministic. An empty
-    /// value counts as absent: "missing or empty Username" is the same error on the KickOutClients page.
+    /// value counts as absent: "missing or empty Username" is the same error on the KickOutClients page. A value that
+    /// some answer format or store cannot hold (<see cref="PortableText"/>) is refused here as InvalidParameter naming
+    /// the key, for every string and list item of every action, so nothing is stored or echoed that could break an answer.
     /// </summary>
     public static ActionArguments Bind(ActionDefinition action, RpcRequest request)
     {
@@ -31,6 +34,7 @@ public sealed class ActionArguments
                 continue;
             }
 
+            RefuseIndexedForms(spec, request);
             var raw = request.Get(spec.Name);
             if (string.IsNullOrEmpty(raw))
             {
@@ -42,7 +46,7 @@ public sealed class ActionArguments
                 continue;
             }
 
-            values[spec.Name] = spec.Parse(raw);
+            values[spec.Name] = spec.Parse(Portable(spec.Name, raw));
         }
 
         return new ActionArguments(values);
@@ -59,29 +63,40 @@ public sealed class ActionArguments
 
     /// <summary>
     /// Reads <c>Name.1 … Name.N</c>. Indices must run 1..N without gaps (as every official client sends them);
-    /// a gap or an index beyond the limit is an invalid parameter, not silently dropped data.
+    /// a gap or an index beyond the limit is an invalid parameter, not silently dropped data. Every other form of
+    /// the name is refused as InvalidParameter naming the key sent: the bare name (<c>SmartAGIds=["sag-…"]</c>, what
+    /// openapi-client sends for an array not flattened with <c>OpenApiUtil.query</c>), <c>Name.0</c>, a negative,
+    /// non-numeric or zero-padded index, bracket forms (<c>Name[0]</c>, <c>Name[]</c>) and nested keys
+    /// (<c>Name.1.Sub</c>). Ignoring them would answer 200 as if the list were empty, which for ModifyClientUserDNS
+    /// clears the stored list.
     /// </summary>
     private static List<string> ReadList(ParameterSpec spec, RpcRequest request)
     {
-        var prefix = spec.Name + ".";
         var indexed = new SortedDictionary<int, string>();
         foreach (var (key, value) in request.Parameters)
         {
-            if (!key.StartsWith(prefix, StringComparison.Ordinal))
+            if (!IsFormOf(key, spec.Name))
             {
                 continue;
             }
 
             // "Name.01" would alias "Name.1" and silently replace it; only canonical indices are accepted.
-            if (key.Length == prefix.Length || key[prefix.Length] == '0'
-                || !int.TryParse(key.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, null, out var index) || index > spec.MaxItems)
+            var prefixLength = spec.Name.Length + 1;
+            if (key.Length <= prefixLength || key[prefixLength - 1] != '.' || key[prefixLength] == '0'
+                || !int.TryParse(key.AsSpan(prefixLength), System.Globalization.NumberStyles.None, null, out var index))
+            {
+                throw new ApiException(ErrorCatalogue.InvalidParameter(key));
+            }
+
+            if (index > spec.MaxItems)
             {
                 throw new ApiException(spec.Invalid);
             }
 
             if (value.Length > 0)
             {
-                indexed[index] = spec.Constraint is null || spec.Constraint(value) ? value : throw new ApiException(spec.Invalid);
+                var item = Portable(key, value);
+                indexed[index] = spec.Constraint is null || spec.Constraint(item) ? item : throw new ApiException(spec.Invalid);
             }
         }
 
@@ -92,4 +107,26 @@ public sealed class ActionArguments
 
         return [.. indexed.Values];
     }
+
+    /// <summary>
+    /// A single-valued parameter sent as a list (<c>Email.1</c>, <c>Description[0]</c>) would otherwise be ignored and
+    /// the call answered 200 without the change asked for.
+    /// </summary>
+    private static void RefuseIndexedForms(ParameterSpec spec, RpcRequest request)
+    {
+        foreach (var key in request.Parameters.Keys)
+        {
+            if (key.Length > spec.Name.Length && IsFormOf(key, spec.Name))
+            {
+                throw new ApiException(ErrorCatalogue.InvalidParameter(key));
+            }
+        }
+    }
+
+    /// <summary>The name itself, or the name followed by an index in any notation (<c>.1</c>, <c>[0]</c>, <c>[]</c>).</summary>
+    private static bool IsFormOf(string key, string name) =>
+        key.StartsWith(name, StringComparison.Ordinal) && (key.Length == name.Length || key[name.Length] is '.' or '[');
+
+    private static string Portable(string key, string value) =>
+        PortableText.IndexOfUnportable(value) < 0 ? value : throw new ApiException(ErrorCatalogue.InvalidParameter(key));
 }

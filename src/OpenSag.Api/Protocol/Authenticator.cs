@@ -130,9 +130,14 @@ public sealed class Authenticator(IAccessKeyStore keys, ISignatureNonceLedger no
         return (credential, signedHeaders.ToLowerInvariant().Split(';', StringSplitOptions.RemoveEmptyEntries), signature);
     }
 
+    /// <summary>
+    /// An id that no store can hold (<see cref="PortableText"/>) names no key, and is not looked up: PostgreSQL would
+    /// refuse a NUL in the query itself, turning an unauthenticated caller's typo into a 500.
+    /// </summary>
     private async Task<AccessKey> FindKeyAsync(string accessKeyId, CancellationToken cancellationToken)
     {
-        var key = await keys.FindAccessKeyAsync(accessKeyId, cancellationToken) ?? throw new ApiException(ErrorCatalogue.AccessKeyNotFound);
+        var key = (PortableText.IndexOfUnportable(accessKeyId) < 0 ? await keys.FindAccessKeyAsync(accessKeyId, cancellationToken) : null)
+            ?? throw new ApiException(ErrorCatalogue.AccessKeyNotFound);
         return key.Enabled ? key : throw new ApiException(ErrorCatalogue.AccessKeyInactive);
     }
 
@@ -149,8 +154,14 @@ public sealed class Authenticator(IAccessKeyStore keys, ISignatureNonceLedger no
         return skew.Duration() > Window ? throw new ApiException(ErrorCatalogue.TimestampExpired) : issuedAt;
     }
 
+    /// <summary>The nonce is stored (in the shared database in a cluster), so it must be text every store can hold.</summary>
     private async Task UseNonceAsync(string accessKeyId, string nonce, DateTimeOffset issuedAt, CancellationToken cancellationToken)
     {
+        if (PortableText.IndexOfUnportable(nonce) >= 0)
+        {
+            throw new ApiException(ErrorCatalogue.InvalidParameter("SignatureNonce"));
+        }
+
         if (!await nonces.TryUseAsync(accessKeyId, nonce, issuedAt + Window, cancellationToken))
         {
             throw new ApiException(ErrorCatalogue.NonceUsed);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Xml;
+using OpenSag.Domain;
 
 namespace OpenSag.Api.Responses;
 
@@ -13,7 +14,9 @@ public enum ResponseFormat
 /// <summary>
 /// Turns a response tree into bytes. JSON success bodies are <c>{"RequestId":…, fields…}</c>; XML ones have the
 /// action name as root (<c>&lt;KickOutClients&gt;</c>, per spec/KickOutClients.md); errors use <c>&lt;Error&gt;</c>.
-/// Content types are the exact strings openapi-client compares against (spec §4.2).
+/// Content types are the exact strings openapi-client compares against (spec §4.2). Writing never fails on a string
+/// value: what a format cannot carry is answered as U+FFFD (<see cref="PortableText"/>), so a value stored before input
+/// was checked, or echoed from a request, cannot turn an answer into a 500.
 /// </summary>
 public static class ResponseWriter
 {
@@ -60,7 +63,7 @@ public static class ResponseWriter
     {
         switch (value)
         {
-            case string s: writer.WriteStringValue(s); break;
+            case string s: writer.WriteStringValue(PortableText.Portable(s)); break;
             case int i: writer.WriteNumberValue(i); break;
             case long l: writer.WriteNumberValue(l); break;
             case bool b: writer.WriteBooleanValue(b); break;
@@ -81,7 +84,7 @@ public static class ResponseWriter
                 writer.WriteStartArray();
                 foreach (var item in plain.Items)
                 {
-                    writer.WriteStringValue(item);
+                    writer.WriteStringValue(PortableText.Portable(item));
                 }
 
                 writer.WriteEndArray();
@@ -94,7 +97,8 @@ public static class ResponseWriter
     private static byte[] WriteXml(string rootName, ResponseBody body)
     {
         using var buffer = new MemoryStream();
-        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false };
+        // Entitize writes CR as &#xD;, which an XML parser keeps; a raw CR would come back as LF (XML 1.0 §2.11).
+        var settings = new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false, NewLineHandling = NewLineHandling.Entitize };
         using (var writer = XmlWriter.Create(buffer, settings))
         {
             writer.WriteStartDocument();
@@ -115,7 +119,7 @@ public static class ResponseWriter
             {
                 foreach (var item in plain.Items)
                 {
-                    writer.WriteElementString(name, item);
+                    writer.WriteElementString(name, PortableText.Portable(item));
                 }
 
                 continue;
@@ -131,7 +135,7 @@ public static class ResponseWriter
     {
         switch (value)
         {
-            case string s: writer.WriteString(s); break;
+            case string s: writer.WriteString(PortableText.Portable(s)); break;
             case int i: writer.WriteValue(i); break;
             case long l: writer.WriteValue(l); break;
             case bool b: writer.WriteString(b ? "true" : "false"); break;

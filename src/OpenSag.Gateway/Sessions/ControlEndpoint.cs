@@ -91,7 +91,9 @@ public sealed class ControlEndpoint(
             }
         }
 
-        if (login is null || login.Type != "login" || login.SmartAGId.Length is 0 or > 64 || login.UserName.Length is 0 or > 64)
+        // A name no store can hold (PostgreSQL refuses NUL in a query parameter) names no account: refused before any lookup.
+        if (login is null || login.Type != "login" || login.SmartAGId.Length is 0 or > 64 || login.UserName.Length is 0 or > 64
+            || PortableText.IndexOfUnportable(login.SmartAGId) >= 0 || PortableText.IndexOfUnportable(login.UserName) >= 0)
         {
             await RefuseAsync(socket, CloseReasons.ProtocolError, "the first message must be a login", cancellationToken);
             return (null, null);
@@ -285,5 +287,10 @@ public sealed class ControlEndpoint(
         }
     }
 
-    private static string Truncate(string value) => value.Length <= 128 ? value : value[..128];
+    /// <summary>
+    /// The client's free-text version and OS are kept with the session, in the cluster's session table too, where one
+    /// NUL would fail the write (and the batch re-insert of every session of the node): at most 128 UTF-16 units, each
+    /// one any store can hold (a pair cut in two leaves a lone half, which becomes U+FFFD too).
+    /// </summary>
+    private static string Truncate(string value) => PortableText.Portable(value.Length <= 128 ? value : value[..128]);
 }

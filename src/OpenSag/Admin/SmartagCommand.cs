@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Text.Json;
 using OpenSag.Api.Actions;
 using OpenSag.Api.Catalogue;
@@ -28,6 +29,11 @@ internal static class SmartagCommand
             action, endpoint, keyId, keySecret, profile, usage,
         };
         command.TreatUnmatchedTokensAsErrors = false;
+
+        // The root's help would describe the API flags as "[[--] <additional arguments>...]]", "Arguments passed to
+        // the application that is being run", which is System.CommandLine's text for unmatched tokens, not ours.
+        command.Options.Add(new HelpOption { Action = new SmartagHelpAction(command) });
+        var ownFlags = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToList();
         command.SetAction(async (parse, cancellationToken) =>
         {
             var name = parse.GetValue(action);
@@ -39,12 +45,13 @@ internal static class SmartagCommand
                     return ExitCodes.Ok;
                 }
 
+                var definition = FindAction(name);
                 if (parse.GetValue(usage))
                 {
-                    return PrintUsage(name);
+                    return PrintUsage(definition);
                 }
 
-                var parameters = ReadParameters(name, parse.UnmatchedTokens);
+                var parameters = ReadParameters(definition, parse.UnmatchedTokens, ownFlags);
                 var settings = CliProfile.Resolve(parse.GetValue(profile), parse.GetValue(endpoint), parse.GetValue(keyId), parse.GetValue(keySecret));
                 if (settings.AccessKeyId is null || settings.AccessKeySecret is null)
                 {
@@ -59,7 +66,7 @@ internal static class SmartagCommand
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 var client = new SmartagClient(http, uri, settings.AccessKeyId, settings.AccessKeySecret);
                 var (status, body) = await client.CallAsync(name, parameters, cancellationToken);
-                return await PrintAnswerAsync(status, body);
+                return await PrintAnswerAsync(definition, parameters, status, body);
             }
             catch (CliException e)
             {
@@ -80,10 +87,31 @@ internal static class SmartagCommand
         return command;
     }
 
-    /// <summary>Turns <c>--Name value</c> / <c>--Name=value</c> tokens into wire parameters, numbering list items.</summary>
-    internal static Dictionary<string, string> ReadParameters(string actionName, IReadOnlyList<string> tokens)
+    /// <summary>
+    /// The action by its exact wire name. A misspelt one is refused here, with the closest name, instead of being sent
+    /// and answered InvalidAction.NotFound, which names nothing.
+    /// </summary>
+    private static ActionDefinition FindAction(string name)
     {
-        var definition = Actions.Find(actionName);
+        if (Actions.Find(name) is { } definition)
+        {
+            return definition;
+        }
+
+        var closest = ClosestName.Find(name, Actions.All.Select(a => a.Name));
+        throw new CliException(closest is null
+            ? $"unknown action '{name}'; `opensag smartag` lists the actions."
+            : $"unknown action '{name}'; did you mean {closest}?");
+    }
+
+    /// <summary>
+    /// Turns <c>--Name value</c> / <c>--Name=value</c> tokens into wire parameters, numbering list items. Every flag must
+    /// be one of the action's parameters (or <c>--Format</c>): the server ignores a parameter it does not know, so a
+    /// misspelt flag (<c>--SmartAGid</c>) would otherwise be dropped silently and the call answered as if it were
+    /// missing.
+    /// </summary>
+    internal static Dictionary<string, string> ReadParameters(ActionDefinition definition, IReadOnlyList<string> tokens, IReadOnlyList<string> ownFlags)
+    {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         var listCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < tokens.Count; i++)
@@ -94,22 +122,24 @@ internal static class SmartagCommand
                 throw new CliException($"unexpected '{token}': parameters are passed as --Name value.");
             }
 
-            string name, value;
             var eq = token.IndexOf('=', StringComparison.Ordinal);
+            var name = eq > 0 ? token[2..eq] : token[2..];
+            CheckFlag(definition, name, ownFlags);
+            string value;
             if (eq > 0)
             {
-                (name, value) = (token[2..eq], token[(eq + 1)..]);
+                value = token[(eq + 1)..];
             }
             else if (i + 1 < tokens.Count)
             {
-                (name, value) = (token[2..], tokens[++i]);
+                value = tokens[++i];
             }
             else
             {
-                throw new CliException($"--{token[2..]} needs a value.");
+                throw new CliException($"--{name} needs a value.");
             }
 
-            var isList = definition?.Parameters.Any(p => p.Name == name && p.Kind == ParameterKind.StringList) ?? false;
+            var isList = definition.Parameters.Any(p => p.Name == name && p.Kind == ParameterKind.StringList);
             if (isList)
             {
                 var n = listCounts[name] = listCounts.GetValueOrDefault(name) + 1;
@@ -125,7 +155,38 @@ internal static class SmartagCommand
         return result;
     }
 
-    private static async Task<int> PrintAnswerAsync(int status, string body)
+    /// <summary>The server reads <c>Format</c> besides the action's parameters; the client sets every other common one.</summary>
+    private const string FormatParameter = "Format";
+
+    private static void CheckFlag(ActionDefinition definition, string name, IReadOnlyList<string> ownFlags)
+    {
+        var known = name == FormatParameter || definition.Parameters.Any(p =>
+            p.Name == name || (p.Kind == ParameterKind.StringList && name.StartsWith(p.Name + ".", StringComparison.Ordinal)));
+        if (known)
+        {
+            return;
+        }
+
+        var closest = ClosestName.Find("--" + name, definition.Parameters.Select(p => "--" + p.Name).Append("--" + FormatParameter).Concat(ownFlags));
+        throw new CliException(closest is null
+            ? $"unknown flag --{name} for {definition.Name}; `opensag smartag {definition.Name} --usage` lists its parameters."
+            : $"unknown flag --{name} for {definition.Name}; did you mean {closest}?");
+    }
+
+    /// <summary>
+    /// When the answer says a required parameter is missing, the flag this action wants for it. The wire message stays
+    /// the cloud's ("You must specify UserName.") even where the flag is spelt otherwise (KickOutClients' --Username).
+    /// </summary>
+    private static string? MissingFlagHint(ActionDefinition definition, IReadOnlyDictionary<string, string> sent, string? code)
+    {
+        var flags = definition.Parameters
+            .Where(p => p.Required && p.Missing.Code == code && !sent.Any(s => s.Value.Length > 0 && (s.Key == p.Name || s.Key.StartsWith(p.Name + ".", StringComparison.Ordinal))))
+            .Select(p => "--" + p.Name)
+            .ToList();
+        return flags.Count == 0 ? null : $"opensag smartag: {definition.Name} takes it as {string.Join(" or ", flags)}.";
+    }
+
+    private static async Task<int> PrintAnswerAsync(ActionDefinition definition, IReadOnlyDictionary<string, string> sent, int status, string body)
     {
         JsonElement json;
         try
@@ -145,6 +206,11 @@ internal static class SmartagCommand
             var message = json.TryGetProperty("Message", out var m) ? m.GetString() : body;
             var requestId = json.TryGetProperty("RequestId", out var r) ? r.GetString() : "";
             await Console.Error.WriteLineAsync($"ERROR: {code}: {message} (HTTP {status}, RequestId {requestId})");
+            if (MissingFlagHint(definition, sent, code) is { } hint)
+            {
+                await Console.Error.WriteLineAsync(hint);
+            }
+
             return ExitCodes.Failed;
         }
 
@@ -167,9 +233,8 @@ internal static class SmartagCommand
         }
     }
 
-    private static int PrintUsage(string name)
+    private static int PrintUsage(ActionDefinition definition)
     {
-        var definition = Actions.Find(name) ?? throw new CliException($"unknown action '{name}'; run `opensag smartag` for the list.");
         Console.WriteLine($"{definition.Name}: {definition.Summary}");
         Console.WriteLine("Parameters:");
         foreach (var p in definition.Parameters)
@@ -177,6 +242,8 @@ internal static class SmartagCommand
             var flag = p.Kind == ParameterKind.StringList ? $"--{p.Name} (repeat)" : $"--{p.Name}";
             Console.WriteLine($"  {flag,-32} {p.Kind,-10} {(p.Required ? "required" : "optional"),-9} {p.Description}");
         }
+
+        Console.WriteLine($"  {"--" + FormatParameter,-32} {ParameterKind.String,-10} {"optional",-9} JSON (default) or XML.");
 
         if (definition.ResponseFields.Count > 0)
         {

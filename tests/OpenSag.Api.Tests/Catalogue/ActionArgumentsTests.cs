@@ -331,11 +331,12 @@ public class ActionArgumentsTests
     [InlineData("UserNames.x")]
     [InlineData("UserNames.-1")]
     [InlineData("UserNames.")]
-    public async Task Bind_UserNamesWithBadIndex_ClientUserNameInvalid(string key)
+    public async Task Bind_UserNamesWithBadIndex_InvalidParameterNamingTheKey(string key)
     {
         var error = await BindErrorAsync(SessionActions.UserStatistics, ("RegionId", "cn-shanghai"), ("SmartAGId", SagId), ("UserNames.1", "a"), (key, "b"));
 
-        Assert.Equal("ClientUser.NameInvalid", error.Code);
+        Assert.Equal("InvalidParameter", error.Code);
+        Assert.Equal("The specified value of parameter \"" + key + "\" is not valid.", error.Message);
     }
 
     [Fact]
@@ -353,13 +354,14 @@ public class ActionArgumentsTests
     /// non-canonical index is refused instead of dropping a value.
     /// </summary>
     [Fact]
-    public async Task Bind_UserNamesIndexWithLeadingZeroBesideTheSameIndex_ClientUserNameInvalid()
+    public async Task Bind_UserNamesIndexWithLeadingZeroBesideTheSameIndex_InvalidParameterNamingTheKey()
     {
         var request = await Requests.ReadAsync("GET", "RegionId=cn-shanghai&SmartAGId=" + SagId + "&UserNames.1=a&UserNames.01=b");
 
         var error = Assert.Throws<ApiException>(() => ActionArguments.Bind(SessionActions.UserStatistics, request)).Error;
 
-        Assert.Equal("ClientUser.NameInvalid", error.Code);
+        Assert.Equal("InvalidParameter", error.Code);
+        Assert.Equal("The specified value of parameter \"UserNames.01\" is not valid.", error.Message);
     }
 
     [Fact]

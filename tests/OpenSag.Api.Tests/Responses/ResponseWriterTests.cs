@@ -243,4 +243,53 @@ public class ResponseWriterTests
         Assert.Equal("x", root.Element("Config")!.Element("A")!.Value);
         Assert.Equal("2", root.Element("Config")!.Element("B")!.Value);
     }
+
+    /// <summary>A value stored before input was checked (issue 9 item 11) must not turn the whole list into a 500.</summary>
+    [Fact]
+    public void Write_XmlStoredValueWithControlCharacter_AnsweredWithReplacementCharacter()
+    {
+        var xml = Xml("DescribeSmartAccessGateways", new ResponseBody
+        {
+            { "SmartAccessGateways", new WrappedList("SmartAccessGateway", [new ResponseBody { { "Description", "ok\u0001desc" } }]) },
+            { "AppDNS", new PlainList(["1.1.1.1\u0000"]) },
+        });
+
+        var root = XDocument.Parse(xml).Root!;
+        Assert.Equal("ok\uFFFDdesc", root.Element("SmartAccessGateways")!.Element("SmartAccessGateway")!.Element("Description")!.Value);
+        Assert.Equal("1.1.1.1\uFFFD", root.Element("AppDNS")!.Value);
+    }
+
+    [Fact]
+    public void Write_JsonStoredValueWithControlCharacterOrLoneSurrogate_AnsweredAsInXml()
+    {
+        var json = Json(new ResponseBody
+        {
+            { "Description", "ok\u0001desc" },
+            { "UserMail", "a\uD83Db@example.com" },
+            { "AppDNS", new PlainList(["x\uDE00"]) },
+        });
+
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal("ok\uFFFDdesc", document.RootElement.GetProperty("Description").GetString());
+        Assert.Equal("a\uFFFDb@example.com", document.RootElement.GetProperty("UserMail").GetString());
+        Assert.Equal("x\uFFFD", document.RootElement.GetProperty("AppDNS")[0].GetString());
+    }
+
+    [Fact]
+    public void Write_XmlErrorEchoingAParameterNameWithControlCharacters_DoesNotThrow()
+    {
+        var xml = Xml("Error", new ResponseBody { { "Message", "The specified value of parameter \"A\u0001\u001B\" is not valid." } });
+
+        Assert.Equal("The specified value of parameter \"A\uFFFD\uFFFD\" is not valid.", XDocument.Parse(xml).Root!.Element("Message")!.Value);
+    }
+
+    [Fact]
+    public void Write_XmlCarriageReturnAndLineFeed_RoundTripExactly()
+    {
+        const string value = "line one\r\nline two\rthree\tfour";
+
+        var xml = Xml("X", new ResponseBody { { "Description", value } });
+
+        Assert.Equal(value, XDocument.Parse(xml).Root!.Element("Description")!.Value);
+    }
 }

@@ -55,6 +55,52 @@ public sealed class SmartagCliTests(ConformanceServerFixture fixture)
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("ClientUser.NameEmpty: You must specify UserName.", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("KickOutClients takes it as --Username.", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownAction_Misspelt_ExitsTwoSuggestingTheAction()
+    {
+        var result = await SmartagCli.RunAsync(Server, "KickOutClint", "--RegionId", "cn-shanghai", "--SmartAGId", "sag-x", "--Username", "doctest01");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("opensag smartag: unknown action 'KickOutClint'; did you mean KickOutClients?", result.Stderr.TrimEnd());
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--SmartAGid", "--SmartAGId")]
+    [InlineData("--UserName", "--Username")]
+    [InlineData("--RegoinId", "--RegionId")]
+    [InlineData("--endpont", "--endpoint")]
+    public async Task UnknownFlag_Misspelt_ExitsTwoWithOneLineSuggestingTheFlag(string flag, string suggestion)
+    {
+        var result = await SmartagCli.RunAsync(Server, "KickOutClients", "--RegionId", "cn-shanghai", flag, "sag-x", "--Username", "doctest01");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"opensag smartag: unknown flag {flag} for KickOutClients; did you mean {suggestion}?", result.Stderr.TrimEnd());
+    }
+
+    [Fact]
+    public async Task UnknownFlag_NothingClose_ExitsTwoPointingToUsage()
+    {
+        var result = await SmartagCli.RunAsync(Server, "KickOutClients", "--RegionId", "cn-shanghai", "--Frobnicate", "1");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("opensag smartag KickOutClients --usage", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_Smartag_DescribesTheApiFlagsWithoutSystemCommandLineFiller()
+    {
+        var result = await SmartagCli.RunAsync(Server, "--help");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("additional arguments", result.Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Arguments passed to the application", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("opensag smartag <Action> [--Param value ...]", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--usage", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--help", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
