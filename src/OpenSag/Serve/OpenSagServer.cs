@@ -15,6 +15,7 @@ using OpenSag.Api.Protocol;
 using OpenSag.Cluster.Postgres;
 using OpenSag.Gateway;
 using OpenSag.Gateway.Security;
+using OpenSag.Security;
 using OpenSag.Storage;
 
 namespace OpenSag.Cli.Serve;
@@ -33,10 +34,13 @@ internal static class OpenSagServer
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
     {
         IOpenSagStore? store = null;
+        string? secretsKeyPath = null;
         try
         {
             PrepareDataDirectory(options.DataDirectory);
-            store = options.Store.Open(options.DataDirectory);
+            var (secrets, secretsPath) = SecretsKeyFile.LoadOrCreate(options.DataDirectory, options.SecretsKey);
+            store = options.Store.Open(options.DataDirectory, secrets);
+            secretsKeyPath = secretsPath;
             await store.MigrateAsync(cancellationToken);
             var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
             using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey);
@@ -66,6 +70,11 @@ internal static class OpenSagServer
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return ExitCodes.Ok;
+        }
+        catch (UnreadableSecretException e)
+        {
+            await Console.Error.WriteLineAsync($"opensag serve: cannot read the access-key secrets in {options.Store.Location(options.DataDirectory)} with the secrets key {secretsKeyPath}: {e.Message}; start with the key file they were sealed with (--secrets-key FILE or {SecretsKeyFile.Variable})");
+            return ExitCodes.Failed;
         }
         catch (Exception e) when (Describe(e, options) is { } message)
         {
