@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenSag.Api;
 using OpenSag.Api.Protocol;
 using OpenSag.Cluster.Postgres;
@@ -94,12 +95,9 @@ internal static class OpenSagServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        // One line per entry with control characters of caller values escaped (EscapingConsoleFormatter).
+        builder.Logging.AddConsole(o => o.FormatterName = EscapingConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<EscapingConsoleFormatter, ConsoleFormatterOptions>();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         // Kestrel and hosting narrate every request at Information; keep the log for our own events.
         builder.Logging.AddFilter("Microsoft", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
