@@ -35,13 +35,10 @@ internal static class OpenSagServer
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
     {
         IOpenSagStore? store = null;
-        string? secretsKeyPath = null;
         try
         {
             PrepareDataDirectory(options.DataDirectory);
-            var (secrets, secretsPath) = SecretsKeyFile.LoadOrCreate(options.DataDirectory, options.SecretsKey);
-            store = options.Store.Open(options.DataDirectory, secrets);
-            secretsKeyPath = secretsPath;
+            store = options.Store.Open(options.DataDirectory, SecretsKeyFile.LoadOrCreate(options.DataDirectory, options.SecretsKey));
             await store.MigrateAsync(cancellationToken);
             var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
             using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey);
@@ -71,11 +68,6 @@ internal static class OpenSagServer
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return ExitCodes.Ok;
-        }
-        catch (UnreadableSecretException e)
-        {
-            await Console.Error.WriteLineAsync($"opensag serve: cannot read the access-key secrets in {options.Store.Location(options.DataDirectory)} with the secrets key {secretsKeyPath}: {e.Message}; start with the key file they were sealed with (--secrets-key FILE or {SecretsKeyFile.Variable})");
-            return ExitCodes.Failed;
         }
         catch (Exception e) when (Describe(e, options) is { } message)
         {
@@ -175,6 +167,9 @@ internal static class OpenSagServer
         // Refused, unreachable, unknown database, bad password, schema from a newer build: all an operator's to fix.
         Npgsql.NpgsqlException npgsql => $"cannot use the database ({options.Store.Location(options.DataDirectory)}): {OneLine(npgsql.Message)}",
         ServerStartException => e.Message,
+        // Another node's key, or a lost or replaced key file: every signed call would fail, so the start does.
+        UnreadableSecretException => $"cannot read the access-key secrets in {options.Store.Location(options.DataDirectory)} with the secrets key "
+            + $"{SecretsKeyFile.Locate(options.DataDirectory, options.SecretsKey)}: {e.Message}; start with the key file they were sealed with (--secrets-key FILE or {SecretsKeyFile.Variable})",
         _ => null,
     };
 

@@ -19,12 +19,11 @@ internal static class SecretsKeyFile
     /// refused, never replaced: a replaced key would leave every stored secret unreadable.
     /// </summary>
     /// <param name="path">The operator's key file, which must exist; null for <c>&lt;data&gt;/secrets.key</c>.</param>
-    /// <returns>The cipher and the file it came from (for messages).</returns>
     /// <exception cref="ServerStartException">The file is missing (when named) or not 32 bytes long.</exception>
-    public static (AccessKeySecretCipher Cipher, string Path) LoadOrCreate(string dataDirectory, string? path)
+    public static AccessKeySecretCipher LoadOrCreate(string dataDirectory, string? path)
     {
         var named = path is not null;
-        path ??= Path.Combine(dataDirectory, DefaultFileName);
+        path = Locate(dataDirectory, path);
         if (!named && !File.Exists(path))
         {
             Create(path);
@@ -43,7 +42,7 @@ internal static class SecretsKeyFile
         try
         {
             return key.Length == AccessKeySecretCipher.KeyBytes
-                ? (new AccessKeySecretCipher(key), path)
+                ? new AccessKeySecretCipher(key)
                 : throw new ServerStartException($"the secrets key {path} holds {key.Length} bytes, not {AccessKeySecretCipher.KeyBytes}; give the key file the stored access-key secrets were sealed with.");
         }
         finally
@@ -51,6 +50,9 @@ internal static class SecretsKeyFile
             CryptographicOperations.ZeroMemory(key);
         }
     }
+
+    /// <summary>The key file in use: the one named, else the data folder's.</summary>
+    public static string Locate(string dataDirectory, string? path) => path ?? Path.Combine(dataDirectory, DefaultFileName);
 
     /// <summary>Writes a new random key beside its final name and links it into place, so nobody reads a partial key.</summary>
     private static void Create(string path)
