@@ -48,6 +48,23 @@ public sealed class SecretsAtRestTests
     }
 
     [Fact]
+    public async Task Serve_SecretsKeyFileOfWrongSize_ExitsWithOneLineAndKeepsTheFile()
+    {
+        await using var server = await OpenSagServer.StartWithRandomKeysAsync();
+        await server.StopAsync();
+        var keyFile = Path.Combine(server.DataDir, "secrets.key");
+        await File.WriteAllBytesAsync(keyFile, new byte[16]);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => OpenSagServer.StartAsync(server.AccessKeyId, server.AccessKeySecret, server.DataDir))
+            .WaitAsync(OpenSagServer.StartTimeout);
+
+        var error = Assert.Single(failure.Message.Split('\n'), l => l.StartsWith("err: ", StringComparison.Ordinal));
+        Assert.StartsWith($"err: opensag serve: the secrets key {keyFile} holds 16 bytes, not 32", error, StringComparison.Ordinal);
+        // A replaced key would make every stored secret unreadable for good; the operator must restore the right one.
+        Assert.Equal(16, new FileInfo(keyFile).Length);
+    }
+
+    [Fact]
     public async Task Serve_SecretsKeyFileGiven_UsesItAndCreatesNoKeyInTheDataFolder()
     {
         var keyFolder = Directory.CreateTempSubdirectory("opensag-secrets-key-");
