@@ -1,6 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using OpenSag.Domain;
+using OpenSag.Security;
 using OpenSag.Storage;
 using OpenSag.Storage.Sqlite;
 
@@ -25,7 +27,7 @@ public class StoreHotPaths
     [GlobalSetup]
     public async Task Setup()
     {
-        _store = new SqliteStore(Path.Combine(_folder.FullName, "opensag.db"));
+        _store = new SqliteStore(Path.Combine(_folder.FullName, "opensag.db"), new AccessKeySecretCipher(RandomNumberGenerator.GetBytes(AccessKeySecretCipher.KeyBytes)));
         await _store.MigrateAsync(CancellationToken.None);
         await _store.TryAddAccessKeyAsync(new AccessKey(KeyId, "secret", true, DateTimeOffset.UtcNow), CancellationToken.None);
         _instance = ResourceIds.NewSmartAgId();

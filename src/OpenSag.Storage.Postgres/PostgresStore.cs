@@ -1,6 +1,7 @@
 using System.Data;
 using Npgsql;
 using OpenSag.Domain;
+using OpenSag.Security;
 
 namespace OpenSag.Storage.Postgres;
 
@@ -17,20 +18,25 @@ namespace OpenSag.Storage.Postgres;
 public sealed partial class PostgresStore : IOpenSagStore
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly AccessKeySecretCipher _secrets;
     private bool _disposed;
 
     /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=db;Username=opensag;Database=opensag</c>.</param>
+    /// <param name="secrets">Seals access-key secrets before they are written and opens them when read.</param>
     /// <exception cref="ArgumentException">The connection string is malformed.</exception>
-    public PostgresStore(string connectionString)
+    public PostgresStore(string connectionString, AccessKeySecretCipher secrets)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        ArgumentNullException.ThrowIfNull(secrets);
+        _secrets = secrets;
         _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
-    public Task MigrateAsync(CancellationToken cancellationToken)
+    public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Migrations.ApplyAsync(_dataSource, TimeProvider.System, cancellationToken);
+        await Migrations.ApplyAsync(_dataSource, TimeProvider.System, cancellationToken);
+        await SealStoredSecretsAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

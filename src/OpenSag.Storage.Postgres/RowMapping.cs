@@ -1,5 +1,6 @@
 using Npgsql;
 using OpenSag.Domain;
+using OpenSag.Security;
 
 namespace OpenSag.Storage.Postgres;
 
@@ -30,9 +31,10 @@ internal static class RowMapping
 
     public static string[] ToArray(IEnumerable<string> values) => values as string[] ?? [.. values];
 
-    public static AccessKey ReadAccessKey(NpgsqlDataReader row) => new(
+    /// <summary>The key with its secret opened (the column holds it sealed, see <see cref="AccessKeySecretCipher"/>).</summary>
+    public static AccessKey ReadAccessKey(NpgsqlDataReader row, AccessKeySecretCipher secrets) => new(
         AccessKeyId: row.GetString(0),
-        AccessKeySecret: row.GetString(1),
+        AccessKeySecret: secrets.Open(row.GetString(0), row.GetString(1)),
         Enabled: row.GetBoolean(2),
         CreatedAt: ReadTimestamp(row, 3));
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using OpenSag.Domain;
+using OpenSag.Security;
 
 namespace OpenSag.Storage.Sqlite;
 
@@ -38,9 +39,10 @@ internal static partial class RowMapping
     public static string[] FromJson(string json) =>
         JsonSerializer.Deserialize(json, StringArrayJson.Default.StringArray) ?? [];
 
-    public static AccessKey ReadAccessKey(SqliteDataReader row) => new(
+    /// <summary>The key with its secret opened (the column holds it sealed, see <see cref="AccessKeySecretCipher"/>).</summary>
+    public static AccessKey ReadAccessKey(SqliteDataReader row, AccessKeySecretCipher secrets) => new(
         AccessKeyId: row.GetString(0),
-        AccessKeySecret: row.GetString(1),
+        AccessKeySecret: secrets.Open(row.GetString(0), row.GetString(1)),
         Enabled: row.GetBoolean(2),
         CreatedAt: FromUnixMilliseconds(row.GetInt64(3)));
 

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using OpenSag.Domain;
+using OpenSag.Security;
 
 namespace OpenSag.Storage.Sqlite;
 
@@ -17,14 +18,18 @@ namespace OpenSag.Storage.Sqlite;
 public sealed partial class SqliteStore : IOpenSagStore
 {
     private readonly ConnectionPool _connections;
+    private readonly AccessKeySecretCipher _secrets;
 
     private readonly WriteQueue _writes;
     private bool _disposed;
 
     /// <param name="databasePath">The database file; created if missing, next to its <c>-wal</c> and <c>-shm</c> files.</param>
-    public SqliteStore(string databasePath)
+    /// <param name="secrets">Seals access-key secrets before they are written and opens them when read.</param>
+    public SqliteStore(string databasePath, AccessKeySecretCipher secrets)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
+        ArgumentNullException.ThrowIfNull(secrets);
+        _secrets = secrets;
         // Microsoft.Data.Sqlite's own pool is off: ConnectionPool keeps the connections, with their prepared statements.
         _connections = new ConnectionPool(new SqliteConnectionStringBuilder
         {
@@ -53,6 +58,7 @@ public sealed partial class SqliteStore : IOpenSagStore
         }
 
         await Migrations.ApplyAsync(connection.Connection, TimeProvider.System, cancellationToken);
+        await SealStoredSecretsAsync(connection.Connection, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -18,6 +18,12 @@ public sealed class Authenticator(IAccessKeyStore keys, ISignatureNonceLedger no
 {
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// What the cloud's SignatureDoesNotMatch message goes on with (spec §2.4); the Go SDK reads the string to sign
+    /// after it. Echoed to the caller only, never logged (<see cref="ApiException.EchoToCaller"/>).
+    /// </summary>
+    private const string ServerStringToSign = " server string to sign is:";
+
     public Task<AccessKey> AuthenticateAsync(RpcRequest request, CancellationToken cancellationToken)
     {
         var authorization = request.Header("Authorization");
@@ -48,8 +54,7 @@ public sealed class Authenticator(IAccessKeyStore keys, ISignatureNonceLedger no
         var stringToSign = RpcSignatureV1.StringToSign(request.Method, request.Parameters);
         if (!FixedTimeEquals(RpcSignatureV1.Sign(stringToSign, key.AccessKeySecret), signature))
         {
-            throw new ApiException(ErrorCatalogue.SignatureDoesNotMatch.WithMessage(
-                ErrorCatalogue.SignatureDoesNotMatch.Message + " server string to sign is:" + stringToSign));
+            throw new ApiException(ErrorCatalogue.SignatureDoesNotMatch) { EchoToCaller = ServerStringToSign + stringToSign };
         }
 
         await UseNonceAsync(accessKeyId, nonce, issuedAt, cancellationToken);
@@ -91,8 +96,7 @@ public sealed class Authenticator(IAccessKeyStore keys, ISignatureNonceLedger no
         var canonical = Acs3Signature.CanonicalRequest(request.Method, "/", request.Query, headers, payloadHash);
         if (!FixedTimeEquals(Acs3Signature.Sign(Acs3Signature.StringToSign(canonical), key.AccessKeySecret), signature))
         {
-            throw new ApiException(ErrorCatalogue.SignatureDoesNotMatch.WithMessage(
-                ErrorCatalogue.SignatureDoesNotMatch.Message + " server string to sign is:" + Acs3Signature.StringToSign(canonical)));
+            throw new ApiException(ErrorCatalogue.SignatureDoesNotMatch) { EchoToCaller = ServerStringToSign + Acs3Signature.StringToSign(canonical) };
         }
 
         await UseNonceAsync(accessKeyId, nonce, issuedAt, cancellationToken);

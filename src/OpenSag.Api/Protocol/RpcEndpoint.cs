@@ -41,8 +41,10 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
         }
         catch (ApiException e)
         {
+            // Error, not WireError: what the request is echoed with (its string to sign, passwords and all) is for
+            // the caller alone.
             logger.LogDebug("Request {RequestId} refused: {Code} {Message}", requestId, e.Error.Code, e.Error.Message);
-            await WriteErrorAsync(http, format, requestId, host, e.Error);
+            await WriteErrorAsync(http, format, requestId, host, e.WireError);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -8,10 +8,20 @@ namespace OpenSag.Storage;
 /// </summary>
 public interface IOpenSagStore : IAccessKeyStore, IInstanceStore, IClientUserStore, IFlowStore, IAsyncDisposable
 {
-    /// <summary>Creates or upgrades the schema to the newest version. Safe to call on every start.</summary>
+    /// <summary>
+    /// Creates or upgrades the schema to the newest version, seals the access-key secrets an older version stored in
+    /// clear, and checks that every stored secret opens with the store's key. Safe to call on every start.
+    /// </summary>
+    /// <exception cref="Security.UnreadableSecretException">
+    /// A stored secret was sealed with another key (or altered): the server must be given the key that sealed it.
+    /// </exception>
     Task MigrateAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Access keys. The engines keep secrets sealed (<see cref="Security.AccessKeySecretCipher"/>) and hand out opened
+/// ones: callers read and write plain <see cref="AccessKey"/> records.
+/// </summary>
 public interface IAccessKeyStore
 {
     Task<AccessKey?> FindAccessKeyAsync(string accessKeyId, CancellationToken cancellationToken);

@@ -10,11 +10,13 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenSag.Api;
 using OpenSag.Api.Protocol;
 using OpenSag.Cluster.Postgres;
 using OpenSag.Gateway;
 using OpenSag.Gateway.Security;
+using OpenSag.Security;
 using OpenSag.Storage;
 
 namespace OpenSag.Cli.Serve;
@@ -36,7 +38,7 @@ internal static class OpenSagServer
         try
         {
             PrepareDataDirectory(options.DataDirectory);
-            store = options.Store.Open(options.DataDirectory);
+            store = options.Store.Open(options.DataDirectory, SecretsKeyFile.LoadOrCreate(options.DataDirectory, options.SecretsKey));
             await store.MigrateAsync(cancellationToken);
             var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
             using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey);
@@ -85,12 +87,9 @@ internal static class OpenSagServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        // One line per entry with control characters of caller values escaped (EscapingConsoleFormatter).
+        builder.Logging.AddConsole(o => o.FormatterName = EscapingConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<EscapingConsoleFormatter, ConsoleFormatterOptions>();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         // Kestrel and hosting narrate every request at Information; keep the log for our own events.
         builder.Logging.AddFilter("Microsoft", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
@@ -168,6 +167,9 @@ internal static class OpenSagServer
         // Refused, unreachable, unknown database, bad password, schema from a newer build: all an operator's to fix.
         Npgsql.NpgsqlException npgsql => $"cannot use the database ({options.Store.Location(options.DataDirectory)}): {OneLine(npgsql.Message)}",
         ServerStartException => e.Message,
+        // Another node's key, or a lost or replaced key file: every signed call would fail, so the start does.
+        UnreadableSecretException => $"cannot read the access-key secrets in {options.Store.Location(options.DataDirectory)} with the secrets key "
+            + $"{SecretsKeyFile.Locate(options.DataDirectory, options.SecretsKey)}: {e.Message}; start with the key file they were sealed with (--secrets-key FILE or {SecretsKeyFile.Variable})",
         _ => null,
     };
 

@@ -20,10 +20,11 @@ internal static class ServeCommand
         var store = new Option<string>("--store") { Description = "sqlite (embedded, in --data) or postgres (a database several nodes share; see --postgres).", DefaultValueFactory = _ => StoreChoice.Sqlite };
         store.AcceptOnlyFromAmong(StoreChoice.Sqlite, StoreChoice.Postgres);
         var postgres = new Option<string?>("--postgres") { Description = $"Npgsql connection string of the database for --store postgres (default: env {StoreChoice.PostgresVariable})." };
+        var secretsKey = new Option<string?>("--secrets-key") { Description = $"32-byte key file that seals access-key secrets in the database (default: env {SecretsKeyFile.Variable}, else <data>/{SecretsKeyFile.DefaultFileName}, made on first start); every node on one PostgreSQL database needs the same." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name in a cluster on --store postgres (default: host name and gateway port)." };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
-            data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId,
+            data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -71,6 +72,12 @@ internal static class ServeCommand
                 errors.Add($"--tls-key: {key} does not exist.");
             }
 
+            var secretsKeyPath = parse.GetValue(secretsKey) ?? (Environment.GetEnvironmentVariable(SecretsKeyFile.Variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
+            if (secretsKeyPath is not null && !File.Exists(secretsKeyPath))
+            {
+                errors.Add($"--secrets-key: {secretsKeyPath} does not exist.");
+            }
+
             var storeChoice = StoreChoice.TryCreate(parse.GetValue(store)!, parse.GetValue(postgres), out var storeError);
             if (storeError is not null)
             {
@@ -102,6 +109,7 @@ internal static class ServeCommand
             var options = new ServerOptions(Path.GetFullPath(parse.GetValue(data)!), storeChoice!, api, gateway, level, gatewayOptions, parse.GetValue(tlsCert), parse.GetValue(tlsKey))
             {
                 NodeId = node ?? NodeName.Default(gateway!.Port),
+                SecretsKey = secretsKeyPath is null ? null : Path.GetFullPath(secretsKeyPath),
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -121,6 +129,9 @@ internal sealed record ServerOptions(
 {
     /// <summary>This node's name in the cluster's tables; only used on a shared PostgreSQL database.</summary>
     public string NodeId { get; init; } = NodeName.Default(0);
+
+    /// <summary>The key file sealing access-key secrets, or null for <c>&lt;data&gt;/secrets.key</c> (<see cref="SecretsKeyFile"/>).</summary>
+    public string? SecretsKey { get; init; }
 }
 
 internal static class ExitCodes

@@ -1,4 +1,5 @@
 using Npgsql;
+using OpenSag.Security;
 using OpenSag.Storage;
 using OpenSag.Storage.Postgres;
 using OpenSag.Storage.Sqlite;
@@ -70,8 +71,8 @@ internal sealed record StoreChoice
         ? $"PostgreSQL {pg.Host}:{pg.Port}/{pg.Database ?? pg.Username}"
         : Path.Combine(dataDirectory, OpenSagServer.DatabaseFileName);
 
-    /// <summary>A store object over the chosen database; no I/O until it is migrated.</summary>
-    public IOpenSagStore Open(string dataDirectory) => PostgresSettings is { } pg
-        ? new PostgresStore(pg.ConnectionString)
-        : new SqliteStore(Path.Combine(dataDirectory, OpenSagServer.DatabaseFileName));
+    /// <summary>A store object over the chosen database, sealing access-key secrets with <paramref name="secrets"/>; no I/O until it is migrated.</summary>
+    public IOpenSagStore Open(string dataDirectory, AccessKeySecretCipher secrets) => PostgresSettings is { } pg
+        ? new PostgresStore(pg.ConnectionString, secrets)
+        : new SqliteStore(Path.Combine(dataDirectory, OpenSagServer.DatabaseFileName), secrets);
 }

@@ -60,10 +60,11 @@ public class AuthenticatorTests
     private Task<AccessKey> AuthenticateAsync(RpcRequest request) =>
         _authenticator.AuthenticateAsync(request, CancellationToken.None).WaitAsync(Requests.Timeout);
 
+    /// <summary>The error as the caller receives it.</summary>
     private async Task<ErrorDefinition> RefusedAsync(RpcRequest request)
     {
         var exception = await Assert.ThrowsAsync<ApiException>(() => AuthenticateAsync(request));
-        return exception.Error;
+        return exception.WireError;
     }
 
     /// <summary>What openapi-client sends under V3 (spec §3.1): all business parameters in the query of a POST.</summary>
@@ -192,6 +193,19 @@ public class AuthenticatorTests
         const string prefix = "Specified signature is not matched with our calculation. server string to sign is:";
         Assert.StartsWith(prefix, error.Message, StringComparison.Ordinal);
         Assert.Equal(RpcSignatureV1.StringToSign("GET", parameters), error.Message[prefix.Length..]);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_V1WrongSecret_WhatMayBeLoggedCarriesNoStringToSign()
+    {
+        var parameters = V1Parameters();
+        parameters.Add(new("Password", "Hunter2-not-for-logs"));
+
+        var exception = await Assert.ThrowsAsync<ApiException>(async () => await AuthenticateAsync(await V1GetAsync(parameters, secret: "not-the-secret")));
+
+        Assert.Equal(ErrorCatalogue.SignatureDoesNotMatch, exception.Error);
+        Assert.DoesNotContain("Hunter2", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Hunter2-not-for-logs", exception.WireError.Message, StringComparison.Ordinal);
     }
 
     [Fact]

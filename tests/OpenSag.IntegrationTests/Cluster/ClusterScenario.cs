@@ -16,7 +16,15 @@ public sealed class ClusterScenario : IAsyncDisposable
     private readonly string _regionId = "cn-cl-" + Guid.NewGuid().ToString("N")[..8];
     private readonly List<GatewayScenario> _nodes = [];
 
-    private ClusterScenario(PostgresTestDatabase database) => _database = database;
+    // Every node on one database must seal and open access-key secrets with the same key (README "Running several
+    // nodes"), so the nodes share one key file instead of each making its own in its data folder.
+    private readonly DirectoryInfo _keyFolder = Directory.CreateTempSubdirectory("opensag-cluster-key-");
+
+    private ClusterScenario(PostgresTestDatabase database)
+    {
+        _database = database;
+        File.WriteAllBytes(SecretsKeyPath, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    }
 
     public IReadOnlyList<GatewayScenario> Nodes => _nodes;
 
@@ -43,10 +51,13 @@ public sealed class ClusterScenario : IAsyncDisposable
 
     public string ConnectionString => _database.ConnectionString;
 
+    /// <summary>The key file every node is started with (<c>--secrets-key</c>).</summary>
+    public string SecretsKeyPath => Path.Combine(_keyFolder.FullName, "secrets.key");
+
     public async Task<GatewayScenario> AddNodeAsync(string name, string connectionString)
     {
         var server = await OpenSagServer.StartAsync(_accessKeyId, _accessKeySecret, null,
-            "--store", "postgres", "--postgres", connectionString, "--node-id", name, "--tunnel-allow", "127.0.0.0/8")
+            "--store", "postgres", "--postgres", connectionString, "--node-id", name, "--tunnel-allow", "127.0.0.0/8", "--secrets-key", SecretsKeyPath)
             .WaitAsync(OpenSagServer.StartTimeout * 2);
         var node = GatewayScenario.Around(server, _regionId);
         _nodes.Add(node);
@@ -81,5 +92,6 @@ public sealed class ClusterScenario : IAsyncDisposable
         }
 
         await _database.DisposeAsync();
+        _keyFolder.Delete(recursive: true);
     }
 }

@@ -54,6 +54,25 @@ public sealed class PostgresServerTests
         Assert.False(File.Exists(Path.Combine(server.DataDir, "opensag.db")), $"--store postgres wrote a SQLite database in {server.DataDir}.");
     }
 
+    [PostgresFact]
+    public async Task Serve_SecondNodeWithoutTheClusterSecretsKey_ExitsWithOneLine()
+    {
+        // Each node has its own data folder; without --secrets-key the second one makes a key of its own, which
+        // cannot open the root secret the first one sealed.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var database = await PostgresTestDatabase.CreateAsync(deadline.Token);
+        await using var first = await OpenSagServer.StartWithRandomKeysAsync("--store", "postgres", "--postgres", database.ConnectionString, "--node-id", "node-a");
+
+        var start = OpenSagServer.StartAsync(first.AccessKeyId, first.AccessKeySecret, null, "--store", "postgres", "--postgres", database.ConnectionString, "--node-id", "node-b");
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => start).WaitAsync(OpenSagServer.StartTimeout);
+
+        Assert.Contains("exited with code 1 ", failure.Message, StringComparison.Ordinal);
+        var error = Assert.Single(failure.Message.Split('\n'), l => l.StartsWith("err: ", StringComparison.Ordinal));
+        Assert.StartsWith("err: opensag serve: cannot read the access-key secrets in PostgreSQL ", error, StringComparison.Ordinal);
+        Assert.Contains("--secrets-key", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(first.AccessKeySecret, failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Serve_UnreachablePostgres_ExitsWithOneLineError()
     {

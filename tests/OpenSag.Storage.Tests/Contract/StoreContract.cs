@@ -1,4 +1,5 @@
 using OpenSag.Domain;
+using OpenSag.Security;
 
 namespace OpenSag.Storage.Tests.Contract;
 
@@ -33,11 +34,23 @@ public abstract partial class StoreContract : IAsyncLifetime, IDisposable
 
     protected CancellationToken Ct => _deadline.Token;
 
+    /// <summary>The key this test's stores seal access-key secrets with, as a server's secrets key file.</summary>
+    protected AccessKeySecretCipher Secrets { get; } = TestSecretsKey.New();
+
     /// <summary>
     /// A new, not yet migrated store object over this test's database: empty at the first call, and the same
     /// database at every later call within the test (the kit uses that to reopen, or to open it twice at once).
     /// </summary>
-    protected abstract IOpenSagStore CreateStore();
+    protected IOpenSagStore CreateStore() => CreateStore(Secrets);
+
+    /// <summary>As <see cref="CreateStore()"/>, sealing access-key secrets with <paramref name="secrets"/>.</summary>
+    protected abstract IOpenSagStore CreateStore(AccessKeySecretCipher secrets);
+
+    /// <summary>The access_keys.access_key_secret column of that key as the engine stored it, read around the store.</summary>
+    protected abstract Task<string> ReadStoredSecretAsync(string accessKeyId);
+
+    /// <summary>Overwrites that column around the store, as an older version or an attacker with the database could.</summary>
+    protected abstract Task WriteStoredSecretAsync(string accessKeyId, string stored);
 
     public virtual async Task InitializeAsync() => Store = await OpenStoreAsync();
 

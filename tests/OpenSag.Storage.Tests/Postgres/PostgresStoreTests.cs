@@ -1,5 +1,6 @@
 using Npgsql;
 using OpenSag.Domain;
+using OpenSag.Security;
 using OpenSag.Storage.Postgres;
 using OpenSag.Storage.Tests.Contract;
 
@@ -16,7 +17,26 @@ public sealed class PostgresStoreTests : StoreContract
 
     private PostgresTestSchema Schema => _schemas[0];
 
-    protected override IOpenSagStore CreateStore() => new PostgresStore(Schema.ConnectionString);
+    protected override IOpenSagStore CreateStore(AccessKeySecretCipher secrets) => new PostgresStore(Schema.ConnectionString, secrets);
+
+    protected override async Task<string> ReadStoredSecretAsync(string accessKeyId)
+    {
+        await using var connection = new NpgsqlConnection(Schema.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT access_key_secret FROM access_keys WHERE access_key_id = @id", connection);
+        command.Parameters.AddWithValue("id", accessKeyId);
+        return (string)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    protected override async Task WriteStoredSecretAsync(string accessKeyId, string stored)
+    {
+        await using var connection = new NpgsqlConnection(Schema.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("UPDATE access_keys SET access_key_secret = @stored WHERE access_key_id = @id", connection);
+        command.Parameters.AddWithValue("id", accessKeyId);
+        command.Parameters.AddWithValue("stored", stored);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(Ct));
+    }
 
     public override async Task InitializeAsync()
     {
@@ -47,7 +67,7 @@ public sealed class PostgresStoreTests : StoreContract
     {
         // Nodes of one cluster starting together: without the advisory lock, CREATE TABLE races fail or run twice.
         var fresh = await NewSchemaAsync();
-        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresStore(fresh.ConnectionString)).ToList();
+        var stores = Enumerable.Range(0, 4).Select(_ => new PostgresStore(fresh.ConnectionString, Secrets)).ToList();
         try
         {
             await Task.WhenAll(stores.Select(s => Task.Run(() => s.MigrateAsync(Ct)))).WaitAsync(Timeout);
@@ -71,7 +91,7 @@ public sealed class PostgresStoreTests : StoreContract
     {
         await PostgresTestServer.ExecuteAsync(Schema.ConnectionString, "INSERT INTO schema_version (version, description, applied_at) VALUES (999, 'future', now())", Ct);
 
-        await using var store = new PostgresStore(Schema.ConnectionString);
+        await using var store = new PostgresStore(Schema.ConnectionString, Secrets);
         var refusal = await Assert.ThrowsAsync<NpgsqlException>(() => store.MigrateAsync(Ct));
 
         Assert.Contains("999", refusal.Message, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using OpenSag.Domain;
 using OpenSag.Errors;
 using OpenSag.Services;
 using OpenSag.Storage.Sqlite;
+using OpenSag.Storage.Tests.Contract;
 
 namespace OpenSag.Storage.Tests.Sqlite;
 
@@ -18,7 +19,7 @@ public sealed class InstanceLookupTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteStore(Path.Combine(_folder.FullName, "opensag.db"));
+        _store = new SqliteStore(Path.Combine(_folder.FullName, "opensag.db"), TestSecretsKey.New());
         await _store.MigrateAsync(_deadline.Token);
         _instances = new InstanceService(_store, TimeProvider.System);
     }

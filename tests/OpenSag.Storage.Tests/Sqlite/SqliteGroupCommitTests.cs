@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using OpenSag.Domain;
 using OpenSag.Storage.Sqlite;
+using OpenSag.Storage.Tests.Contract;
 
 namespace OpenSag.Storage.Tests.Sqlite;
 
@@ -24,7 +25,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteStore(DatabasePath);
+        _store = new SqliteStore(DatabasePath, TestSecretsKey.New());
         await _store.MigrateAsync(Ct);
         await _store.AddInstanceAsync(NewInstance(_instance), Ct);
     }
@@ -58,7 +59,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
 
         await Task.WhenAll(users.SelectMany(u => Enumerable.Range(0, 20).Select(_ => Task.Run(() => _store.BumpSessionGenerationAsync(_instance, u, Ct))))).WaitAsync(Timeout);
         await _store.DisposeAsync();
-        _store = new SqliteStore(DatabasePath);
+        _store = new SqliteStore(DatabasePath, TestSecretsKey.New());
         await _store.MigrateAsync(Ct);
 
         foreach (var user in users)
@@ -109,7 +110,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
         }
 
         await _store.DisposeAsync();
-        _store = new SqliteStore(DatabasePath);
+        _store = new SqliteStore(DatabasePath, TestSecretsKey.New());
         Assert.Equal(20, (await _store.FindUserAsync(_instance, "alice", Ct))!.SessionGeneration);
         Assert.Equal(0, (await _store.FindUserAsync(_instance, "poison", Ct))!.SessionGeneration);
     }
@@ -152,7 +153,7 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime, IDisposable
         Assert.All(duplicates, d => Assert.Equal(UserWriteResult.NameTaken, d.Result));
         Assert.All(bumps, b => Assert.Equal(1, b.Result));
         await _store.DisposeAsync();
-        _store = new SqliteStore(DatabasePath);
+        _store = new SqliteStore(DatabasePath, TestSecretsKey.New());
         var page = await _store.ListUsersAsync(new UserFilter(_instance), 1, 100, Ct);
         Assert.Equal(45, page.TotalCount);
         for (var i = 0; i < 5; i++)
