@@ -89,6 +89,12 @@ internal static class Load
         measureStart = Stopwatch.GetTimestamp();
         Volatile.Write(ref measuring, true);
         var all = Task.WhenAll(workers);
+        if (all.IsCompleted)
+        {
+            // Every path was sent in the warm-up: the window would count nothing and report 0 req/s as a figure.
+            throw new InvalidOperationException($"{paths.Length} paths ran out in the warm-up; give the scenario more");
+        }
+
         await Task.WhenAny(all, Task.Delay(scale.Measure));
         Volatile.Write(ref measuring, false);
         measureEnd = Stopwatch.GetTimestamp();
