@@ -98,12 +98,13 @@ internal static class OpenSagServer
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = RpcRequest.MaxBodyBytes;
-            kestrel.Listen(options.ApiListen.Address, options.ApiListen.Port);
+            kestrel.Listen(options.ApiListen.Address, options.ApiListen.Port, listen => listen.TagConnections(Listener.Api));
             // One TLS port for both transports: ALPN picks HTTP/1.1 for the control WebSocket and HTTP/2 for
             // tunnels (RFC 8441), which needs Kestrel's extended CONNECT, on by default for HTTP/2.
             kestrel.Listen(options.GatewayListen.Address, options.GatewayListen.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.TagConnections(Listener.Gateway);
                 listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, HandshakeTimeout = TlsHandshakeTimeout });
             });
         });
@@ -125,16 +126,23 @@ internal static class OpenSagServer
         builder.Services.AddGateway(options.Gateway, tokens);
 
         var app = builder.Build();
-        // The API listener is plain HTTP and the gateway's is TLS, so the scheme tells which listener a request
-        // came in on: gateway paths are never served in clear, API calls never on the gateway port.
-        app.MapWhen(http => http.Request.IsHttps, gateway =>
+        // Each listener serves its own endpoints and nothing else, told apart by the tag its connections carry
+        // (not by scheme or port). A request on no branch matches nothing and gets an empty 404.
+        app.MapWhen(http => http.CameThrough(Listener.Gateway), gateway =>
         {
             gateway.UseWebSockets();
             gateway.UseRouting();
             gateway.UseEndpoints(endpoints => endpoints.MapGateway());
         });
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapSmartagApi();
+        app.MapWhen(http => http.CameThrough(Listener.Api), api =>
+        {
+            api.UseRouting();
+            api.UseEndpoints(endpoints =>
+            {
+                endpoints.MapGet("/healthz", () => Results.Text("ok"));
+                endpoints.MapSmartagApi();
+            });
+        });
         return app;
     }
 
