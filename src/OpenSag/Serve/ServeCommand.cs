@@ -21,9 +21,12 @@ internal static class ServeCommand
         store.AcceptOnlyFromAmong(StoreChoice.Sqlite, StoreChoice.Postgres);
         var postgres = new Option<string?>("--postgres") { Description = $"Npgsql connection string of the database for --store postgres (default: env {StoreChoice.PostgresVariable})." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name in a cluster on --store postgres (default: host name and gateway port)." };
+        var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: half the open-file limit above a reserve of 1024 for the API and the rest)." };
+        var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one).", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId,
+            maxConnections, maxPerAddress,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -83,6 +86,16 @@ internal static class ServeCommand
                 errors.Add($"--node-id: '{node}' is not a node name (1 to 64 letters, digits, '.', '-' or '_').");
             }
 
+            if (parse.GetValue(maxConnections) is < 1)
+            {
+                errors.Add("--gateway-max-connections: give 1 or more.");
+            }
+
+            if (parse.GetValue(maxPerAddress) < 1)
+            {
+                errors.Add("--gateway-max-connections-per-address: give 1 or more.");
+            }
+
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -102,6 +115,8 @@ internal static class ServeCommand
             var options = new ServerOptions(Path.GetFullPath(parse.GetValue(data)!), storeChoice!, api, gateway, level, gatewayOptions, parse.GetValue(tlsCert), parse.GetValue(tlsKey))
             {
                 NodeId = node ?? NodeName.Default(gateway!.Port),
+                GatewayMaxConnections = parse.GetValue(maxConnections),
+                GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -121,6 +136,12 @@ internal sealed record ServerOptions(
 {
     /// <summary>This node's name in the cluster's tables; only used on a shared PostgreSQL database.</summary>
     public string NodeId { get; init; } = NodeName.Default(0);
+
+    /// <summary>Most gateway connections at once; null derives it from the open-file limit (<see cref="GatewayConnectionCaps.DefaultTotal"/>).</summary>
+    public int? GatewayMaxConnections { get; init; }
+
+    /// <summary>Most gateway connections at once from one source address.</summary>
+    public int GatewayMaxConnectionsPerAddress { get; init; } = GatewayConnectionCaps.DefaultPerSource;
 }
 
 internal static class ExitCodes
