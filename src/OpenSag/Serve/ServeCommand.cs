@@ -21,7 +21,7 @@ internal static class ServeCommand
         store.AcceptOnlyFromAmong(StoreChoice.Sqlite, StoreChoice.Postgres);
         var postgres = new Option<string?>("--postgres") { Description = $"Npgsql connection string of the database for --store postgres (default: env {StoreChoice.PostgresVariable})." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name in a cluster on --store postgres (default: host name and gateway port)." };
-        var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: half the open-file limit above a reserve of 1024 for the API and the rest)." };
+        var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: the open-file limit less a reserve of 1024 for the API and the rest)." };
         var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one).", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
