@@ -62,13 +62,21 @@ internal static class GatewayConnectionCaps
         listen.Use(next =>
         {
             var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayConnectionCaps));
+            var time = listen.ApplicationServices.GetRequiredService<TimeProvider>();
+            var nextWarning = long.MinValue;
             return async connection =>
             {
                 var source = SourceOf(connection.RemoteEndPoint);
                 using var lease = limiter.AttemptAcquire(source);
                 if (!lease.IsAcquired)
                 {
-                    logger.LogDebug("Gateway connection from {Source} refused: connection cap reached ({PerSource} per source, {Total} in all).", source, perSource, total);
+                    // A flood refuses thousands of connections a second: one warning a minute, the rest at Debug.
+                    var now = time.GetTimestamp();
+                    var due = Interlocked.Read(ref nextWarning);
+                    var level = now >= due && Interlocked.CompareExchange(ref nextWarning, now + (long)(60 * time.TimestampFrequency), due) == due
+                        ? LogLevel.Warning
+                        : LogLevel.Debug;
+                    logger.Log(level, "Gateway connection from {Source} refused: connection cap reached ({PerSource} per source address, {Total} in all).", source, perSource, total);
                     return;
                 }
 

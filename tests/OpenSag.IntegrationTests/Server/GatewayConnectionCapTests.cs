@@ -36,6 +36,10 @@ public sealed class GatewayConnectionCapTests
                 Assert.True(fourth is null, "a 4th connection from 127.0.0.1 was held with --gateway-max-connections-per-address 3.");
             }
 
+            // The operator is told (once a minute, so a flood cannot flood the log).
+            await Polling.UntilAsync(() => Task.FromResult(server.Output), o => o.Contains("refused: connection cap reached", StringComparison.Ordinal), RequestTimeout,
+                "a warning that the connection cap was reached");
+
             var other = await TryHoldAsync(server, IPAddress.Parse("127.0.0.2"), policy);
             Assert.True(other is not null, $"a connection from 127.0.0.2 was refused while 127.0.0.1 was at its cap.\n{server.Output}");
             held.Add(other);
