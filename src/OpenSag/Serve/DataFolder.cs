@@ -3,9 +3,9 @@ using System.Globalization;
 namespace OpenSag.Cli.Serve;
 
 /// <summary>
-/// The server's data folder, held by one running server at a time and private to the server's user: the folder
-/// 0700 and everything in it 0600 (issue 9 item 2), whatever the umask, and tightened at start when an older
-/// version left it readable. The hold is an OS lock on <see cref="LockFileName"/>, which the kernel drops when the
+/// The server's data folder, held by one running server at a time and private to the server's user (issue 9 item 2):
+/// the folder 0700 and every file the server creates in it 0600, whatever the umask it was started with; what an
+/// older version left readable is tightened at start. The hold is an OS lock on <see cref="LockFileName"/>, which the kernel drops when the
 /// process ends however it ends, so a crashed server never leaves a stale lock (issue 10 item 6).
 /// </summary>
 internal sealed class DataFolder : IDisposable
@@ -14,6 +14,8 @@ internal sealed class DataFolder : IDisposable
 
     private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode NotOwner = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.SetGroup
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     private readonly FileStream _lock;
 
@@ -26,7 +28,7 @@ internal sealed class DataFolder : IDisposable
     public string Path { get; }
 
     /// <summary>
-    /// Creates the folder if needed, takes it, and makes it and everything in it private.
+    /// Creates the folder if needed, takes it, and makes it and the entries directly in it private.
     /// </summary>
     /// <exception cref="ServerStartException">Another running server holds the folder (the message names it).</exception>
     /// <exception cref="IOException">The folder cannot be created, locked or written.</exception>
@@ -140,33 +142,22 @@ internal sealed class DataFolder : IDisposable
         }
     }
 
-    /// <summary>Folders 0700, files 0600, recursively; symbolic links are left alone (chmod would follow them).</summary>
+    /// <summary>
+    /// Takes the group's and others' permissions off every entry directly in the folder: what an older version left (its
+    /// database, -wal, -shm, certificate, profile: 644) becomes 600. Only this level, and only those bits: once the
+    /// folder is 0700 nothing below it is reachable by anyone else, and an operator who points <c>--data</c> at a
+    /// folder of their own keeps their subfolders and their execute bits. Symbolic links are left alone (chmod would
+    /// follow them out of the folder).
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static void MakePrivate(DirectoryInfo folder)
     {
         foreach (var entry in folder.EnumerateFileSystemInfos())
         {
-            if (entry.LinkTarget is not null)
+            if (entry.LinkTarget is null && (entry.UnixFileMode & NotOwner) != 0)
             {
-                continue;
+                entry.UnixFileMode &= ~NotOwner;
             }
-
-            if (entry is DirectoryInfo subfolder)
-            {
-                Tighten(subfolder, PrivateFolder);
-                MakePrivate(subfolder);
-            }
-            else
-            {
-                Tighten(entry, PrivateFile);
-            }
-        }
-    }
-
-    private static void Tighten(FileSystemInfo entry, UnixFileMode mode)
-    {
-        if (!OperatingSystem.IsWindows() && entry.UnixFileMode != mode)
-        {
-            entry.UnixFileMode = mode;
         }
     }
 }

@@ -25,13 +25,11 @@ public sealed class DataFolderTests
         AssertPrivate(server.DataDir, "after the first start");
 
         await server.StopAsync();
-        // What an older version left: a 755 folder of 644 files, and a subfolder.
+        // What an older version left: a 755 folder of 644 files.
         File.SetUnixFileMode(server.DataDir, Loose | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        var old = Directory.CreateDirectory(Path.Combine(server.DataDir, "old"));
-        await File.WriteAllTextAsync(Path.Combine(old.FullName, "notes.txt"), "left by an older version");
-        foreach (var entry in Directory.EnumerateFileSystemEntries(server.DataDir, "*", SearchOption.AllDirectories))
+        foreach (var entry in Directory.EnumerateFileSystemEntries(server.DataDir))
         {
-            File.SetUnixFileMode(entry, Directory.Exists(entry) ? Loose | UnixFileMode.UserExecute | UnixFileMode.OtherExecute : Loose);
+            File.SetUnixFileMode(entry, Loose);
         }
 
         await server.RestartAsync();
