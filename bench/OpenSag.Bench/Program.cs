@@ -48,6 +48,7 @@ foreach (var name in selected)
             "kick-latency" => Scenarios.KickLatencyAsync(scale),
             "session-capacity" => Scenarios.SessionCapacityAsync(scale),
             "login-storm" => Scenarios.LoginStormAsync(scale),
+            "connection-flood" => Scenarios.ConnectionFloodAsync(scale),
             _ => Scenarios.TunnelAsync(scale),
         };
         var found = await run.WaitAsync(TimeSpan.FromMinutes(smoke ? 2 : 10));

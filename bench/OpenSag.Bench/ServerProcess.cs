@@ -12,6 +12,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _data;
     private int _keepaliveSeconds;
+    private string[] _caps = [];
     private bool _dataHandedOver;
     private bool _stopped;
 
@@ -45,11 +46,13 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the server first: dotnet build -c Release src/OpenSag", dll);
     }
 
-    public static Task<ServerProcess> StartAsync(bool shaping, int keepaliveSeconds = 15)
+    /// <param name="caps">The gateway's connection caps; by default none per source address, since the bench's clients
+    /// stand in for users of many addresses from 16 loopback ones (18,000 sessions in session-capacity).</param>
+    public static Task<ServerProcess> StartAsync(bool shaping, int keepaliveSeconds = 15, string[]? caps = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "opensag-bench-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(data);
-        return StartAsync(data, shaping, keepaliveSeconds);
+        return StartAsync(data, shaping, keepaliveSeconds, caps ?? ["--gateway-max-connections-per-address", "1000000"]);
     }
 
     /// <summary>
@@ -61,10 +64,10 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     {
         _dataHandedOver = true;
         await StopAsync();
-        return await StartAsync(_data, shaping, _keepaliveSeconds);
+        return await StartAsync(_data, shaping, _keepaliveSeconds, _caps);
     }
 
-    private static async Task<ServerProcess> StartAsync(string data, bool shaping, int keepaliveSeconds)
+    private static async Task<ServerProcess> StartAsync(string data, bool shaping, int keepaliveSeconds, string[] caps)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -76,7 +79,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         {
             ServerDll(), "serve", "--data", data, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0",
             "--tunnel-allow", "127.0.0.0/8", "--log-level", "Warning", "--keepalive-seconds", keepaliveSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
+        }.Concat(caps))
         {
             info.ArgumentList.Add(arg);
         }
@@ -123,7 +126,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new ServerProcess(process, data, api, gateway) { _keepaliveSeconds = keepaliveSeconds };
+        return new ServerProcess(process, data, api, gateway) { _keepaliveSeconds = keepaliveSeconds, _caps = caps };
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -35,18 +37,26 @@ internal static class OpenSagServer
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken cancellationToken)
     {
         IOpenSagStore? store = null;
+        DataFolder? dataFolder = null;
+        var startup = new StartupLogGate();
         try
         {
-            PrepareDataDirectory(options.DataDirectory);
+            dataFolder = DataFolder.Open(options.DataDirectory);
+            var openFiles = Posix.RaiseOpenFileLimit();
             store = options.Store.Open(options.DataDirectory, SecretsKeyFile.LoadOrCreate(options.DataDirectory, options.SecretsKey));
             await store.MigrateAsync(cancellationToken);
             var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
             using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey);
             var tokens = SessionTokens.LoadOrCreate(options.DataDirectory);
 
-            await using var app = Build(options, store, certificate, tokens);
+            (int Total, int PerSource) caps = (options.GatewayMaxConnections ?? GatewayConnectionCaps.DefaultTotal(openFiles?.Soft), options.GatewayMaxConnectionsPerAddress);
+            await using var app = Build(options, store, certificate, tokens, caps, startup);
             await app.StartAsync(cancellationToken);
+            startup.Started();
+            app.Logger.LogInformation("Open-file limit: soft {Soft}, hard {Hard}; gateway connections capped at {Total} in all, {PerSource} per source address.",
+                openFiles?.Soft.ToString(CultureInfo.InvariantCulture) ?? "unknown", openFiles?.Hard.ToString(CultureInfo.InvariantCulture) ?? "unknown", caps.Total, caps.PerSource);
             var (endpoint, gatewayEndpoint) = Endpoints(app);
+            dataFolder.Describe($"pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}, API {endpoint}, gateway {gatewayEndpoint}");
             RootCredentials.WriteProfile(options.DataDirectory, rootKey, endpoint);
             if (generated)
             {
@@ -80,10 +90,12 @@ internal static class OpenSagServer
             {
                 await store.DisposeAsync();
             }
+
+            dataFolder?.Dispose();
         }
     }
 
-    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens)
+    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
         builder.Logging.ClearProviders();
@@ -91,18 +103,22 @@ internal static class OpenSagServer
         builder.Logging.AddConsole(o => o.FormatterName = EscapingConsoleFormatter.FormatterName)
             .AddConsoleFormatter<EscapingConsoleFormatter, ConsoleFormatterOptions>();
         builder.Logging.SetMinimumLevel(options.LogLevel);
-        // Kestrel and hosting narrate every request at Information; keep the log for our own events.
-        builder.Logging.AddFilter("Microsoft", options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
+        // Kestrel and hosting narrate every request at Information; keep the log for our own events. Their errors while
+        // starting are the exception StartAsync throws, which RunAsync reports in one line (or whole, if a bug).
+        var frameworkLevel = options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning;
+        builder.Logging.AddFilter("Microsoft", level => level >= frameworkLevel && startup.Allows(level));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = RpcRequest.MaxBodyBytes;
-            kestrel.Listen(options.ApiListen.Address, options.ApiListen.Port);
+            kestrel.Listen(options.ApiListen.Address, options.ApiListen.Port, listen => listen.TagConnections(Listener.Api));
             // One TLS port for both transports: ALPN picks HTTP/1.1 for the control WebSocket and HTTP/2 for
             // tunnels (RFC 8441), which needs Kestrel's extended CONNECT, on by default for HTTP/2.
             kestrel.Listen(options.GatewayListen.Address, options.GatewayListen.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.CapConnections(caps.Total, caps.PerSource);
+                listen.TagConnections(Listener.Gateway);
                 listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, HandshakeTimeout = TlsHandshakeTimeout });
             });
         });
@@ -124,16 +140,23 @@ internal static class OpenSagServer
         builder.Services.AddGateway(options.Gateway, tokens);
 
         var app = builder.Build();
-        // The API listener is plain HTTP and the gateway's is TLS, so the scheme tells which listener a request
-        // came in on: gateway paths are never served in clear, API calls never on the gateway port.
-        app.MapWhen(http => http.Request.IsHttps, gateway =>
+        // Each listener serves its own endpoints and nothing else, told apart by the tag its connections carry
+        // (not by scheme or port). A request on no branch matches nothing and gets an empty 404.
+        app.MapWhen(http => http.CameThrough(Listener.Gateway), gateway =>
         {
             gateway.UseWebSockets();
             gateway.UseRouting();
             gateway.UseEndpoints(endpoints => endpoints.MapGateway());
         });
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapSmartagApi();
+        app.MapWhen(http => http.CameThrough(Listener.Api), api =>
+        {
+            api.UseRouting();
+            api.UseEndpoints(endpoints =>
+            {
+                endpoints.MapGet("/healthz", () => Results.Text("ok"));
+                endpoints.MapSmartagApi();
+            });
+        });
         return app;
     }
 
@@ -146,19 +169,11 @@ internal static class OpenSagServer
         return (api, $"{gateway.Host}:{gateway.Port}");
     }
 
-    /// <summary>Fails early with a plain reason if the folder cannot be created or written.</summary>
-    private static void PrepareDataDirectory(string path)
-    {
-        Directory.CreateDirectory(path);
-        var probe = Path.Combine(path, ".write-test");
-        File.WriteAllText(probe, "");
-        File.Delete(probe);
-    }
-
     /// <summary>A one-line reason for failures an operator can fix; null (so the exception propagates) for bugs.</summary>
     private static string? Describe(Exception e, ServerOptions options) => e switch
     {
         // Kestrel's bind failures name the address: "Failed to bind to address http://127.0.0.1:8080: address already in use."
+        IOException { InnerException: AddressInUseException } => PortInUse(e.Message, options),
         IOException { InnerException: SocketException } => e.Message,
         SocketException => $"cannot listen (API {options.ApiListen}, gateway {options.GatewayListen}): {e.Message}",
         System.Security.Cryptography.CryptographicException => $"cannot use the gateway's TLS certificate: {e.Message}",
@@ -172,6 +187,14 @@ internal static class OpenSagServer
             + $"{SecretsKeyFile.Locate(options.DataDirectory, options.SecretsKey)}: {e.Message}; start with the key file they were sealed with (--secrets-key FILE or {SecretsKeyFile.Variable})",
         _ => null,
     };
+
+    /// <summary>Names the option whose address is taken, when Kestrel's message shows which; else Kestrel's message.</summary>
+    private static string PortInUse(string message, ServerOptions options) =>
+        message.Contains("https://" + options.GatewayListen + ":", StringComparison.Ordinal)
+            ? $"--gateway-listen {options.GatewayListen}: port {options.GatewayListen.Port} is already in use (another opensag serve, or another program)."
+            : message.Contains("http://" + options.ApiListen + ":", StringComparison.Ordinal)
+                ? $"--api-listen {options.ApiListen}: port {options.ApiListen.Port} is already in use (another opensag serve, or another program)."
+                : message;
 
     /// <summary>PostgreSQL's messages may carry a DETAIL or HINT on further lines; the error stays one line.</summary>
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -22,9 +22,12 @@ internal static class ServeCommand
         var postgres = new Option<string?>("--postgres") { Description = $"Npgsql connection string of the database for --store postgres (default: env {StoreChoice.PostgresVariable})." };
         var secretsKey = new Option<string?>("--secrets-key") { Description = $"32-byte key file that seals access-key secrets in the database (default: env {SecretsKeyFile.Variable}, else <data>/{SecretsKeyFile.DefaultFileName}, made on first start); every node on one PostgreSQL database needs the same." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name in a cluster on --store postgres (default: host name and gateway port)." };
+        var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: the open-file limit less a reserve of 1024 for the API and the rest)." };
+        var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one).", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
+            maxConnections, maxPerAddress,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -90,6 +93,16 @@ internal static class ServeCommand
                 errors.Add($"--node-id: '{node}' is not a node name (1 to 64 letters, digits, '.', '-' or '_').");
             }
 
+            if (parse.GetValue(maxConnections) is < 1)
+            {
+                errors.Add("--gateway-max-connections: give 1 or more.");
+            }
+
+            if (parse.GetValue(maxPerAddress) < 1)
+            {
+                errors.Add("--gateway-max-connections-per-address: give 1 or more.");
+            }
+
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -110,6 +123,8 @@ internal static class ServeCommand
             {
                 NodeId = node ?? NodeName.Default(gateway!.Port),
                 SecretsKey = secretsKeyPath is null ? null : Path.GetFullPath(secretsKeyPath),
+                GatewayMaxConnections = parse.GetValue(maxConnections),
+                GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -132,6 +147,12 @@ internal sealed record ServerOptions(
 
     /// <summary>The key file sealing access-key secrets, or null for <c>&lt;data&gt;/secrets.key</c> (<see cref="SecretsKeyFile"/>).</summary>
     public string? SecretsKey { get; init; }
+
+    /// <summary>Most gateway connections at once; null derives it from the open-file limit (<see cref="GatewayConnectionCaps.DefaultTotal"/>).</summary>
+    public int? GatewayMaxConnections { get; init; }
+
+    /// <summary>Most gateway connections at once from one source address.</summary>
+    public int GatewayMaxConnectionsPerAddress { get; init; } = GatewayConnectionCaps.DefaultPerSource;
 }
 
 internal static class ExitCodes

@@ -25,6 +25,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     private ProcessOutput _output = new();
 
     private readonly IReadOnlyList<string> _extraArguments;
+    private string? _shellSetup;
 
     private OpenSagServer(string dataDir, bool ownsDataDir, string accessKeyId, string accessKeySecret, IReadOnlyList<string> extraArguments)
     {
@@ -92,6 +93,29 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     /// <summary>Starts a server with a random root key pair in a fresh temporary folder.</summary>
     public static Task<OpenSagServer> StartWithRandomKeysAsync(params string[] extraArguments) =>
         StartAsync("LTAI" + RandomToken(20), RandomToken(30), null, extraArguments);
+
+    /// <summary>
+    /// Starts a server with a random root key pair in a fresh temporary folder, whose process first runs
+    /// <paramref name="shellSetup"/> in /bin/sh (e.g. <c>umask 022</c>, <c>ulimit -n 512</c>) and then execs opensag,
+    /// so it keeps the process id; restarts run it again.
+    /// </summary>
+    public static async Task<OpenSagServer> StartInShellAsync(string shellSetup, params string[] extraArguments)
+    {
+        var server = new OpenSagServer(Directory.CreateTempSubdirectory("opensag-it-").FullName, true, "LTAI" + RandomToken(20), RandomToken(30), extraArguments)
+        {
+            _shellSetup = shellSetup,
+        };
+        try
+        {
+            await server.StartProcessAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>Graceful stop: SIGTERM, then wait (bounded) for the process to exit. Returns its exit code.</summary>
     public async Task<int> StopAsync()
@@ -187,7 +211,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
             throw new FileNotFoundException($"{assembly} does not exist; build the server first: dotnet build OpenSag.slnx -c {RepositoryLayout.Configuration}", assembly);
         }
 
-        var start = new ProcessStartInfo(RepositoryLayout.DotnetHost)
+        var start = new ProcessStartInfo(_shellSetup is null ? RepositoryLayout.DotnetHost : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -195,6 +219,14 @@ public sealed partial class OpenSagServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = DataDir,
         };
+        if (_shellSetup is not null)
+        {
+            // sh -c 'SETUP && exec "$0" "$@"' dotnet opensag.dll serve …: $0 is the dotnet host, "$@" the rest.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(_shellSetup + " && exec \"$0\" \"$@\"");
+            start.ArgumentList.Add(RepositoryLayout.DotnetHost);
+        }
+
         foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0" }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);

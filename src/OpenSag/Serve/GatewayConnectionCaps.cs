@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace OpenSag.Cli.Serve;
+
+/// <summary>
+/// Caps on the gateway listener's concurrent connections, per source and in total (issue 9 item 8). Applied as the
+/// listener's first connection middleware, before the TLS handshake: a connection over a cap is closed at once,
+/// having cost an accept and nothing more. Without them, idle connections took every file descriptor of the process
+/// and the API stopped answering.
+/// </summary>
+internal static class GatewayConnectionCaps
+{
+    /// <summary>Default cap per source: about 256 users behind one NAT address, each holding a control connection
+    /// and, while tunnels are open, an HTTP/2 connection.</summary>
+    public const int DefaultPerSource = 512;
+
+    /// <summary>Default total cap where the open-file limit is unknown (not Linux).</summary>
+    public const int DefaultTotalWithoutLimit = 10_000;
+
+    /// <summary>
+    /// Descriptors kept out of the gateway's reach: an idle server already uses about 240 (runtime, thread pool, epoll,
+    /// database files, certificates); the rest is for the API listener's connections, PostgreSQL's pool, and the
+    /// destinations of tunnels opened while the gateway is full.
+    /// </summary>
+    public const int DescriptorReserve = 1024;
+
+    /// <summary>
+    /// The default total cap for an open-file limit: the limit less the reserve (less half the limit, when the limit is
+    /// under twice the reserve), since each gateway connection is one descriptor. E.g. a limit of 20,000 gives
+    /// 20,000 − 1,024 = 18,976, which keeps the 18,000 idle sessions bench/README.md measures on such a machine.
+    /// </summary>
+    public static int DefaultTotal(ulong? openFileLimit)
+    {
+        if (openFileLimit is not { } limitFound)
+        {
+            return DefaultTotalWithoutLimit;
+        }
+
+        var limit = (long)Math.Min(limitFound, int.MaxValue);
+        var reserve = Math.Min(DescriptorReserve, limit / 2);
+        return (int)Math.Max(1, limit - reserve);
+    }
+
+    /// <summary>Adds the caps to <paramref name="listen"/>; call it before anything else on the listener.</summary>
+    /// <param name="total">Most connections held at once.</param>
+    /// <param name="perSource">Most held at once from one source (<see cref="SourceOf"/>).</param>
+    public static ListenOptions CapConnections(this ListenOptions listen, int total, int perSource)
+    {
+        // Idle per-source limiters are dropped by the partitioned limiter itself (about 10 s after their last
+        // connection ends), so a stream of distinct sources holds no memory for long.
+        var limiter = PartitionedRateLimiter.CreateChained(
+            PartitionedRateLimiter.Create<IPAddress, IPAddress>(source =>
+                RateLimitPartition.GetConcurrencyLimiter(source, _ => new ConcurrencyLimiterOptions { PermitLimit = perSource, QueueLimit = 0 })),
+            PartitionedRateLimiter.Create<IPAddress, bool>(_ =>
+                RateLimitPartition.GetConcurrencyLimiter(true, _ => new ConcurrencyLimiterOptions { PermitLimit = total, QueueLimit = 0 })));
+        listen.Use(next =>
+        {
+            var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayConnectionCaps));
+            var time = listen.ApplicationServices.GetRequiredService<TimeProvider>();
+            var nextWarning = long.MinValue;
+            return async connection =>
+            {
+                var source = SourceOf(connection.RemoteEndPoint);
+                using var lease = limiter.AttemptAcquire(source);
+                if (!lease.IsAcquired)
+                {
+                    // A flood refuses thousands of connections a second: one warning a minute, the rest at Debug.
+                    var now = time.GetTimestamp();
+                    var due = Interlocked.Read(ref nextWarning);
+                    var level = now >= due && Interlocked.CompareExchange(ref nextWarning, now + (long)(60 * time.TimestampFrequency), due) == due
+                        ? LogLevel.Warning
+                        : LogLevel.Debug;
+                    logger.Log(level, "Gateway connection from {Source} refused: connection cap reached ({PerSource} per source address, {Total} in all).", source, perSource, total);
+                    return;
+                }
+
+                await next(connection);
+            };
+        });
+        return listen;
+    }
+
+    /// <summary>
+    /// The address a connection counts against: the IPv4 address (IPv4-mapped IPv6 included), or the /64 prefix of
+    /// an IPv6 address, since one IPv6 host is normally given a whole /64 and could rotate through it.
+    /// </summary>
+    public static IPAddress SourceOf(EndPoint? remote)
+    {
+        if (remote is not IPEndPoint { Address: var address })
+        {
+            return IPAddress.None;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
+    }
+}
