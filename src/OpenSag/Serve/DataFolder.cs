@@ -35,6 +35,7 @@ internal sealed class DataFolder : IDisposable
     /// <exception cref="UnauthorizedAccessException">The same, for want of permission.</exception>
     public static DataFolder Open(string path)
     {
+        RefuseForeignFolder(path);
         Posix.MakeCreatedFilesPrivate();
         if (OperatingSystem.IsWindows())
         {
@@ -126,6 +127,33 @@ internal sealed class DataFolder : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Making a folder private takes it away from everyone else, so it is done only to a folder that is new, empty or
+    /// already a data folder: <c>--data /tmp</c>, <c>--data .</c> or <c>--data ~</c> by mistake must not chmod a
+    /// shared or personal folder to 0700.
+    /// </summary>
+    private static void RefuseForeignFolder(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            return;
+        }
+
+        var entries = Directory.EnumerateFileSystemEntries(path).Select(System.IO.Path.GetFileName).ToList();
+        if (entries.Count > 0 && !entries.Any(name => DataFileNames.Contains(name)))
+        {
+            throw new ServerStartException(
+                $"the data folder {path} is not empty and holds no OpenSAG data; the server makes its data folder private (0700), so give it a new or empty one.");
+        }
+    }
+
+    /// <summary>Files any version of the server leaves in its data folder (SQLite or PostgreSQL mode).</summary>
+    private static readonly HashSet<string?> DataFileNames = 
+    [
+        LockFileName, OpenSagServer.DatabaseFileName, SecretsKeyFile.DefaultFileName, RootCredentials.ProfileFileName,
+        "gateway-token.key", OpenSag.Gateway.Security.GatewayCertificate.CertificateFileName,
+    ];
 
     private static ServerStartException InUse(string path, string holder) =>
         new($"the data folder {path} is in use by another opensag serve ({holder}); stop it or give another --data.");

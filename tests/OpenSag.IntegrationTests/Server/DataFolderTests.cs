@@ -89,6 +89,32 @@ public sealed class DataFolderTests
         }
     }
 
+    [Fact]
+    public async Task Serve_DataFolderNotEmptyAndNotOurs_RefusedInOneLineAndModeUntouched()
+    {
+        // --data . or --data /tmp by mistake: making it 0700 would take a shared or personal folder from its users.
+        var folder = Directory.CreateTempSubdirectory("opensag-it-foreign-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "notes.txt"), "someone else's");
+            var shared = Loose | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute | UnixFileMode.OtherWrite;
+            File.SetUnixFileMode(folder, shared);
+
+            var run = await ServeToExitAsync("--data", folder, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0");
+
+            Assert.True(run.ExitCode == 1, $"serve on a foreign folder exited with {run.ExitCode}.\n{run}");
+            var line = Assert.Single(Lines(run.Stderr));
+            Assert.Contains(folder, line, StringComparison.Ordinal);
+            Assert.Contains("not empty", line, StringComparison.Ordinal);
+            Assert.Equal(shared, File.GetUnixFileMode(folder));
+            Assert.Equal(["notes.txt"], Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static async Task WriteSomethingAsync(OpenSagServer server)
     {
         // A committed write, so SQLite's -wal and -shm exist beside the database.
