@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OpenSag.Gateway.Protocol;
+using OpenSag.Gateway.Tunnels;
 using OpenSag.Sessions;
 
 namespace OpenSag.Gateway.Sessions;
@@ -24,6 +25,7 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
     private readonly CancellationTokenSource _closed = new();
     private readonly ILogger _logger;
     private Action? _release;
+    private UserBandwidth.Share? _bandwidth;
     private int _state; // 0 online, 1 closing, 2 closed
     private readonly TaskCompletionSource _closeDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -77,6 +79,19 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         }
     }
 
+    /// <summary>
+    /// This session's hold on its user's bandwidth buckets, joined with the first shaped stream (an idle session
+    /// holds none) and left by the close path; null once the session is ending (the stream must not start).
+    /// </summary>
+    public UserBandwidth.Share? JoinBandwidth(UserBandwidth bandwidth)
+    {
+        ArgumentNullException.ThrowIfNull(bandwidth);
+        lock (_gate)
+        {
+            return IsOnline ? _bandwidth ??= bandwidth.Join(Info.SmartAGId, Info.UserName, Bandwidth) : null;
+        }
+    }
+
     public void RemoveStream(WebSocket stream)
     {
         lock (_gate)
@@ -117,16 +132,22 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         {
             await _closed.CancelAsync();
             WebSocket[] streams;
+            UserBandwidth.Share? bandwidth;
             lock (_gate)
             {
                 streams = [.. _streams];
                 _streams.Clear();
+                bandwidth = _bandwidth;
+                _bandwidth = null;
             }
 
             foreach (var stream in streams)
             {
                 stream.Abort();
             }
+
+            // After the aborts: a relay still waiting for tokens ends with the streams, not on a released bucket.
+            bandwidth?.Dispose();
 
             await SayGoodbyeAsync(reason);
             _release?.Invoke();
