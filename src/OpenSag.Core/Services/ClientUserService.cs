@@ -68,7 +68,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         var user = await GetAsync(regionId, smartAgId, userName, cancellationToken);
         var disabled = await UpdateAsync(user with { State = UserState.Disabled }, bumpGeneration: true, cancellationToken);
         var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, disabled.SessionGeneration, SessionCloseReason.UserDisabled), cancellationToken);
-        logger.LogInformation("Disabled user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
+        logger.LogInformation("Disabled user {UserName} on {SmartAGId} for {AccessKeyId}; sessions closed: {Closed}", userName, smartAgId, caller.AccessKeyId, closed);
     }
 
     public async Task DeleteAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
@@ -80,7 +80,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         }
 
         var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, SessionRevocation.AllGenerations, SessionCloseReason.UserDeleted), cancellationToken);
-        logger.LogInformation("Deleted user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
+        logger.LogInformation("Deleted user {UserName} on {SmartAGId} for {AccessKeyId}; sessions closed: {Closed}", userName, smartAgId, caller.AccessKeyId, closed);
     }
 
     /// <summary>Moves the account, with its password and settings, to another instance; its sessions on the origin end.</summary>
@@ -104,7 +104,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         var moved = user with { SmartAGId = target.SmartAGId, ClientIp = keepIp ? user.ClientIp : "" };
         ThrowOnFailure(await store.TryMoveUserAsync(originSmartAgId, moved, target.UserCount, cancellationToken));
         var closed = await revoker.RevokeAsync(new SessionRevocation(originSmartAgId, userName, SessionRevocation.AllGenerations, SessionCloseReason.UserMoved), cancellationToken);
-        logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; {Closed} sessions closed", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
+        logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; sessions closed: {Closed}", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
     }
 
     public async Task<ClientUser> GetAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
