@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using OpenSag.Gateway.Protocol;
 
@@ -39,32 +40,40 @@ public sealed class ControlChannel : IKeepalivePeer, IDisposable
     /// <exception cref="WebSocketException">The transport failed (also after <see cref="Expire"/> or <see cref="Abort"/>).</exception>
     public async Task<byte[]?> ReceiveAsync(CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxMessageBytes];
-        var length = 0;
-        while (true)
+        // Pooled: every session reads a pong about once per keepalive interval, and only the message itself is kept.
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxMessageBytes);
+        try
         {
-            if (length == buffer.Length)
+            var length = 0;
+            while (true)
             {
-                throw new ControlProtocolException($"a control message is larger than {MaxMessageBytes} bytes");
-            }
+                if (length == MaxMessageBytes)
+                {
+                    throw new ControlProtocolException($"a control message is larger than {MaxMessageBytes} bytes");
+                }
 
-            var result = await _socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
-            Volatile.Write(ref _lastSeen, _time.GetTimestamp());
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(length, MaxMessageBytes - length), cancellationToken);
+                Volatile.Write(ref _lastSeen, _time.GetTimestamp());
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return null;
+                }
 
-            if (result.MessageType != WebSocketMessageType.Text)
-            {
-                throw new ControlProtocolException("control messages are JSON in text frames; a binary frame arrived");
-            }
+                if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    throw new ControlProtocolException("control messages are JSON in text frames; a binary frame arrived");
+                }
 
-            length += result.Count;
-            if (result.EndOfMessage)
-            {
-                return buffer[..length];
+                length += result.Count;
+                if (result.EndOfMessage)
+                {
+                    return buffer[..length];
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
