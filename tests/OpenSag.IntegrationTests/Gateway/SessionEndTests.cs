@@ -32,6 +32,23 @@ public sealed class SessionEndTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Connect_Sigkill_ServerLogsConnectionLostAtOnce()
+    {
+        // Default keepalive (15 s): the session ends when the kernel closes the dead process's socket, long before
+        // a keepalive timeout could, and the log says the connection was lost, not that a keepalive was missed.
+        await using var scenario = await GatewayScenario.StartAsync();
+        var smartAgId = await scenario.CreateInstanceAsync();
+        const string user = "ravi-crashes";
+        await scenario.CreateUserAsync(smartAgId, user);
+        var client = await scenario.ConnectOnlineAsync(smartAgId, user);
+
+        await client.KillAsync();
+
+        await scenario.WaitOnlineCountAsync(smartAgId, user, 0, TimeSpan.FromSeconds(5));
+        await WaitForServerLogAsync(scenario, $"Session {client.SessionId} of {user} on {smartAgId} closed: ConnectionLost");
+    }
+
+    [Fact]
     public async Task KickOutClients_OneSession_ClientSaysItOnceAndServerLogsKickedOutInTheSingular()
     {
         await using var scenario = await GatewayScenario.StartAsync();
