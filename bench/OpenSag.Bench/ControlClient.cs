@@ -109,6 +109,13 @@ internal sealed class ControlSession : IDisposable
             while (true)
             {
                 var message = await ReceiveAsync(_socket, buffer, CancellationToken.None);
+                if (message is not null && ControlJson.TypeOf(message) == "ping")
+                {
+                    // The gateway's heartbeat: an unanswered client is dropped after twice the keepalive interval.
+                    await _socket.SendAsync(ControlJson.Pong.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+                    continue;
+                }
+
                 if (message is null || ControlJson.TypeOf(message) == "closing")
                 {
                     // The moment the client learns it is closed; then it answers the close handshake as

@@ -8,13 +8,23 @@ namespace OpenSag.Client;
 /// The client side of one session: the control WebSocket (HTTP/1.1) and the HTTP/2 invoker tunnels ride on.
 /// <see cref="LoginAsync"/> returns once online; <see cref="RunAsync"/> returns how the session ended.
 /// A network failure surfaces as an exception, which the caller answers by reconnecting.
+/// <para>
+/// One reader runs from login to the end and is never cancelled: cancelling a WebSocket receive aborts the
+/// connection, and a client stopping (Ctrl-C) must still send its logout and read the gateway's close, or the gateway
+/// sees a broken connection instead of a logout. The reader answers the gateway's keepalive pings.
+/// </para>
 /// </summary>
 public sealed class ClientSession : IAsyncDisposable
 {
+    /// <summary>How long a logout or a close waits for the gateway's answering close frame.</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
     private readonly ClientWebSocket _control;
     private readonly HttpMessageInvoker _controlInvoker;
     private readonly HttpMessageInvoker _tunnelInvoker;
     private readonly Uri _gateway;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Task<ClosingMessage> _ended;
 
     private ClientSession(Uri gateway, ClientWebSocket control, HttpMessageInvoker controlInvoker, HttpMessageInvoker tunnelInvoker, OnlineMessage online)
     {
@@ -23,6 +33,7 @@ public sealed class ClientSession : IAsyncDisposable
         _controlInvoker = controlInvoker;
         _tunnelInvoker = tunnelInvoker;
         Online = online;
+        _ended = ReadUntilEndAsync();
     }
 
     public OnlineMessage Online { get; }
@@ -51,18 +62,24 @@ public sealed class ClientSession : IAsyncDisposable
                 ClientOs = Environment.OSVersion.ToString(),
             };
             await control.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login, ControlJson.Options), WebSocketMessageType.Text, true, cancellationToken);
-            var answer = await ReceiveAsync(control, cancellationToken) ?? throw new WebSocketException("the gateway closed the control channel during login");
-            switch (ControlJson.TypeOf(answer))
+            while (true)
             {
-                case "online":
-                    var online = JsonSerializer.Deserialize<OnlineMessage>(answer, ControlJson.Options)!;
-                    var tunnelInvoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(options.CaFile, http2: true));
-                    return new ClientSession(gateway, control, controlInvoker, tunnelInvoker, online);
-                case "closing":
-                    var closing = JsonSerializer.Deserialize<ClosingMessage>(answer, ControlJson.Options)!;
-                    throw new LoginRefusedException(closing.Reason, closing.Message);
-                default:
-                    throw new WebSocketException("unexpected answer to login");
+                var answer = await ReceiveAsync(control, cancellationToken) ?? throw new WebSocketException("the gateway closed the control channel during login");
+                switch (ControlJson.TypeOf(answer))
+                {
+                    case "online":
+                        var online = JsonSerializer.Deserialize<OnlineMessage>(answer, ControlJson.Options)!;
+                        var tunnelInvoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(options.CaFile, http2: true));
+                        return new ClientSession(gateway, control, controlInvoker, tunnelInvoker, online);
+                    case "closing":
+                        var closing = JsonSerializer.Deserialize<ClosingMessage>(answer, ControlJson.Options)!;
+                        throw new LoginRefusedException(closing.Reason, closing.Message);
+                    case "ping":
+                        await control.SendAsync(ControlJson.Pong.ToArray(), WebSocketMessageType.Text, true, cancellationToken);
+                        continue;
+                    default:
+                        throw new WebSocketException("unexpected answer to login");
+                }
             }
         }
         catch
@@ -73,23 +90,28 @@ public sealed class ClientSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the end of the session: the server's closing message, or the server's close.</summary>
-    public async Task<ClosingMessage> RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the end of the session: the server's closing message, or a failure (the server closed without a
+    /// reason, or the network failed: a <see cref="WebSocketException"/> the caller may resume after). Cancelling stops
+    /// the wait only; the session stays up until <see cref="LogoutAsync"/> or dispose.
+    /// </summary>
+    public Task<ClosingMessage> RunAsync(CancellationToken cancellationToken) => _ended.WaitAsync(cancellationToken);
+
+    private async Task<ClosingMessage> ReadUntilEndAsync()
     {
         while (true)
         {
-            var message = await ReceiveAsync(_control, cancellationToken);
-            if (message is null)
+            // Closed without a reason: treat as a network failure, the caller may resume.
+            var message = await ReceiveAsync(_control, CancellationToken.None) ?? throw new WebSocketException("the gateway closed the control channel");
+            switch (ControlJson.TypeOf(message))
             {
-                // Closed without a reason: treat as a network failure, the caller may resume.
-                throw new WebSocketException("the gateway closed the control channel");
-            }
-
-            if (ControlJson.TypeOf(message) == "closing")
-            {
-                var closing = JsonSerializer.Deserialize<ClosingMessage>(message, ControlJson.Options)!;
-                await CloseQuietlyAsync();
-                return closing;
+                case "closing":
+                    var closing = JsonSerializer.Deserialize<ClosingMessage>(message, ControlJson.Options)!;
+                    await CloseQuietlyAsync();
+                    return closing;
+                case "ping":
+                    await SendAsync(ControlJson.Pong.ToArray(), CancellationToken.None);
+                    break;
             }
         }
     }
@@ -123,39 +145,85 @@ public sealed class ClientSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Logs out: the gateway ends the session at once and it leaves the online list.</summary>
+    /// <summary>
+    /// Logs out: the gateway ends the session at once (recording a client close) and it leaves the online list. Sends
+    /// the logout and a close frame, then waits (bounded by <paramref name="cancellationToken"/>) for the gateway's close.
+    /// </summary>
     public async Task LogoutAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await _control.SendAsync("{\"type\":\"logout\"}"u8.ToArray(), WebSocketMessageType.Text, true, cancellationToken);
-            await _control.CloseAsync(WebSocketCloseStatus.NormalClosure, "logout", cancellationToken);
+            await SendAsync(ControlJson.Logout.ToArray(), cancellationToken);
+            await CloseOutputAsync(cancellationToken);
+            await _ended.WaitAsync(cancellationToken);
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
+            // Gone already, or slow to answer: dispose drops the connection either way.
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await CloseQuietlyAsync();
+        try
+        {
+            // The reader ends with the close frame it was waiting for, or with the abort below.
+            await _ended.WaitAsync(CloseTimeout);
+        }
+        catch (Exception e) when (e is WebSocketException or TimeoutException or ObjectDisposedException or IOException or OperationCanceledException)
+        {
+        }
+
+        _control.Abort();
         _control.Dispose();
         _controlInvoker.Dispose();
         _tunnelInvoker.Dispose();
+        _sendLock.Dispose();
     }
 
+    /// <summary>Sends our close frame if we have not; the reader (always pending) takes the gateway's answer.</summary>
     private async Task CloseQuietlyAsync()
     {
         if (_control.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var timeout = new CancellationTokenSource(CloseTimeout);
             try
             {
-                await _control.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+                await CloseOutputAsync(timeout.Token);
             }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
             {
             }
+        }
+    }
+
+    private async Task SendAsync(byte[] message, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _control.SendAsync(message, WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task CloseOutputAsync(CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_control.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _control.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
         }
     }
 

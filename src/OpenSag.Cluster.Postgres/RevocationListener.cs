@@ -70,7 +70,7 @@ public sealed class RevocationListener(ClusterDatabase database, SessionRegistry
                 var closed = await registry.CloseStaleSessionsAsync(message.SmartAGId, message.UserName, message.Generation, message.Reason, CancellationToken.None);
                 if (closed > 0)
                 {
-                    logger.LogInformation("Revocation from node {Node} ({Reason}): {Closed} sessions of {UserName} on {SmartAGId} closed here", message.Node, message.Reason, closed, message.UserName, message.SmartAGId);
+                    logger.LogInformation("Revocation from node {Node} ({Reason}): sessions of {UserName} on {SmartAGId} closed here: {Closed}", message.Node, message.Reason, message.UserName, message.SmartAGId, closed);
                 }
             }
             catch (Exception e)

@@ -10,7 +10,8 @@ public sealed record GatewayOptions
     public IReadOnlyList<IPNetwork> TunnelAllow { get; init; } =
         [IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16")];
 
-    /// <summary>WebSocket ping interval on the control channel; a peer that misses a pong for as long again is dropped.</summary>
+    /// <summary>The control channel's keepalive interval I: <see cref="Sessions.ControlHeartbeat"/> pings a client silent for
+    /// I/2 and drops one silent for twice I (at most). Whole seconds on the command line, 1 to 3600.</summary>
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Per-user bandwidth caps; off only for measuring the relay itself (bench).</summary>

@@ -22,6 +22,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(tokens);
         services.AddSingleton(new DestinationPolicy(options.TunnelAllow));
         services.AddSingleton<SessionDirectory>();
+        services.AddSingleton<ControlHeartbeat>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(new PasswordCheckGate(options));
         services.AddSingleton<LoginVerifier>();
@@ -56,8 +57,7 @@ public static class GatewayServiceCollectionExtensions
 
         var directory = endpoints.ServiceProvider.GetRequiredService<SessionDirectory>();
         endpoints.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
-            Task.WhenAll(directory.All.Select(s => s.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None).AsTask()))
-                .Wait(TimeSpan.FromSeconds(5)));
+            directory.CloseAllForShutdownAsync().Wait(TimeSpan.FromSeconds(5)));
         return endpoints;
     }
 }

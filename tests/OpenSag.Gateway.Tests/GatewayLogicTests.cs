@@ -90,22 +90,6 @@ public sealed class GatewayLogicTests
     }
 
     [Theory]
-    [InlineData(1, 1024)]
-    [InlineData(2000, 16 * 1024)]
-    [InlineData(200, 2500)]
-    public void UserBandwidth_Rate_BurstBetweenOneKiBAndOneBuffer(int kbps, int expectedChunk) =>
-        Assert.Equal(expectedChunk, new UserBandwidth().For("sag-a", "alice01", kbps).MaxChunk);
-
-    [Fact]
-    public void UserBandwidth_SameUserTwice_SharesTheBuckets()
-    {
-        var bandwidth = new UserBandwidth();
-
-        Assert.Same(bandwidth.For("sag-a", "alice01", 2000), bandwidth.For("sag-a", "alice01", 2000));
-        Assert.NotSame(bandwidth.For("sag-a", "alice01", 2000), bandwidth.For("sag-a", "alice01", 4000));
-    }
-
-    [Theory]
     [InlineData("10.0.0.5:22", "10.0.0.5", 22)]
     [InlineData("[::1]:8080", "::1", 8080)]
     [InlineData("db.internal:5432", "db.internal", 5432)]

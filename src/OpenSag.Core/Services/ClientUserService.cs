@@ -72,7 +72,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         await instances.RequireAsync(regionId, smartAgId, cancellationToken);
         var disabled = await UpdateAsync(new ClientUserChange(smartAgId, userName) { State = UserState.Disabled, BumpGeneration = true }, cancellationToken);
         var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, disabled.SessionGeneration, SessionCloseReason.UserDisabled), cancellationToken);
-        logger.LogInformation("Disabled user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
+        logger.LogInformation("Disabled user {UserName} on {SmartAGId} for {AccessKeyId}; sessions closed: {Closed}", userName, smartAgId, caller.AccessKeyId, closed);
     }
 
     public async Task DeleteAsync(Caller caller, string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
@@ -84,7 +84,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         }
 
         var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, SessionRevocation.AllGenerations, SessionCloseReason.UserDeleted), cancellationToken);
-        logger.LogInformation("Deleted user {UserName} on {SmartAGId} for {AccessKeyId}; {Closed} sessions closed", userName, smartAgId, caller.AccessKeyId, closed);
+        logger.LogInformation("Deleted user {UserName} on {SmartAGId} for {AccessKeyId}; sessions closed: {Closed}", userName, smartAgId, caller.AccessKeyId, closed);
     }
 
     /// <summary>
@@ -109,7 +109,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
 
         ThrowOnFailure(await store.TryMoveUserAsync(originSmartAgId, userName, target.SmartAGId, target.UserCount, cancellationToken));
         var closed = await revoker.RevokeAsync(new SessionRevocation(originSmartAgId, userName, SessionRevocation.AllGenerations, SessionCloseReason.UserMoved), cancellationToken);
-        logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; {Closed} sessions closed", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
+        logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; sessions closed: {Closed}", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
     }
 
     public async Task<ClientUser> GetAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ public sealed class SessionService(IOpenSagStore store, InstanceService instance
         await instances.RequireAsync(regionId, smartAgId, cancellationToken, ErrorCatalogue.KickInstanceNotFound);
         var generation = await store.BumpSessionGenerationAsync(smartAgId, userName, cancellationToken) ?? SessionRevocation.AllGenerations;
         var closed = await revoker.RevokeAsync(new SessionRevocation(smartAgId, userName, generation, SessionCloseReason.KickedOut), cancellationToken);
-        logger.LogInformation("KickOutClients by {AccessKeyId} from {Source}: user {UserName} on {SmartAGId}, {Closed} sessions closed",
+        logger.LogInformation("KickOutClients by {AccessKeyId} from {Source}: user {UserName} on {SmartAGId}, sessions closed: {Closed}",
             caller.AccessKeyId, caller.SourceAddress, userName, smartAgId, closed);
         return closed;
     }

@@ -28,7 +28,10 @@ public interface IOnlineSession
     ValueTask CloseAsync(SessionCloseReason reason, CancellationToken cancellationToken);
 }
 
-/// <summary>Why a session ended; the gateway sends it to the client so it knows whether to reconnect.</summary>
+/// <summary>
+/// Why a session ended, as decided by whoever ended it (never inferred from how the transport failed): the gateway
+/// sends it to the client so it knows whether to reconnect, and logs it.
+/// </summary>
 public enum SessionCloseReason
 {
     KickedOut,
@@ -36,6 +39,16 @@ public enum SessionCloseReason
     UserDeleted,
     UserMoved,
     ServerShutdown,
+
+    /// <summary>The client logged out or closed the control channel with a close frame.</summary>
     ClientClosed,
+
+    /// <summary>The gateway's heartbeat heard nothing from the client for the dead-peer timeout.</summary>
     KeepaliveTimeout,
+
+    /// <summary>The control channel's transport failed (reset, end of stream without a close frame).</summary>
+    ConnectionLost,
+
+    /// <summary>The client sent something the control protocol does not allow.</summary>
+    ProtocolError,
 }

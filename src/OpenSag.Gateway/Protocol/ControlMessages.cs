@@ -8,7 +8,11 @@ namespace OpenSag.Gateway.Protocol;
 /// session (the thin thing an idle user costs, DESIGN.md §4). Text frames carry one JSON message each:
 /// the client sends <see cref="LoginRequest"/> first; the server answers <see cref="OnlineMessage"/> or
 /// <see cref="ClosingMessage"/>, and later sends <see cref="ClosingMessage"/> before it closes for any reason.
-/// Keepalive is the WebSocket's own ping/pong.
+/// A message is a JSON object with a string <c>type</c> and each key once; a binary frame, a repeated key or
+/// anything else is a protocol error. Keepalive: the server sends <see cref="ControlJson.Ping"/> to a client it has
+/// not heard from for half the keepalive interval and the client answers <see cref="ControlJson.Pong"/> (message
+/// level, because a WebSocket pong is not visible to the receiving application); the client logs out with
+/// <see cref="ControlJson.Logout"/>.
 /// </summary>
 public static class GatewayPaths
 {
@@ -59,18 +63,37 @@ public static class CloseReasons
     public const string ServerShutdown = "server-shutdown";
     public const string ClientClosed = "client-closed";
     public const string KeepaliveTimeout = "keepalive-timeout";
+    public const string ConnectionLost = "connection-lost";
     public const string ProtocolError = "protocol-error";
 }
 
 public static class ControlJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    /// <summary>Binding as the web defaults (camelCase, names matched case-insensitively), refusing a repeated key.</summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
 
-    /// <summary>Reads the <c>type</c> of a message without binding the rest.</summary>
+    /// <summary>The server's keepalive probe; any message from the client counts as an answer.</summary>
+    public static ReadOnlySpan<byte> Ping => "{\"type\":\"ping\"}"u8;
+
+    /// <summary>The client's answer to <see cref="Ping"/>.</summary>
+    public static ReadOnlySpan<byte> Pong => "{\"type\":\"pong\"}"u8;
+
+    /// <summary>The client ends its session.</summary>
+    public static ReadOnlySpan<byte> Logout => "{\"type\":\"logout\"}"u8;
+
+    /// <summary>
+    /// Reads the <c>type</c> of a message without binding the rest; null unless the message is a JSON object with a
+    /// string <c>type</c> and no repeated key (a repeated <c>type</c> would let two readers see two messages).
+    /// </summary>
     public static string? TypeOf(ReadOnlySpan<byte> utf8)
     {
         try
         {
+            if (FindRepeatedKey(utf8) is not null)
+            {
+                return null;
+            }
+
             var reader = new Utf8JsonReader(utf8);
             using var document = JsonDocument.ParseValue(ref reader);
             return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
@@ -81,6 +104,36 @@ public static class ControlJson
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The first key that appears twice in one object, compared case-insensitively as <see cref="Options"/> binds
+    /// names; null when every key is unique.
+    /// </summary>
+    /// <exception cref="JsonException">The text is not one valid JSON value.</exception>
+    public static string? FindRepeatedKey(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        var scopes = new Stack<HashSet<string>?>();
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    scopes.Push(new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+                    break;
+                case JsonTokenType.StartArray:
+                    scopes.Push(null);
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    scopes.Pop();
+                    break;
+                case JsonTokenType.PropertyName when !scopes.Peek()!.Add(reader.GetString()!):
+                    return reader.GetString();
+            }
+        }
+
+        return null;
     }
 }
 

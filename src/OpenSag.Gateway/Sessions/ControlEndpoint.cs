@@ -14,7 +14,8 @@ namespace OpenSag.Gateway.Sessions;
 
 /// <summary>
 /// <see cref="GatewayPaths.Control"/>: the WebSocket a client holds for its whole session. Login, admission,
-/// the "online" answer, then a receive loop that ends on logout, a dead peer (missed pong) or a server-side close.
+/// the "online" answer, then a receive loop that ends on logout, a dead peer (silent past the
+/// <see cref="ControlHeartbeat"/>'s timeout), a broken transport, a protocol error or a server-side close.
 /// </summary>
 public sealed class ControlEndpoint(
     GatewayOptions options,
@@ -24,13 +25,16 @@ public sealed class ControlEndpoint(
     SessionDirectory directory,
     SessionTokens tokens,
     IClientUserStore users,
+    ControlHeartbeat heartbeat,
     TimeProvider time,
     ILogger<ControlEndpoint> logger)
 {
-    private const int MaxMessageBytes = 4096;
     /// <summary>How long a client has to send its login message once the WebSocket is up. Only the read is on this clock:
     /// a login that then waits its turn in the <see cref="PasswordCheckGate"/> (a storm) is slow, not refused.</summary>
     private static readonly TimeSpan LoginTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a refused client has to answer our close frame before the connection is simply dropped.</summary>
+    private static readonly TimeSpan RefusalCloseTimeout = TimeSpan.FromSeconds(2);
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -41,17 +45,15 @@ public sealed class ControlEndpoint(
             return;
         }
 
-        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = options.KeepaliveInterval,
-            KeepAliveTimeout = options.KeepaliveInterval,
-        });
+        // No WebSocket keepalive: liveness is the gateway's one heartbeat (ControlHeartbeat), judged on what arrives.
+        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        using var channel = new ControlChannel(socket, time);
         var peer = http.Connection.RemoteIpAddress ?? IPAddress.None;
         GatewaySession? admitted;
-        Task<SessionCloseReason>? receiving;
+        Task<SessionEnd>? receiving;
         try
         {
-            (admitted, receiving) = await AdmitAsync(socket, peer, http.Connection.RemotePort, http.RequestAborted);
+            (admitted, receiving) = await AdmitAsync(socket, channel, peer, http.Connection.RemotePort, http.RequestAborted);
         }
         catch (Exception e) when (StoreUnavailable.IsCause(e))
         {
@@ -68,41 +70,70 @@ public sealed class ControlEndpoint(
             return;
         }
 
-        var reason = await receiving;
+        SessionEnd end;
+        using (heartbeat.Watch(channel))
+        {
+            end = await receiving;
+        }
+
+        // The transport also breaks when the host stops (Kestrel aborts what is still open): that is a shutdown.
+        var reason = end.Reason == SessionCloseReason.ConnectionLost && directory.IsShuttingDown ? SessionCloseReason.ServerShutdown : end.Reason;
+        if (reason == SessionCloseReason.ProtocolError)
+        {
+            // The reader stopped at the offending message, but the goodbye must read the client's answering close
+            // frame: aborting with it unread resets the connection, and the reset can destroy the goodbye in flight.
+            var closing = session.CloseAsync(reason, end.Detail);
+            await DrainUntilCloseAsync(channel);
+            session.MarkReceiveEnded();
+            await closing;
+            return;
+        }
+
         session.MarkReceiveEnded();
-        await session.CloseAsync(reason, CancellationToken.None);
+        await session.CloseAsync(reason, end.Detail);
+    }
+
+    /// <summary>Reads and discards until the client's close frame, or until the transport ends (the goodbye's timeout aborts it).</summary>
+    private static async Task DrainUntilCloseAsync(ControlChannel channel)
+    {
+        while (true)
+        {
+            try
+            {
+                if (await channel.ReceiveAsync(CancellationToken.None) is null)
+                {
+                    return;
+                }
+            }
+            catch (ControlProtocolException)
+            {
+                // More of what was refused; keep reading for the close frame.
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>The admitted session and its running control reader, or (null, null) when the login was refused.</summary>
-    private async Task<(GatewaySession? Session, Task<SessionCloseReason>? Receiving)> AdmitAsync(WebSocket socket, IPAddress peer, int peerPort, CancellationToken cancellationToken)
+    private async Task<(GatewaySession? Session, Task<SessionEnd>? Receiving)> AdmitAsync(WebSocket socket, ControlChannel channel, IPAddress peer, int peerPort, CancellationToken cancellationToken)
     {
-        LoginRequest? login;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        var (login, problem) = await ReadLoginAsync(socket, channel, cancellationToken);
+        if (login is null)
         {
-            timeout.CancelAfter(LoginTimeout);
-            try
+            if (problem is not null)
             {
-                var payload = await ReceiveTextAsync(socket, timeout.Token);
-                login = payload is null ? null : JsonSerializer.Deserialize<LoginRequest>(payload, ControlJson.Options);
+                await RefuseAsync(socket, CloseReasons.ProtocolError, problem, cancellationToken);
             }
-            catch (Exception e) when (e is JsonException or WebSocketException or OperationCanceledException or InvalidDataException)
-            {
-                login = null;
-            }
-        }
 
-        // A name no store can hold (PostgreSQL refuses NUL in a query parameter) names no account: refused before any lookup.
-        if (login is null || login.Type != "login" || login.SmartAGId.Length is 0 or > 64 || login.UserName.Length is 0 or > 64
-            || PortableText.IndexOfUnportable(login.SmartAGId) >= 0 || PortableText.IndexOfUnportable(login.UserName) >= 0)
-        {
-            await RefuseAsync(socket, CloseReasons.ProtocolError, "the first message must be a login", cancellationToken);
             return (null, null);
         }
 
-        // The client now sends nothing until it is answered, but the keepalive needs its pongs read, and only a pending
-        // receive reads them: without this reader a login queued for the password check (PasswordCheckGate) longer
-        // than the keepalive timeout would be aborted as a dead peer. Once admitted, this reader is the session's.
-        var receiving = ReceiveUntilEndAsync(socket);
+        // The client now sends nothing until it is answered, but a pending receive is what notices a client that
+        // closes or resets meanwhile (VerifyWhileConnectedAsync gives up its queued check). Once admitted, this
+        // reader is the session's.
+        var receiving = ReceiveUntilEndAsync(channel);
         var decision = await VerifyWhileConnectedAsync(login, peer, receiving, cancellationToken);
         if (decision is null)
         {
@@ -141,7 +172,7 @@ public sealed class ControlEndpoint(
             ClientOs = Truncate(login.ClientOs),
             SessionGeneration = user.SessionGeneration,
         };
-        var session = new GatewaySession(info, user.SessionGeneration, user.Bandwidth, socket, logger);
+        var session = new GatewaySession(info, user.SessionGeneration, user.Bandwidth, channel, logger);
         session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration));
         IDisposable registration;
         try
@@ -169,7 +200,18 @@ public sealed class ControlEndpoint(
         if (current is null || current.SessionGeneration != user.SessionGeneration || current.State != UserState.Enabled)
         {
             session.MarkReceiveEnded();
-            await session.CloseAsync(SessionCloseReason.KickedOut, CancellationToken.None);
+            await session.CloseAsync(current is null ? SessionCloseReason.UserDeleted
+                : current.State != UserState.Enabled ? SessionCloseReason.UserDisabled
+                : SessionCloseReason.KickedOut, CancellationToken.None);
+            session.Dispose();
+            return (null, null);
+        }
+
+        if (directory.IsShuttingDown)
+        {
+            // Admitted while the host stops: the shutdown's sweep of the directory may have run before the Add above.
+            session.MarkReceiveEnded();
+            await session.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None);
             session.Dispose();
             return (null, null);
         }
@@ -191,7 +233,7 @@ public sealed class ControlEndpoint(
     /// the <see cref="PasswordCheckGate"/> is given up rather than spent on a client that is gone. Not under
     /// <see cref="LoginTimeout"/>: a storm makes the check slow, and slow is not a reason to refuse.
     /// </summary>
-    private async Task<LoginDecision?> VerifyWhileConnectedAsync(LoginRequest login, IPAddress peer, Task<SessionCloseReason> receiving, CancellationToken cancellationToken)
+    private async Task<LoginDecision?> VerifyWhileConnectedAsync(LoginRequest login, IPAddress peer, Task<SessionEnd> receiving, CancellationToken cancellationToken)
     {
         using var left = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var verifying = verifier.VerifyAsync(login, peer.ToString(), left.Token);
@@ -213,54 +255,119 @@ public sealed class ControlEndpoint(
     }
 
     /// <summary>
+    /// The login message, read within <see cref="LoginTimeout"/>: (login, null) for a well-formed login, (null, why)
+    /// for a refusal that says why, (null, null) when there is nothing more to say (the client is gone, or the
+    /// timeout's refusal was sent here). The
+    /// read is never cancelled: cancelling a WebSocket receive aborts the socket, and the client would never learn
+    /// why it was dropped. On a timeout the close handshake is finished here, the pending read taking the answer.
+    /// </summary>
+    private async Task<(LoginRequest? Login, string? Problem)> ReadLoginAsync(WebSocket socket, ControlChannel channel, CancellationToken cancellationToken)
+    {
+        var reading = channel.ReceiveAsync(CancellationToken.None);
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            var expired = Task.Delay(LoginTimeout, time, timeout.Token);
+            if (await Task.WhenAny(reading, expired) == expired)
+            {
+                var seconds = LoginTimeout.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+                await RefuseAsync(socket, CloseReasons.ProtocolError, $"no login within {seconds} s", cancellationToken);
+                await ObserveQuietlyAsync(reading.WaitAsync(RefusalCloseTimeout, time, cancellationToken));
+                return (null, null);
+            }
+
+            await timeout.CancelAsync();
+        }
+
+        byte[]? payload;
+        try
+        {
+            payload = await reading;
+        }
+        catch (ControlProtocolException e)
+        {
+            return (null, "the first message must be a login: " + e.Message);
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            return (null, null);
+        }
+
+        if (payload is null)
+        {
+            return (null, "the first message must be a login");
+        }
+
+        try
+        {
+            if (ControlJson.FindRepeatedKey(payload) is { } repeated)
+            {
+                return (null, $"the login message repeats the key \"{Truncate(repeated, 64)}\"");
+            }
+
+            var login = JsonSerializer.Deserialize<LoginRequest>(payload, ControlJson.Options);
+            // A name no store can hold (PostgreSQL refuses NUL in a query parameter) names no account: refused before any lookup.
+            return login is null || login.Type != "login" || login.SmartAGId.Length is 0 or > 64 || login.UserName.Length is 0 or > 64
+                || PortableText.IndexOfUnportable(login.SmartAGId) >= 0 || PortableText.IndexOfUnportable(login.UserName) >= 0
+                ? (null, "the first message must be a login")
+                : (login, null);
+        }
+        catch (JsonException)
+        {
+            return (null, "the login message is not valid JSON of the login's shape");
+        }
+    }
+
+    /// <summary>
     /// Reads control messages until the session ends and returns why, as seen from here. Not cancellable on
     /// purpose: cancelling a WebSocket receive aborts the socket, which would cut a server-side goodbye short.
     /// When the server closes, the client's answering close frame ends this loop (or the abort in the goodbye
-    /// does), and the close path, already running with the real reason, ignores the reason returned here.
+    /// does), and the close path, already running with the real reason, ignores the reason returned here. A
+    /// transport that fails is <see cref="SessionCloseReason.ConnectionLost"/>, unless the heartbeat failed it
+    /// (<see cref="ControlChannel.TimedOut"/>): a reason is recorded by whoever decided, never guessed.
     /// </summary>
-    private static async Task<SessionCloseReason> ReceiveUntilEndAsync(WebSocket socket)
+    private static async Task<SessionEnd> ReceiveUntilEndAsync(ControlChannel channel)
     {
         try
         {
             while (true)
             {
-                var payload = await ReceiveTextAsync(socket, CancellationToken.None);
-                if (payload is null || ControlJson.TypeOf(payload) == "logout")
+                var payload = await channel.ReceiveAsync(CancellationToken.None);
+                if (payload is null)
                 {
-                    return SessionCloseReason.ClientClosed;
+                    return new(SessionCloseReason.ClientClosed, null);
+                }
+
+                switch (ControlJson.TypeOf(payload))
+                {
+                    case null:
+                        return new(SessionCloseReason.ProtocolError, "a control message must be a JSON object with a string \"type\" and each key once");
+                    case "logout":
+                        return new(SessionCloseReason.ClientClosed, null);
+                    default:
+                        // A pong, or a message type from a newer client: either way the channel has seen the client.
+                        continue;
                 }
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or InvalidDataException or IOException or ObjectDisposedException)
+        catch (ControlProtocolException e)
         {
-            // The keepalive timeout aborts the socket, which surfaces here; so does a reset connection.
-            return SessionCloseReason.KeepaliveTimeout;
+            return new(SessionCloseReason.ProtocolError, e.Message);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            return new(channel.TimedOut ? SessionCloseReason.KeepaliveTimeout : SessionCloseReason.ConnectionLost, null);
         }
     }
 
-    /// <summary>One whole text message (null on a close frame); larger than <see cref="MaxMessageBytes"/> is a protocol error.</summary>
-    private static async Task<byte[]?> ReceiveTextAsync(WebSocket socket, CancellationToken cancellationToken)
+    private static async Task ObserveQuietlyAsync(Task task)
     {
-        var buffer = new byte[MaxMessageBytes];
-        var length = 0;
-        while (true)
+        try
         {
-            if (length == buffer.Length)
-            {
-                throw new InvalidDataException("control message too large");
-            }
-
-            var result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-
-            length += result.Count;
-            if (result.EndOfMessage)
-            {
-                return buffer[..length];
-            }
+            await task;
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException or TimeoutException or ControlProtocolException)
+        {
+            // The refused client did not answer the close properly; the connection is dropped either way.
         }
     }
 
@@ -289,8 +396,11 @@ public sealed class ControlEndpoint(
 
     /// <summary>
     /// The client's free-text version and OS are kept with the session, in the cluster's session table too, where one
-    /// NUL would fail the write (and the batch re-insert of every session of the node): at most 128 UTF-16 units, each
-    /// one any store can hold (a pair cut in two leaves a lone half, which becomes U+FFFD too).
+    /// NUL would fail the write (and the batch re-insert of every session of the node): at most <paramref name="length"/>
+    /// UTF-16 units, each one any store can hold (a pair cut in two leaves a lone half, which becomes U+FFFD too).
     /// </summary>
-    private static string Truncate(string value) => PortableText.Portable(value.Length <= 128 ? value : value[..128]);
+    private static string Truncate(string value, int length = 128) => PortableText.Portable(value.Length <= length ? value : value[..length]);
+
+    /// <summary>How and why the control channel's reader stopped; <see cref="Detail"/> is our own words, for a protocol error.</summary>
+    private readonly record struct SessionEnd(SessionCloseReason Reason, string? Detail);
 }

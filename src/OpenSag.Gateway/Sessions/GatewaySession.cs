@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OpenSag.Gateway.Protocol;
+using OpenSag.Gateway.Tunnels;
 using OpenSag.Sessions;
 
 namespace OpenSag.Gateway.Sessions;
@@ -17,18 +18,18 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
     /// <summary>How long a goodbye may take before the transport is simply aborted.</summary>
     private static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly WebSocket _control;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly ControlChannel _control;
     private readonly Lock _gate = new();
     private readonly HashSet<WebSocket> _streams = [];
     private readonly CancellationTokenSource _closed = new();
     private readonly ILogger _logger;
     private Action? _release;
+    private UserBandwidth.Share? _bandwidth;
     private int _state; // 0 online, 1 closing, 2 closed
     private readonly TaskCompletionSource _closeDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public GatewaySession(OnlineSessionInfo info, long generation, int bandwidth, WebSocket control, ILogger logger)
+    public GatewaySession(OnlineSessionInfo info, long generation, int bandwidth, ControlChannel control, ILogger logger)
     {
         Info = info;
         Generation = generation;
@@ -54,19 +55,11 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
     /// <summary>What to undo when the session ends (unregister, release the address); run exactly once.</summary>
     public void OnClosed(Action release) => _release = release;
 
-    public async Task SendAsync<T>(T message, CancellationToken cancellationToken)
-    {
-        var payload = JsonSerializer.SerializeToUtf8Bytes(message, ControlJson.Options);
-        await _sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await _control.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
+    /// <summary>The control channel, for the heartbeat to watch.</summary>
+    public ControlChannel Control => _control;
+
+    public Task SendAsync<T>(T message, CancellationToken cancellationToken) =>
+        _control.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message, ControlJson.Options), cancellationToken);
 
     /// <summary>Adds a tunnel stream; false when the session is already ending (the stream must not start).</summary>
     public bool TryAddStream(WebSocket stream)
@@ -74,6 +67,19 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         lock (_gate)
         {
             return IsOnline && _streams.Add(stream);
+        }
+    }
+
+    /// <summary>
+    /// This session's hold on its user's bandwidth buckets, joined with the first shaped stream (an idle session
+    /// holds none) and left by the close path; null once the session is ending (the stream must not start).
+    /// </summary>
+    public UserBandwidth.Share? JoinBandwidth(UserBandwidth bandwidth)
+    {
+        ArgumentNullException.ThrowIfNull(bandwidth);
+        lock (_gate)
+        {
+            return IsOnline ? _bandwidth ??= bandwidth.Join(Info.SmartAGId, Info.UserName, Bandwidth) : null;
         }
     }
 
@@ -102,9 +108,15 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
     /// </summary>
     public void MarkReceiveEnded() => _receiveEnded.TrySetResult();
 
-    public ValueTask CloseAsync(SessionCloseReason reason, CancellationToken cancellationToken) => new(CloseCoreAsync(reason));
+    public ValueTask CloseAsync(SessionCloseReason reason, CancellationToken cancellationToken) => new(CloseCoreAsync(reason, null));
 
-    private async Task CloseCoreAsync(SessionCloseReason reason)
+    /// <summary>
+    /// <see cref="CloseAsync(SessionCloseReason, CancellationToken)"/> with what exactly went wrong (our own words, for
+    /// a <see cref="SessionCloseReason.ProtocolError"/>), told to the client and logged. The first close's reason wins.
+    /// </summary>
+    public Task CloseAsync(SessionCloseReason reason, string? detail) => CloseCoreAsync(reason, detail);
+
+    private async Task CloseCoreAsync(SessionCloseReason reason, string? detail)
     {
         if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
         {
@@ -117,10 +129,13 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         {
             await _closed.CancelAsync();
             WebSocket[] streams;
+            UserBandwidth.Share? bandwidth;
             lock (_gate)
             {
                 streams = [.. _streams];
                 _streams.Clear();
+                bandwidth = _bandwidth;
+                _bandwidth = null;
             }
 
             foreach (var stream in streams)
@@ -128,9 +143,19 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
                 stream.Abort();
             }
 
-            await SayGoodbyeAsync(reason);
+            // After the aborts: a relay still waiting for tokens ends with the streams, not on a released bucket.
+            bandwidth?.Dispose();
+
+            await SayGoodbyeAsync(reason, detail);
             _release?.Invoke();
-            _logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} closed: {Reason}", Info.SessionId, Info.UserName, Info.SmartAGId, reason);
+            if (detail is null)
+            {
+                _logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} closed: {Reason}", Info.SessionId, Info.UserName, Info.SmartAGId, reason);
+            }
+            else
+            {
+                _logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} closed: {Reason} ({Detail})", Info.SessionId, Info.UserName, Info.SmartAGId, reason, detail);
+            }
         }
         finally
         {
@@ -139,9 +164,10 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         }
     }
 
-    private async Task SayGoodbyeAsync(SessionCloseReason reason)
+    private async Task SayGoodbyeAsync(SessionCloseReason reason, string? detail)
     {
-        if (reason is SessionCloseReason.KeepaliveTimeout || _control.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        // A silent or broken transport cannot carry a goodbye: waiting for one would only hold the session longer.
+        if (reason is SessionCloseReason.KeepaliveTimeout or SessionCloseReason.ConnectionLost || _control.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
         {
             _control.Abort();
             return;
@@ -153,7 +179,7 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
             var (code, message, reconnect) = Describe(reason);
             if (reason != SessionCloseReason.ClientClosed)
             {
-                await SendAsync(new ClosingMessage { Reason = code, Message = message, Reconnect = reconnect }, timeout.Token);
+                await SendAsync(new ClosingMessage { Reason = code, Message = detail ?? message, Reconnect = reconnect }, timeout.Token);
             }
 
             await _control.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, code, timeout.Token);
@@ -170,11 +196,7 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
     }
 
     /// <summary>Called by the connection's owner once it has closed; a late CloseAsync only awaits the finished close.</summary>
-    public void Dispose()
-    {
-        _closed.Dispose();
-        _sendLock.Dispose();
-    }
+    public void Dispose() => _closed.Dispose();
 
     public static (string Code, string Message, bool Reconnect) Describe(SessionCloseReason reason) => reason switch
     {
@@ -185,6 +207,8 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         SessionCloseReason.ServerShutdown => (CloseReasons.ServerShutdown, "the gateway is shutting down", true),
         SessionCloseReason.ClientClosed => (CloseReasons.ClientClosed, "logged out", false),
         SessionCloseReason.KeepaliveTimeout => (CloseReasons.KeepaliveTimeout, "no keepalive from the client", true),
-        _ => (CloseReasons.ProtocolError, reason.ToString(), false),
+        SessionCloseReason.ConnectionLost => (CloseReasons.ConnectionLost, "the connection was lost", true),
+        SessionCloseReason.ProtocolError => (CloseReasons.ProtocolError, "the client broke the control protocol", false),
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "no description for this close reason"),
     };
 }

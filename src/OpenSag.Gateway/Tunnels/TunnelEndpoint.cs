@@ -104,11 +104,19 @@ public sealed class TunnelEndpoint(
                 WebSocketRelay.UnshapedChunkBytes, session.Closed);
         }
 
-        var buckets = bandwidth.For(session.Info.SmartAGId, session.Info.UserName, session.Bandwidth);
+        var share = session.JoinBandwidth(bandwidth);
+        if (share is null)
+        {
+            // The session started closing after the stream was added; its close path aborts the stream.
+            socket.Dispose();
+            webSocket.Abort();
+            return Task.CompletedTask;
+        }
+
         return WebSocketRelay.RunAsync(webSocket, socket,
-            async (n, ct) => { using var lease = await buckets.Upstream.AcquireAsync(n, ct); counter.Add(n, 0); },
-            async (n, ct) => { using var lease = await buckets.Downstream.AcquireAsync(n, ct); counter.Add(0, n); },
-            buckets.MaxChunk, session.Closed);
+            async (n, ct) => { await share.AcquireUpstreamAsync(n, ct); counter.Add(n, 0); },
+            async (n, ct) => { await share.AcquireDownstreamAsync(n, ct); counter.Add(0, n); },
+            share.MaxChunk, session.Closed);
     }
 
     private GatewaySession? Authenticate(string authorization)

@@ -63,9 +63,9 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             }
             catch (LoginRefusedException e)
             {
-                var kicked = e.Reason == CloseReasons.KickedOut;
-                await Console.Error.WriteLineAsync(kicked ? $"opensag connect: kicked out by administrator: {e.Message}" : $"opensag connect: {e.Message}");
-                return kicked ? ConnectCommand.KickedOut : ConnectCommand.LoginRefused;
+                // The gateway's message is the whole sentence ("kicked out by administrator — do not reconnect"): say it once.
+                await Console.Error.WriteLineAsync($"opensag connect: {e.Message}");
+                return e.Reason == CloseReasons.KickedOut ? ConnectCommand.KickedOut : ConnectCommand.LoginRefused;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -107,9 +107,8 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                     var closing = await session.RunAsync(cancellationToken);
                     if (!closing.Reconnect)
                     {
-                        await Console.Error.WriteLineAsync(closing.Reason == CloseReasons.KickedOut
-                            ? $"opensag connect: kicked out by administrator: {closing.Message}"
-                            : $"opensag connect: session ended by the administrator: {closing.Message}");
+                        // The gateway's message says who ended the session and why; prefixing our own words repeated them.
+                        await Console.Error.WriteLineAsync($"opensag connect: {closing.Message}");
                         return ConnectCommand.KickedOut;
                     }
 

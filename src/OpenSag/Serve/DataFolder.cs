@@ -149,7 +149,7 @@ internal sealed class DataFolder : IDisposable
     }
 
     /// <summary>Files any version of the server leaves in its data folder (SQLite or PostgreSQL mode).</summary>
-    private static readonly HashSet<string?> DataFileNames = 
+    private static readonly HashSet<string?> DataFileNames =
     [
         LockFileName, OpenSagServer.DatabaseFileName, SecretsKeyFile.DefaultFileName, RootCredentials.ProfileFileName,
         "gateway-token.key", OpenSag.Gateway.Security.GatewayCertificate.CertificateFileName,

@@ -188,6 +188,12 @@ public sealed partial class ConnectProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGSTOP: the process vanishes without closing anything (<see cref="ThawAsync"/> or dispose ends that).</summary>
+    public Task FreezeAsync() => UnixSignal.SendStopAsync(_process.Id);
+
+    /// <summary>SIGCONT after <see cref="FreezeAsync"/>.</summary>
+    public Task ThawAsync() => UnixSignal.SendContinueAsync(_process.Id);
+
     /// <summary>SIGKILL, as a crash would: no logout. Waits (bounded) for the exit.</summary>
     public async Task KillAsync()
     {

@@ -13,7 +13,7 @@ namespace OpenSag.IntegrationTests.Gateway;
 [Collection(SerialGatewayTests.Name)]
 public sealed class NetworkFailureTests(ITestOutputHelper output)
 {
-    /// <summary>With --keepalive-seconds 1 a silent peer is dropped after about 2 s (ping, then a pong timeout as long).</summary>
+    /// <summary>With --keepalive-seconds 1 the gateway's heartbeat drops a silent peer within 2 s of its last message.</summary>
     private static readonly TimeSpan DeadPeerDeadline = TimeSpan.FromSeconds(10);
 
     /// <summary>The client's backoff starts at 1 s; login over loopback takes well under a second.</summary>
