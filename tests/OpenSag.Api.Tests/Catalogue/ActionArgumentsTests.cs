@@ -5,7 +5,7 @@ using OpenSag.Errors;
 
 namespace OpenSag.Api.Tests.Catalogue;
 
-/// <summary>Parameter validation derived from the action declarations (DESIGN.md §2 and §6, spec/smartag-api.md §1).</summary>
+/// <summary>Parameter validation derived from the action declarations (DESIGN.md §2 and §8, spec/smartag-api.md §1).</summary>
 public class ActionArgumentsTests
 {
     private const string SagId = "sag-0123456789abcdefghij";

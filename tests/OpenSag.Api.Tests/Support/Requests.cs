@@ -10,7 +10,7 @@ public static class Requests
 {
     public const string FormContentType = "application/x-www-form-urlencoded";
 
-    /// <summary>Every await in a test has a timeout (DESIGN.md §6); reading an in-memory body never comes close.</summary>
+    /// <summary>Every await in a test has a timeout (DESIGN.md §8); reading an in-memory body never comes close.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Percent-encodes names and values canonically (upper-case hex, %20 for space), in the given order.</summary>

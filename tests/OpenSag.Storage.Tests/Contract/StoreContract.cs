@@ -6,7 +6,7 @@ namespace OpenSag.Storage.Tests.Contract;
 /// <summary>
 /// The storage test kit: what every <see cref="IOpenSagStore"/> engine must do, written against the interface
 /// alone. An engine's test class derives from this and supplies <see cref="CreateStore"/>; the cases run unchanged
-/// on every engine (DESIGN.md §6). Engine specifics (files, schemas, connection strings) stay in the subclass.
+/// on every engine (DESIGN.md §8). Engine specifics (files, schemas, connection strings) stay in the subclass.
 /// </summary>
 /// <remarks>
 /// xunit makes one instance of the class per test, so each test starts with its own empty database. Times are
