@@ -8,13 +8,15 @@ namespace OpenSag.Cli.Connect;
 
 /// <summary>
 /// <c>opensag connect</c>, the client app. Exit codes (DESIGN.md §4): 0 after Ctrl-C/SIGTERM (logged out
-/// cleanly), 3 when login is refused, 4 when the administrator ended the session (kick, disable, delete, move).
+/// cleanly), 3 when login is refused, 4 when the administrator ended the session (kick, disable, delete, move),
+/// 5 when the first login is rate-limited (too many failed attempts; not a verdict on the password).
 /// A failed network is retried with backoff, resuming the session with its token.
 /// </summary>
 internal static class ConnectCommand
 {
     public const int LoginRefused = 3;
     public const int KickedOut = 4;
+    public const int RateLimited = 5;
 
     public static Command Create()
     {
