@@ -18,10 +18,13 @@ internal sealed class ControlClientFactory : IDisposable
     public const int SourceAddresses = 16;
     private readonly HttpMessageInvoker _invoker;
     private readonly Uri _control;
+    private readonly Func<uint, IPAddress> _source;
     private int _next;
 
-    public ControlClientFactory(int gatewayPort)
+    /// <param name="source">The source address of the n-th connection; default: 127.0.1.1 to 127.0.1.16 in turn.</param>
+    public ControlClientFactory(int gatewayPort, Func<uint, IPAddress>? source = null)
     {
+        _source = source ?? (n => new IPAddress([127, 0, 1, (byte)((n % SourceAddresses) + 1)]));
         _control = new Uri($"wss://127.0.0.1:{gatewayPort}{GatewayPaths.Control}");
         var handler = new SocketsHttpHandler
         {
@@ -38,11 +41,11 @@ internal sealed class ControlClientFactory : IDisposable
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var n = (uint)Interlocked.Increment(ref _next) % SourceAddresses;
+        var n = (uint)Interlocked.Increment(ref _next);
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            socket.Bind(new IPEndPoint(new IPAddress([127, 0, 1, (byte)(n + 1)]), 0));
+            socket.Bind(new IPEndPoint(_source(n), 0));
             await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }

@@ -48,6 +48,8 @@ foreach (var name in selected)
             "kick-latency" => Scenarios.KickLatencyAsync(scale),
             "session-capacity" => Scenarios.SessionCapacityAsync(scale),
             "login-storm" => Scenarios.LoginStormAsync(scale),
+            "login-flood" => Scenarios.LoginFloodAsync(scale),
+            "throttle-memory" => Scenarios.ThrottleMemoryAsync(scale),
             _ => Scenarios.TunnelAsync(scale),
         };
         var found = await run.WaitAsync(TimeSpan.FromMinutes(smoke ? 2 : 10));

@@ -31,10 +31,6 @@ public sealed record GatewayOptions
     /// <summary>Distinct sources a per-user lockout needs: one source alone never locks a user out.</summary>
     public int LoginLockoutSources { get; init; } = 3;
 
-    /// <summary>Failed password logins from one source (all users) within <see cref="LoginFailureWindow"/> after which its
-    /// checks wait behind clean ones: slowed, never blocked, because one address may be a whole office's NAT.</summary>
-    public int LoginFailuresPerAddress { get; init; } = 20;
-
     public TimeSpan LoginFailureWindow { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Password checks one source may have waiting or running at once; more are refused as rate-limited. 16

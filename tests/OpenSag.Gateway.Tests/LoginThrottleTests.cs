@@ -45,6 +45,20 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
+    public void LoginThrottle_OneFailureFromASource_ItsChecksWaitBehindCleanSourcesUntilTheWindowPasses()
+    {
+        var clock = new ManualClock();
+        var throttle = new LoginThrottle(Defaults, clock);
+
+        throttle.RecordFailure("sag-a/guess0001", "192.0.2.1");
+
+        Assert.Equal(CheckPriority.SourceFailing, throttle.PriorityOf("sag-a/guess0002", "192.0.2.1"));
+        Assert.Null(throttle.RetryAfter("sag-a/guess0002", "192.0.2.1"));
+        clock.Now += Defaults.LoginFailureWindow;
+        Assert.Equal(CheckPriority.Clean, throttle.PriorityOf("sag-a/guess0002", "192.0.2.1"));
+    }
+
+    [Fact]
     public void LoginThrottle_OneSourceAlone_NeverLocksTheUserOutElsewhere()
     {
         var throttle = new LoginThrottle(Defaults, new ManualClock());

@@ -13,9 +13,10 @@ namespace OpenSag.Gateway.Sessions;
 /// <item>a <b>user</b> is refused from every source only after <see cref="GatewayOptions.LoginFailuresPerUser"/> failures
 /// from at least <see cref="GatewayOptions.LoginLockoutSources"/> different sources: one source alone cannot lock
 /// anyone out, whatever it sends;</item>
-/// <item>a <b>source</b> with <see cref="GatewayOptions.LoginFailuresPerAddress"/> failures over all users is only slowed:
-/// its password checks go behind those of clean sources (<see cref="PriorityOf"/>, <see cref="PasswordCheckGate"/>), so
-/// the other users behind one NAT address still log in.</item>
+/// <item>a <b>source</b> with failures over all users, however many, is only slowed: while the window holds one of them,
+/// its password checks wait behind those of sources without (<see cref="PriorityOf"/>, <see cref="PasswordCheckGate"/>),
+/// so a guesser, even one rotating user names, cannot delay anyone else's first try, and the other users behind one NAT
+/// address still log in (slower only while the gate is busy).</item>
 /// </list>
 /// Only checked failures count (a refusal from here does not prolong itself), a resume token is never throttled, and the
 /// keys are the names as given, so an unknown user is limited exactly like a known one. A source is an IPv4 address or an
@@ -56,7 +57,7 @@ public sealed class LoginThrottle(GatewayOptions options, TimeProvider time)
             return CheckPriority.PairFailed;
         }
 
-        return Find(_sources, source)?.CountSince(now - options.LoginFailureWindow) >= options.LoginFailuresPerAddress
+        return Find(_sources, source)?.CountSince(now - options.LoginFailureWindow) > 0
             ? CheckPriority.SourceFailing
             : CheckPriority.Clean;
     }
@@ -67,7 +68,8 @@ public sealed class LoginThrottle(GatewayOptions options, TimeProvider time)
         var now = time.GetUtcNow();
         Record(_pairs, PairKey(userKey, source), options.LoginFailuresPerPair, now, null);
         Record(_users, userKey, options.LoginFailuresPerUser, now, source);
-        Record(_sources, source, options.LoginFailuresPerAddress, now, null);
+        // Only "any failure in the window" matters for a source: its newest one is all it keeps.
+        Record(_sources, source, 1, now, null);
     }
 
     /// <summary>Drops every entry whose newest failure has left the window.</summary>
@@ -215,7 +217,7 @@ public enum CheckPriority
     /// <summary>Neither the pair nor its source has failed lately: a legitimate first try.</summary>
     Clean = 0,
 
-    /// <summary>The pair is clean but its source has many failures over all users (a guesser, or a busy NAT).</summary>
+    /// <summary>The pair is clean but its source has failed lately for some user (a guesser, or a NAT with a typo behind it).</summary>
     SourceFailing = 1,
 
     /// <summary>This user from this source has failed lately.</summary>
