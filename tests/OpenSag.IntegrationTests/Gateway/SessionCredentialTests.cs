@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using OpenSag.Client;
 using OpenSag.Gateway.Protocol;
+using OpenSag.IntegrationTests.Support;
 
 namespace OpenSag.IntegrationTests.Gateway;
 
@@ -96,6 +97,29 @@ public sealed class SessionCredentialTests
 
         await client.WaitOnlineAsync(occurrence: 2, timeout: TimeSpan.FromSeconds(20));
         Assert.False(client.HasExited, client.Output);
+    }
+
+    [Fact]
+    public async Task Connect_ReconnectNeedsThePasswordWhileTheUserIsLockedOut_WaitsAndRetriesInsteadOfExiting()
+    {
+        await using var scenario = await GatewayScenario.StartAsync("--keepalive-seconds", "1");
+        var smartAgId = await scenario.CreateInstanceAsync();
+        const string user = "uma-waits";
+        await scenario.CreateUserAsync(smartAgId, user);
+        await using var proxy = new FaultyProxy(GatewayPort(scenario));
+        var client = await scenario.ConnectOnlineAsync(smartAgId, user, gateway: proxy.Address);
+        for (var i = 0; i < 10; i++)
+        {
+            await LoginProbe.LoginAsync(scenario.Server.GatewayAddress, IPAddress.Parse($"127.0.0.{2 + (i % 3)}"), smartAgId, user, "Wr0ng_password");
+        }
+
+        // The token may not resume (reset), and the password login it falls back to is rate-limited (locked out).
+        await ResetPasswordAsync(scenario, smartAgId, user, GatewayScenario.Password);
+        proxy.DropAll();
+
+        await Polling.UntilAsync(() => Task.FromResult(client.Output), o => o.Contains("rate-limited by the gateway; retrying in", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(20), "connect says it is rate-limited and will retry");
+        Assert.False(client.HasExited, $"a client that was online gave up on a rate limit.\n{client.Output}");
     }
 
     [Fact]
