@@ -41,6 +41,22 @@ public sealed class LoginVerifierTests
     }
 
     [Fact]
+    public async Task VerifyAsync_TokenOfAnotherGatewayOrGarbage_RefusedAsSessionExpiredNotKicked()
+    {
+        var verifier = CountingVerifier();
+        var otherKey = new byte[32];
+        otherKey[0] = 1;
+        var otherNodes = new SessionTokens(otherKey).Issue(Claims(generation: 3));
+
+        var other = await verifier.VerifyAsync(Resume("alice01", otherNodes), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
+        var garbage = await verifier.VerifyAsync(Resume("nobody01", "garbage"), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(CloseReasons.SessionExpired, other.RefusalReason);
+        Assert.Equal(CloseReasons.SessionExpired, garbage.RefusalReason);
+        Assert.Equal(0, _checks);
+    }
+
+    [Fact]
     public async Task VerifyAsync_ResumeAfterLogout_RefusedAsSessionExpired()
     {
         var verifier = CountingVerifier();

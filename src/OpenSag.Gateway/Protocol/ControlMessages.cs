@@ -62,8 +62,9 @@ public static class CloseReasons
     /// this source: not a verdict on the password. Carries <see cref="ClosingMessage.RetryAfterSeconds"/>.</summary>
     public const string RateLimited = "rate-limited";
 
-    /// <summary>A resume token that can no longer resume (expired, logged out, or from before a password reset) while
-    /// the user's sessions were not ended by the administrator: the client may log in with its password.</summary>
+    /// <summary>A resume token that can no longer resume (expired, logged out, from before a password reset, or not
+    /// issued by this gateway) while the user's sessions were not ended by the administrator: the client may log in
+    /// with its password.</summary>
     public const string SessionExpired = "session-expired";
     public const string KickedOut = "kicked-out";
     public const string UserDisabled = "user-disabled";

@@ -16,8 +16,8 @@ namespace OpenSag.Gateway.Sessions;
 /// storm of PBKDF2), and is never subject to the password lockout: whoever holds a valid token already proved the
 /// password. It is refused as <see cref="CloseReasons.KickedOut"/> when the administrator ended the user's sessions
 /// since (generation bumped, user disabled or deleted), and as <see cref="CloseReasons.SessionExpired"/> when only the
-/// credential ended: expired, logged out, issued before a password reset, or of an older token format. The client
-/// answers the latter with one password login. Password checks go through the fair <see cref="PasswordCheckGate"/>.
+/// credential ended: expired, logged out, issued before a password reset, or not readable here (another node's, an
+/// older format). The client answers the latter with one password login. Password checks go through the fair <see cref="PasswordCheckGate"/>.
 /// </para>
 /// </summary>
 public sealed class LoginVerifier(IOpenSagStore store, SessionTokens tokens, LoginThrottle throttle, PasswordCheckGate passwords,
@@ -65,16 +65,16 @@ public sealed class LoginVerifier(IOpenSagStore store, SessionTokens tokens, Log
     private async Task<LoginDecision> ResumeAsync(LoginRequest login, string token, CancellationToken cancellationToken)
     {
         // Not counted as a password failure: a client resuming after a kick is expected, not an attack.
-        var read = tokens.TryRead(token, out var claims);
-        if (read == TokenRead.Outdated)
+        // A token this gateway cannot read (another node's key: README "Running several nodes"; an older format; garbage)
+        // says nothing about the user, so it cannot mean "kicked": the client is sent to its password, which is checked.
+        if (tokens.TryRead(token, out var claims) != TokenRead.Valid)
         {
             return LoginDecision.Refused(CloseReasons.SessionExpired);
         }
 
         var instance = await store.FindInstanceByIdAsync(login.SmartAGId, cancellationToken);
         var user = instance is null ? null : await store.FindUserAsync(instance.SmartAGId, login.UserName, cancellationToken);
-        var current = read == TokenRead.Valid
-            && user is not null && user.State == UserState.Enabled
+        var current = user is not null && user.State == UserState.Enabled
             && claims.SmartAGId == user.SmartAGId && claims.UserName == user.UserName
             && claims.Generation == user.SessionGeneration;
         if (!current)
