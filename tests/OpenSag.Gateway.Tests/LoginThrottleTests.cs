@@ -39,9 +39,8 @@ public sealed class LoginThrottleTests
         }
 
         Assert.Null(throttle.RetryAfter("sag-a/colleague", "198.51.100.7"));
-        Assert.Equal(CheckPriority.SourceFailing, throttle.PriorityOf("sag-a/colleague", "198.51.100.7"));
-        Assert.Equal(CheckPriority.PairFailed, throttle.PriorityOf("sag-a/u0000001", "198.51.100.7"));
-        Assert.Equal(CheckPriority.Clean, throttle.PriorityOf("sag-a/colleague", "198.51.100.8"));
+        Assert.Equal(CheckPriority.SourceFailing, throttle.PriorityOf("198.51.100.7"));
+        Assert.Equal(CheckPriority.Clean, throttle.PriorityOf("198.51.100.8"));
     }
 
     [Fact]
@@ -52,10 +51,10 @@ public sealed class LoginThrottleTests
 
         throttle.RecordFailure("sag-a/guess0001", "192.0.2.1");
 
-        Assert.Equal(CheckPriority.SourceFailing, throttle.PriorityOf("sag-a/guess0002", "192.0.2.1"));
+        Assert.Equal(CheckPriority.SourceFailing, throttle.PriorityOf("192.0.2.1"));
         Assert.Null(throttle.RetryAfter("sag-a/guess0002", "192.0.2.1"));
         clock.Now += Defaults.LoginFailureWindow;
-        Assert.Equal(CheckPriority.Clean, throttle.PriorityOf("sag-a/guess0002", "192.0.2.1"));
+        Assert.Equal(CheckPriority.Clean, throttle.PriorityOf("192.0.2.1"));
     }
 
     [Fact]

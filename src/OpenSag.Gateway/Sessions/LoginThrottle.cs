@@ -47,20 +47,15 @@ public sealed class LoginThrottle(GatewayOptions options, TimeProvider time)
         };
     }
 
-    /// <summary>Where a password check from this pair waits (<see cref="PasswordCheckGate"/>): clean pairs first.</summary>
-    public CheckPriority PriorityOf(string userKey, string address)
-    {
-        var source = SourceOf(address);
-        var now = time.GetUtcNow();
-        if (Find(_pairs, PairKey(userKey, source))?.CountSince(now - options.LoginFailureWindow) > 0)
-        {
-            return CheckPriority.PairFailed;
-        }
-
-        return Find(_sources, source)?.CountSince(now - options.LoginFailureWindow) > 0
+    /// <summary>
+    /// Where a password check from this source waits (<see cref="PasswordCheckGate"/>): sources without a failure in the
+    /// window first. Keyed by source, not by (user, source) pair: a guesser rotating user names keeps every pair clean,
+    /// and a pair that failed has a source that failed.
+    /// </summary>
+    public CheckPriority PriorityOf(string address) =>
+        Find(_sources, SourceOf(address))?.CountSince(time.GetUtcNow() - options.LoginFailureWindow) > 0
             ? CheckPriority.SourceFailing
             : CheckPriority.Clean;
-    }
 
     public void RecordFailure(string userKey, string address)
     {
@@ -211,15 +206,13 @@ public sealed class LoginThrottle(GatewayOptions options, TimeProvider time)
     }
 }
 
-/// <summary>Where a password check waits in the <see cref="PasswordCheckGate"/>; lower goes first.</summary>
+/// <summary>Where a password check waits in the <see cref="PasswordCheckGate"/>; lower goes first (mostly: the gate gives
+/// every <see cref="PasswordCheckGate.LowerPriorityTurn"/>th slot to a waiting lower one, so none starves).</summary>
 public enum CheckPriority
 {
-    /// <summary>Neither the pair nor its source has failed lately: a legitimate first try.</summary>
+    /// <summary>The source has no failed login in the window: a legitimate first try, most likely.</summary>
     Clean = 0,
 
-    /// <summary>The pair is clean but its source has failed lately for some user (a guesser, or a NAT with a typo behind it).</summary>
+    /// <summary>The source failed lately for some user (a guesser, or a NAT with a typo behind it).</summary>
     SourceFailing = 1,
-
-    /// <summary>This user from this source has failed lately.</summary>
-    PairFailed = 2,
 }

@@ -43,7 +43,7 @@ public sealed class LoginVerifier(IOpenSagStore store, SessionTokens tokens, Log
         var instance = await store.FindInstanceByIdAsync(login.SmartAGId, cancellationToken);
         var user = instance is null ? null : await store.FindUserAsync(instance.SmartAGId, login.UserName, cancellationToken);
         var check = await passwords.VerifyAsync(login.Password ?? "", user?.PasswordHash ?? PasswordHash.Decoy,
-            LoginThrottle.SourceOf(sourceAddress), throttle.PriorityOf(userKey, sourceAddress), cancellationToken);
+            LoginThrottle.SourceOf(sourceAddress), throttle.PriorityOf(sourceAddress), cancellationToken);
         if (check == PasswordCheck.SourceBusy)
         {
             return LoginDecision.Refused(CloseReasons.RateLimited) with { RetryAfter = BusyRetryAfter };

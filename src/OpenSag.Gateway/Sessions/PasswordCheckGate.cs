@@ -10,8 +10,8 @@ namespace OpenSag.Gateway.Sessions;
 /// <para>
 /// The queue is fair per source, not first come first served (issue 9 item 7: 64 attacker connections from rotating
 /// addresses made every legitimate login wait about 16 s behind them): a free slot goes to the best
-/// <see cref="CheckPriority"/> waiting, and within it to the sources in turn (round-robin), each source's own checks
-/// in arrival order. So a legitimate first try waits for the checks already running, not for the attacker's queue,
+/// <see cref="CheckPriority"/> waiting (but every <see cref="LowerPriorityTurn"/>th to a lower one), and within it to
+/// the sources in turn (round-robin), each source's own checks in arrival order. So a legitimate first try waits for the checks already running, not for the attacker's queue,
 /// and an attacker with many connections from one source gets one turn per round like everyone else. One source may
 /// have at most <see cref="GatewayOptions.PasswordChecksPerSource"/> checks waiting or running; more are refused
 /// (<see cref="PasswordCheck.SourceBusy"/>) without costing a slot.
@@ -21,6 +21,13 @@ namespace OpenSag.Gateway.Sessions;
 /// </summary>
 public sealed class PasswordCheckGate(GatewayOptions options, Func<string, string, bool>? verify = null)
 {
+    /// <summary>
+    /// Every 4th slot goes to a waiting <see cref="CheckPriority.SourceFailing"/> check even when clean ones wait: without
+    /// it, an attacker with enough fresh addresses (each clean until its first failure) could hold back for ever a user
+    /// whose own source failed once; with it, clean first tries still get three slots in four.
+    /// </summary>
+    public const int LowerPriorityTurn = 4;
+
     private static readonly int Priorities = Enum.GetValues<CheckPriority>().Length;
 
     private readonly Func<string, string, bool> _verify = verify ?? PasswordHash.Verify;
@@ -29,6 +36,7 @@ public sealed class PasswordCheckGate(GatewayOptions options, Func<string, strin
     private readonly LinkedList<SourceLine>[] _turns = [.. Enumerable.Range(0, Priorities).Select(_ => new LinkedList<SourceLine>())];
     private int _running;
     private int _pending;
+    private int _grantsSinceLower;
 
     /// <summary>Checks waiting for a slot or running now (for diagnostics and tests).</summary>
     public int Pending => Volatile.Read(ref _pending);
@@ -140,10 +148,16 @@ public sealed class PasswordCheckGate(GatewayOptions options, Func<string, strin
         {
             Leave(line);
             _running--;
-            for (var priority = 0; priority < Priorities && next is null; priority++)
+            var lowerFirst = ++_grantsSinceLower >= LowerPriorityTurn;
+            foreach (var priority in lowerFirst ? Enumerable.Range(0, Priorities).Reverse() : Enumerable.Range(0, Priorities))
             {
-                if (_turns[priority].First is { } turn)
+                if (next is null && _turns[priority].First is { } turn)
                 {
+                    if (priority > 0)
+                    {
+                        _grantsSinceLower = 0;
+                    }
+
                     next = turn.Value.Waiting[priority].First!.Value;
                     Unlink(next);
                     if (turn.Value.Turn[priority] is { } stillWaiting)
