@@ -57,7 +57,8 @@ internal sealed class ControlClientFactory : IDisposable
     }
 
     /// <summary>Logs in; returns the session once online (its receive loop running), or throws.</summary>
-    public async Task<ControlSession> LoginAsync(string instance, string userName, string? password, string? resumeToken, CancellationToken cancellationToken)
+    /// <param name="sent">Called once the login message is sent (the connection, TLS and upgrade are done).</param>
+    public async Task<ControlSession> LoginAsync(string instance, string userName, string? password, string? resumeToken, CancellationToken cancellationToken, Action? sent = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.HttpVersion = HttpVersion.Version11;
@@ -68,6 +69,7 @@ internal sealed class ControlClientFactory : IDisposable
             await socket.ConnectAsync(_control, _invoker, cancellationToken);
             var login = new LoginRequest { SmartAGId = instance, UserName = userName, Password = password, ResumeToken = resumeToken, ClientVersion = "bench", ClientOs = "bench" };
             await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login, ControlJson.Options), WebSocketMessageType.Text, true, cancellationToken);
+            sent?.Invoke();
             var buffer = new byte[2048];
             var answer = await ControlSession.ReceiveAsync(socket, buffer, cancellationToken) ?? throw new WebSocketException("closed during login");
             if (ControlJson.TypeOf(answer) != "online")
