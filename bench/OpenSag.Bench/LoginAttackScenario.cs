@@ -129,7 +129,7 @@ internal static partial class Scenarios
     private sealed record LoginTimes(double[] Milliseconds, long[] Overtaken)
     {
         public string Describe() =>
-            $"legitimate login p50 {F(Median(Milliseconds))} ms, max {F(Milliseconds.Max())} ms; attacker attempts answered between its login message and the answer: max {F(Overtaken.Max())} ({F(Milliseconds.Length)} logins)";
+            $"legitimate login p50 {F(Median(Milliseconds))} ms, max {F(Milliseconds.Max())} ms; attacker attempts answered between its login message and the answer: max {F(Overtaken.Max())} ({F(Milliseconds.Length)} {(Milliseconds.Length == 1 ? "login" : "logins")})";
     }
 
     /// <summary>A clock the scenario moves past the failure window instead of waiting a minute.</summary>
