@@ -18,10 +18,13 @@ internal sealed class ControlClientFactory : IDisposable
     public const int SourceAddresses = 16;
     private readonly HttpMessageInvoker _invoker;
     private readonly Uri _control;
+    private readonly Func<uint, IPAddress> _source;
     private int _next;
 
-    public ControlClientFactory(int gatewayPort)
+    /// <param name="source">The source address of the n-th connection; default: 127.0.1.1 to 127.0.1.16 in turn.</param>
+    public ControlClientFactory(int gatewayPort, Func<uint, IPAddress>? source = null)
     {
+        _source = source ?? (n => new IPAddress([127, 0, 1, (byte)((n % SourceAddresses) + 1)]));
         _control = new Uri($"wss://127.0.0.1:{gatewayPort}{GatewayPaths.Control}");
         var handler = new SocketsHttpHandler
         {
@@ -38,11 +41,11 @@ internal sealed class ControlClientFactory : IDisposable
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var n = (uint)Interlocked.Increment(ref _next) % SourceAddresses;
+        var n = (uint)Interlocked.Increment(ref _next);
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            socket.Bind(new IPEndPoint(new IPAddress([127, 0, 1, (byte)(n + 1)]), 0));
+            socket.Bind(new IPEndPoint(_source(n), 0));
             await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }
@@ -54,7 +57,8 @@ internal sealed class ControlClientFactory : IDisposable
     }
 
     /// <summary>Logs in; returns the session once online (its receive loop running), or throws.</summary>
-    public async Task<ControlSession> LoginAsync(string instance, string userName, string? password, string? resumeToken, CancellationToken cancellationToken)
+    /// <param name="sent">Called once the login message is sent (the connection, TLS and upgrade are done).</param>
+    public async Task<ControlSession> LoginAsync(string instance, string userName, string? password, string? resumeToken, CancellationToken cancellationToken, Action? sent = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.HttpVersion = HttpVersion.Version11;
@@ -65,6 +69,7 @@ internal sealed class ControlClientFactory : IDisposable
             await socket.ConnectAsync(_control, _invoker, cancellationToken);
             var login = new LoginRequest { SmartAGId = instance, UserName = userName, Password = password, ResumeToken = resumeToken, ClientVersion = "bench", ClientOs = "bench" };
             await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login, ControlJson.Options), WebSocketMessageType.Text, true, cancellationToken);
+            sent?.Invoke();
             var buffer = new byte[2048];
             var answer = await ControlSession.ReceiveAsync(socket, buffer, cancellationToken) ?? throw new WebSocketException("closed during login");
             if (ControlJson.TypeOf(answer) != "online")

@@ -49,6 +49,8 @@ foreach (var name in selected)
             "session-capacity" => Scenarios.SessionCapacityAsync(scale),
             "login-storm" => Scenarios.LoginStormAsync(scale),
             "connection-flood" => Scenarios.ConnectionFloodAsync(scale),
+            "login-flood" => Scenarios.LoginFloodAsync(scale),
+            "throttle-memory" => Scenarios.ThrottleMemoryAsync(scale),
             _ => Scenarios.TunnelAsync(scale),
         };
         var found = await run.WaitAsync(TimeSpan.FromMinutes(smoke ? 2 : 10));

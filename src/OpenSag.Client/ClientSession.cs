@@ -73,7 +73,10 @@ public sealed class ClientSession : IAsyncDisposable
                         return new ClientSession(gateway, control, controlInvoker, tunnelInvoker, online);
                     case "closing":
                         var closing = JsonSerializer.Deserialize<ClosingMessage>(answer, ControlJson.Options)!;
-                        throw new LoginRefusedException(closing.Reason, closing.Message);
+                        throw new LoginRefusedException(closing.Reason, closing.Message)
+                        {
+                            RetryAfter = closing.RetryAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                        };
                     case "ping":
                         await control.SendAsync(ControlJson.Pong.ToArray(), WebSocketMessageType.Text, true, cancellationToken);
                         continue;
@@ -261,6 +264,9 @@ public sealed record ClientOptions(string Gateway, string? CaFile, string Instan
 public sealed class LoginRefusedException(string reason, string message) : Exception(message)
 {
     public string Reason { get; } = reason;
+
+    /// <summary>With <see cref="CloseReasons.RateLimited"/>: how long the gateway asks the client to wait.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }
 
 public sealed class TunnelRefusedException(int status, string reason) : Exception(reason)

@@ -26,6 +26,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(new PasswordCheckGate(options));
         services.AddSingleton<LoginVerifier>();
+        services.AddSingleton<LoginStateSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<LoginStateSweep>());
         services.TryAddSingleton<IClientIpLeases, ClientIpPool>();
         services.AddSingleton<UserBandwidth>();
         services.AddSingleton<FlowMeter>();

@@ -11,30 +11,123 @@ public sealed class LoginVerifierTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly SessionTokens _tokens = new(new byte[32]);
+    private readonly ManualClock _clock = new();
     private int _checks;
 
     [Fact]
-    public async Task VerifyAsync_ResumeToken_AdmittedWithoutAPasswordCheck()
+    public async Task VerifyAsync_ResumeToken_AdmittedWithoutAPasswordCheckKeepingItsLogin()
     {
         var verifier = CountingVerifier();
-        var token = _tokens.Issue(new SessionClaims("5f0c", StoreFake.InstanceId, "alice01", 3));
+        var token = _tokens.Issue(Claims(generation: 3));
 
         var decision = await verifier.VerifyAsync(Resume("alice01", token), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
 
         Assert.True(decision.Admitted);
         Assert.Equal(0, _checks);
+        // A resume inherits its login and expiry: resuming never stretches a token's lifetime.
+        Assert.Equal(("0a1b2c", _clock.Now + TimeSpan.FromHours(1)), (decision.LoginId, decision.ExpiresAt));
     }
 
     [Fact]
-    public async Task VerifyAsync_StaleResumeToken_RefusedWithoutAPasswordCheck()
+    public async Task VerifyAsync_StaleResumeToken_RefusedAsKickedWithoutAPasswordCheck()
     {
         var verifier = CountingVerifier();
-        var token = _tokens.Issue(new SessionClaims("5f0c", StoreFake.InstanceId, "alice01", 2));
+        var token = _tokens.Issue(Claims(generation: 2));
 
         var decision = await verifier.VerifyAsync(Resume("alice01", token), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(CloseReasons.KickedOut, decision.RefusalReason);
         Assert.Equal(0, _checks);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_TokenOfAnotherGatewayOrGarbage_RefusedAsSessionExpiredNotKicked()
+    {
+        var verifier = CountingVerifier();
+        var otherKey = new byte[32];
+        otherKey[0] = 1;
+        var otherNodes = new SessionTokens(otherKey).Issue(Claims(generation: 3));
+
+        var other = await verifier.VerifyAsync(Resume("alice01", otherNodes), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
+        var garbage = await verifier.VerifyAsync(Resume("nobody01", "garbage"), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(CloseReasons.SessionExpired, other.RefusalReason);
+        Assert.Equal(CloseReasons.SessionExpired, garbage.RefusalReason);
+        Assert.Equal(0, _checks);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ResumeAfterLogout_RefusedAsSessionExpired()
+    {
+        var verifier = CountingVerifier();
+        var token = _tokens.Issue(Claims(generation: 3));
+        _tokens.Revocations.Revoke("0a1b2c", _clock.Now + TimeSpan.FromHours(1));
+
+        var decision = await verifier.VerifyAsync(Resume("alice01", token), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(CloseReasons.SessionExpired, decision.RefusalReason);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ResumeTokenPastItsLifetime_RefusedAsSessionExpired()
+    {
+        var verifier = CountingVerifier();
+        var token = _tokens.Issue(Claims(generation: 3));
+
+        _clock.Now += TimeSpan.FromHours(1);
+        var decision = await verifier.VerifyAsync(Resume("alice01", token), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(CloseReasons.SessionExpired, decision.RefusalReason);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ResumeTokenFromBeforeAPasswordReset_RefusedAsSessionExpired()
+    {
+        var verifier = CountingVerifier();
+        var token = _tokens.Issue(Claims(generation: 3) with { Stamp = _tokens.StampOf("the hash before the reset") });
+
+        var decision = await verifier.VerifyAsync(Resume("alice01", token), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(CloseReasons.SessionExpired, decision.RefusalReason);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_ResumeWhileTheUserIsLockedOut_Admitted()
+    {
+        var options = new GatewayOptions();
+        var throttle = new LoginThrottle(options, _clock);
+        for (var i = 0; i < 100; i++)
+        {
+            throttle.RecordFailure(StoreFake.InstanceId + "/alice01", $"203.0.113.{i % 10}");
+        }
+
+        var verifier = new LoginVerifier(StoreFake.Create(), _tokens, throttle, new PasswordCheckGate(options, (_, _) => true), options, _clock);
+        Assert.Equal(CloseReasons.RateLimited, (await verifier.VerifyAsync(Password("alice01"), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout)).RefusalReason);
+
+        var decision = await verifier.VerifyAsync(Resume("alice01", _tokens.Issue(Claims(generation: 3))), "203.0.113.1", CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.True(decision.Admitted);
+    }
+
+    [Fact]
+    public async Task VerifyAsync_PairOverItsLimit_RateLimitedWithRetryAfterAndTheSameForUnknownUsers()
+    {
+        var options = new GatewayOptions();
+        var throttle = new LoginThrottle(options, _clock);
+        var verifier = new LoginVerifier(StoreFake.Create(), _tokens, throttle, new PasswordCheckGate(options, (_, _) => false), options, _clock);
+        foreach (var user in new[] { "alice01", "nobody01" })
+        {
+            for (var i = 0; i < options.LoginFailuresPerPair; i++)
+            {
+                Assert.Equal(CloseReasons.LoginRefused, (await verifier.VerifyAsync(Password(user), "203.0.113.9", CancellationToken.None).WaitAsync(Timeout)).RefusalReason);
+            }
+        }
+
+        var known = await verifier.VerifyAsync(Password("alice01"), "203.0.113.9", CancellationToken.None).WaitAsync(Timeout);
+        var unknown = await verifier.VerifyAsync(Password("nobody01"), "203.0.113.9", CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal((CloseReasons.RateLimited, options.LoginFailureWindow), (known.RefusalReason, known.RetryAfter));
+        Assert.Equal((known.RefusalReason, known.RetryAfter), (unknown.RefusalReason, unknown.RetryAfter));
     }
 
     [Fact]
@@ -49,76 +142,32 @@ public sealed class LoginVerifierTests
     }
 
     [Fact]
-    public async Task VerifyAsync_MorePasswordLoginsThanSlots_QueueAndAreAllAdmitted()
+    public async Task VerifyAsync_PasswordLogin_NewLoginExpiringAfterTheLifetime()
     {
-        using var release = new ManualResetEventSlim();
-        var running = 0;
-        var mostAtOnce = 0;
-        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var gate = new PasswordCheckGate(new GatewayOptions { PasswordCheckConcurrency = 1 }, (_, _) =>
-        {
-            var now = Interlocked.Increment(ref running);
-            InterlockedMax(ref mostAtOnce, now);
-            firstStarted.TrySetResult();
-            release.Wait(Timeout);
-            Interlocked.Decrement(ref running);
-            return true;
-        });
-        var verifier = new LoginVerifier(StoreFake.Create(), _tokens, Throttle(new GatewayOptions()), gate);
+        var verifier = CountingVerifier();
 
-        var first = Task.Run(() => verifier.VerifyAsync(Password("alice01"), "127.0.0.1", CancellationToken.None));
-        await firstStarted.Task.WaitAsync(Timeout);
-        var queued = Enumerable.Range(0, 3).Select(_ => verifier.VerifyAsync(Password("alice01"), "127.0.0.1", CancellationToken.None)).ToArray();
+        var first = await verifier.VerifyAsync(Password("alice01"), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
+        var second = await verifier.VerifyAsync(Password("alice01"), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
 
-        Assert.Equal(4, gate.Pending);
-        Assert.All(queued, t => Assert.False(t.IsCompleted));
-        release.Set();
-        var decisions = await Task.WhenAll([first, .. queued]).WaitAsync(Timeout);
-
-        Assert.All(decisions, d => Assert.True(d.Admitted));
-        Assert.Equal(1, mostAtOnce);
-        Assert.Equal(0, gate.Pending);
-    }
-
-    [Fact]
-    public async Task PasswordCheckGate_CancelledWhileQueued_LeavesTheQueue()
-    {
-        using var release = new ManualResetEventSlim();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var gate = new PasswordCheckGate(new GatewayOptions { PasswordCheckConcurrency = 1 }, (_, _) => { started.TrySetResult(); release.Wait(Timeout); return true; });
-        var running = Task.Run(() => gate.VerifyAsync("pw", "stored", CancellationToken.None));
-        await started.Task.WaitAsync(Timeout);
-        using var gaveUp = new CancellationTokenSource();
-
-        var waiting = gate.VerifyAsync("pw", "stored", gaveUp.Token);
-        await gaveUp.CancelAsync();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Timeout));
-        release.Set();
-        Assert.True(await running.WaitAsync(Timeout));
-        Assert.Equal(0, gate.Pending);
+        Assert.NotEqual(first.LoginId, second.LoginId);
+        Assert.Equal(_clock.Now + new GatewayOptions().SessionTokenLifetime, first.ExpiresAt);
     }
 
     /// <summary>A verifier whose password checks always pass and are counted in <see cref="_checks"/>.</summary>
     private LoginVerifier CountingVerifier()
     {
         var options = new GatewayOptions();
-        return new(StoreFake.Create(), _tokens, Throttle(options), new PasswordCheckGate(options, (_, _) => { Interlocked.Increment(ref _checks); return true; }));
+        return new(StoreFake.Create(), _tokens, new LoginThrottle(options, _clock),
+            new PasswordCheckGate(options, (_, _) => { Interlocked.Increment(ref _checks); return true; }), options, _clock);
     }
 
-    private static LoginThrottle Throttle(GatewayOptions options) => new(options, TimeProvider.System);
+    /// <summary>A token of alice01 from login 0a1b2c, expiring in an hour, stamped with the fake store's hash.</summary>
+    private SessionClaims Claims(long generation) =>
+        new("5f0c", StoreFake.InstanceId, "alice01", generation, "0a1b2c", _clock.Now + TimeSpan.FromHours(1), _tokens.StampOf("stored"));
 
     private static LoginRequest Password(string userName) => new() { SmartAGId = StoreFake.InstanceId, UserName = userName, Password = "Passw0rd_1" };
 
     private static LoginRequest Resume(string userName, string token) => new() { SmartAGId = StoreFake.InstanceId, UserName = userName, ResumeToken = token };
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
-        {
-        }
-    }
 
     /// <summary>The two reads a login makes (instance by id, user by name): one instance with one enabled user, alice01, at generation 3.</summary>
     public class StoreFake : DispatchProxy

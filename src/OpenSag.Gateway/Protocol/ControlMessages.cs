@@ -50,12 +50,26 @@ public sealed record ClosingMessage
     [JsonPropertyName("reason")] public required string Reason { get; init; }
     [JsonPropertyName("message")] public required string Message { get; init; }
     [JsonPropertyName("reconnect")] public required bool Reconnect { get; init; }
+
+    /// <summary>With <see cref="CloseReasons.RateLimited"/>: whole seconds until a login may be tried again.</summary>
+    [JsonPropertyName("retryAfterSeconds")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RetryAfterSeconds { get; init; }
 }
 
 /// <summary>Reason codes on the wire (<see cref="ClosingMessage.Reason"/>).</summary>
 public static class CloseReasons
 {
     public const string LoginRefused = "login-refused";
+
+    /// <summary>Too many failed logins for this user from this source (or from many), or too many checks queued from
+    /// this source: not a verdict on the password. Carries <see cref="ClosingMessage.RetryAfterSeconds"/>.</summary>
+    public const string RateLimited = "rate-limited";
+
+    /// <summary>A resume token that can no longer resume (expired, logged out, from before a password reset, or not
+    /// issued by this gateway) while the user's sessions were not ended by the administrator: the client may log in
+    /// with its password.</summary>
+    public const string SessionExpired = "session-expired";
     public const string KickedOut = "kicked-out";
     public const string UserDisabled = "user-disabled";
     public const string UserDeleted = "user-deleted";

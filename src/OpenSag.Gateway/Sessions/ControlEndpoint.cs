@@ -78,6 +78,13 @@ public sealed class ControlEndpoint(
 
         // The transport also breaks when the host stops (Kestrel aborts what is still open): that is a shutdown.
         var reason = end.Reason == SessionCloseReason.ConnectionLost && directory.IsShuttingDown ? SessionCloseReason.ServerShutdown : end.Reason;
+        if (reason == SessionCloseReason.ClientClosed && session.IsOnline)
+        {
+            // The client logged out (not answering a close of ours): that ends its login's credential too, so the
+            // token cannot resume, for the rest of its lifetime and across restarts (RevokedLogins).
+            RevokeLogin(session.Token);
+        }
+
         if (reason == SessionCloseReason.ProtocolError)
         {
             // The reader stopped at the offending message, but the goodbye must read the client's answering close
@@ -142,11 +149,16 @@ public sealed class ControlEndpoint(
 
         if (!decision.Admitted)
         {
-            var message = decision.RefusalReason == CloseReasons.KickedOut
-                ? "the session was ended by the administrator; log in again"
-                : "login refused: wrong instance, user name or password, or the account is disabled";
+            var retryAfter = decision.RetryAfter is { } wait ? (int)Math.Ceiling(wait.TotalSeconds) : (int?)null;
+            var message = decision.RefusalReason switch
+            {
+                CloseReasons.KickedOut => "the session was ended by the administrator; log in again",
+                CloseReasons.SessionExpired => "the session's credential expired or was revoked; log in with the password",
+                CloseReasons.RateLimited => $"too many login attempts; try again in {retryAfter} s",
+                _ => "login refused: wrong instance, user name or password, or the account is disabled",
+            };
             logger.LogInformation("Login refused for {UserName} on {SmartAGId} from {Peer} ({Reason})", login.UserName, login.SmartAGId, peer, decision.RefusalReason);
-            await RefuseAsync(socket, decision.RefusalReason!, message, cancellationToken);
+            await RefuseAsync(socket, decision.RefusalReason!, message, cancellationToken, retryAfter);
             return (null, null);
         }
 
@@ -173,7 +185,8 @@ public sealed class ControlEndpoint(
             SessionGeneration = user.SessionGeneration,
         };
         var session = new GatewaySession(info, user.SessionGeneration, user.Bandwidth, channel, logger);
-        session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration));
+        session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration,
+            decision.LoginId, decision.ExpiresAt, tokens.StampOf(user.PasswordHash)));
         IDisposable registration;
         try
         {
@@ -371,18 +384,36 @@ public sealed class ControlEndpoint(
         }
     }
 
-    private static async Task RefuseAsync(WebSocket socket, string reason, string message, CancellationToken cancellationToken)
+    private static async Task RefuseAsync(WebSocket socket, string reason, string message, CancellationToken cancellationToken, int? retryAfterSeconds = null)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
-            var payload = JsonSerializer.SerializeToUtf8Bytes(new ClosingMessage { Reason = reason, Message = message, Reconnect = false }, ControlJson.Options);
+            var closing = new ClosingMessage { Reason = reason, Message = message, Reconnect = false, RetryAfterSeconds = retryAfterSeconds };
+            var payload = JsonSerializer.SerializeToUtf8Bytes(closing, ControlJson.Options);
             await socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
             await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, timeout.Token);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
+        }
+    }
+
+    private void RevokeLogin(string token)
+    {
+        if (tokens.TryRead(token, out var claims) != TokenRead.Valid)
+        {
+            return;
+        }
+
+        try
+        {
+            tokens.Revocations.Revoke(claims.LoginId, claims.ExpiresAt);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger.LogError("Session {SessionId} logged out but its revocation could not be stored: {Message}", claims.SessionId, e.Message);
         }
     }
 

@@ -122,7 +122,7 @@ public sealed class TunnelEndpoint(
     private GatewaySession? Authenticate(string authorization)
     {
         const string prefix = "Bearer ";
-        if (!authorization.StartsWith(prefix, StringComparison.Ordinal) || !tokens.TryRead(authorization[prefix.Length..], out var claims))
+        if (!authorization.StartsWith(prefix, StringComparison.Ordinal) || tokens.TryRead(authorization[prefix.Length..], out var claims) != TokenRead.Valid)
         {
             return null;
         }

@@ -10,7 +10,10 @@ namespace OpenSag.Cli.Connect;
 /// <summary>
 /// The client app's life: bind the local listeners, log in, serve tunnels through the current session, and on
 /// a network failure resume with the session token after a randomised backoff (<see cref="ReconnectBackoff"/>). A resume the
-/// gateway refuses means the session was revoked meanwhile: that is a kick, not a reason to use the password again.
+/// gateway refuses as kicked out means the session was revoked meanwhile: that is a kick, not a reason to use the password
+/// again. A resume refused as <see cref="CloseReasons.SessionExpired"/> (the token outlived its lifetime, or the password
+/// was reset) is answered with one password login from memory; a rate-limited login after having been online waits as
+/// long as the gateway asks and tries again, while a rate-limited first login exits <see cref="ConnectCommand.RateLimited"/>.
 /// </summary>
 internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks)
 {
@@ -53,6 +56,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
     private async Task<int> SessionLoopAsync(CancellationToken cancellationToken)
     {
         string? resumeToken = null;
+        var wasOnline = false;
         var backoff = new ReconnectBackoff();
         while (true)
         {
@@ -60,6 +64,29 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             try
             {
                 session = await ClientSession.LoginAsync(options, resumeToken, cancellationToken);
+            }
+            catch (LoginRefusedException e) when (e.Reason == CloseReasons.SessionExpired && resumeToken is not null)
+            {
+                await Console.Error.WriteLineAsync("opensag connect: the session's credential expired; logging in again with the password");
+                resumeToken = null;
+                continue;
+            }
+            catch (LoginRefusedException e) when (e.Reason == CloseReasons.RateLimited)
+            {
+                var wait = e.RetryAfter ?? ReconnectBackoff.Longest;
+                if (!wasOnline)
+                {
+                    await Console.Error.WriteLineAsync($"opensag connect: rate-limited: too many login attempts; try again in {Math.Ceiling(wait.TotalSeconds):0} s");
+                    return ConnectCommand.RateLimited;
+                }
+
+                await Console.Error.WriteLineAsync($"opensag connect: rate-limited by the gateway; retrying in {Math.Ceiling(wait.TotalSeconds):0} s");
+                if (!await DelayAsync(wait, cancellationToken))
+                {
+                    return Serve.ExitCodes.Ok;
+                }
+
+                continue;
             }
             catch (LoginRefusedException e)
             {
@@ -98,6 +125,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             await using (session)
             {
                 _current = session;
+                wasOnline = true;
                 backoff.Reset();
                 resumeToken = session.Online.Token;
                 var dns = session.Online.Dns.Count > 0 ? string.Join(",", session.Online.Dns) : "none";

@@ -10,12 +10,14 @@ namespace OpenSag.Cli.Connect;
 /// <c>opensag connect</c>, the client app. Exit codes (README "Exit codes"): 0 after Ctrl-C/SIGTERM (logged out
 /// cleanly), 1 when it cannot work (a local port in use, a gateway it does not trust or that does not answer TLS),
 /// 2 for bad usage, 3 when login is refused, 4 when the administrator ended the session (kick, disable, delete,
-/// move). A failed network is retried with backoff, resuming the session with its token.
+/// move), 5 when the first login is rate-limited (too many failed attempts; not a verdict on the password).
+/// A failed network is retried with backoff, resuming the session with its token.
 /// </summary>
 internal static class ConnectCommand
 {
     public const int LoginRefused = 3;
     public const int KickedOut = 4;
+    public const int RateLimited = 5;
 
     public static Command Create()
     {
