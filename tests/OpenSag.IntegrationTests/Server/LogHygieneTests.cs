@@ -43,15 +43,20 @@ public sealed class LogHygieneTests
     public async Task Serve_LoginWithControlCharactersInUserName_LogsThemEscaped()
     {
         await using var server = await OpenSagServer.StartWithRandomKeysAsync();
-        var userName = "evil\u001b[31mred\r\n2026-01-01T00:00:00.000Z info: forged line\0end\u202E";
-        var options = new ClientOptions(server.GatewayAddress, server.GatewayCertificatePath, "sag-0123456789abcdefghij", userName, "any-password");
-
-        await Assert.ThrowsAsync<LoginRefusedException>(() => ClientSession.LoginAsync(options, null, CancellationToken.None)).WaitAsync(RequestTimeout);
+        // CR, LF, TAB and invisible characters are names a store can hold, so the login is checked and its refusal logged.
+        var userName = "evil\r\n2026-01-01T00:00:00.000Z info: forged line\tend\u202E\\x1B";
+        // ESC and NUL no store can hold: refused as a malformed login before any lookup, and nothing of it raw in the log.
+        var unstorable = "evil\u001b[31mred\0end";
+        foreach (var name in new[] { unstorable, userName })
+        {
+            var options = new ClientOptions(server.GatewayAddress, server.GatewayCertificatePath, "sag-0123456789abcdefghij", name, "any-password");
+            await Assert.ThrowsAsync<LoginRefusedException>(() => ClientSession.LoginAsync(options, null, CancellationToken.None)).WaitAsync(RequestTimeout);
+        }
 
         var output = await Polling.UntilAsync(() => Task.FromResult(server.Output), o => o.Contains("Login refused for", StringComparison.Ordinal), LogTimeout, "the log line of the refused login");
         var line = Assert.Single(output.Split('\n'), l => l.Contains("Login refused for", StringComparison.Ordinal));
-        Assert.Contains(@"Login refused for evil\x1B[31mred\r\n2026-01-01T00:00:00.000Z info: forged line\0end\u202E on ", line, StringComparison.Ordinal);
-        Assert.DoesNotContain(output, c => c is '\u001b' or '\0' or '\r' or '\u202E');
+        Assert.Contains(@"Login refused for evil\r\n2026-01-01T00:00:00.000Z info: forged line\tend\u202E\\x1B on ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(output, c => c is '\u001b' or '\0' or '\r' or '\t' or '\u202E');
         Assert.DoesNotContain(output.Split('\n'), l => l.StartsWith("2026-01-01T00:00:00.000Z", StringComparison.Ordinal));
     }
 }
