@@ -82,7 +82,8 @@ internal static partial class Scenarios
         var clock = new SteppedClock();
         var options = new GatewayOptions();
         var throttle = new LoginThrottle(options, clock);
-        var sweep = new LoginStateSweep(throttle, new SessionTokens(new byte[32]), clock);
+        using var heartbeat = new ControlHeartbeat(options, clock);
+        using var sweep = new LoginStateSweep(throttle, new SessionTokens(new byte[32]), heartbeat, clock);
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         for (var i = 0; i < names; i++)
         {

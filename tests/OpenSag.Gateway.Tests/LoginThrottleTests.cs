@@ -10,14 +10,14 @@ public sealed class LoginThrottleTests
     [Fact]
     public void LoginThrottle_FailuresFromOneSource_LimitThatPairOnlyAndSayForHowLong()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var throttle = new LoginThrottle(Defaults, clock);
 
         for (var i = 0; i < Defaults.LoginFailuresPerPair; i++)
         {
             Assert.Null(throttle.RetryAfter("sag-a/alice01", "203.0.113.9"));
             throttle.RecordFailure("sag-a/alice01", "203.0.113.9");
-            clock.Now += TimeSpan.FromSeconds(1);
+            clock.Advance(TimeSpan.FromSeconds(1));
         }
 
         // The first counted failure leaves the one-minute window 60 s after it was made, 5 s ago.
@@ -25,14 +25,14 @@ public sealed class LoginThrottleTests
         Assert.Null(throttle.RetryAfter("sag-a/alice01", "198.51.100.7"));
         Assert.Null(throttle.RetryAfter("sag-a/bobby01", "203.0.113.9"));
 
-        clock.Now += TimeSpan.FromSeconds(55);
+        clock.Advance(TimeSpan.FromSeconds(55));
         Assert.Null(throttle.RetryAfter("sag-a/alice01", "203.0.113.9"));
     }
 
     [Fact]
     public void LoginThrottle_ManyFailuresFromOneAddress_OtherUsersBehindItNotBlockedOnlySlowed()
     {
-        var throttle = new LoginThrottle(Defaults, new ManualClock());
+        var throttle = new LoginThrottle(Defaults, new ManualTimeProvider());
         for (var i = 0; i < 100; i++)
         {
             throttle.RecordFailure($"sag-a/u{i:D7}", "198.51.100.7");
@@ -46,21 +46,21 @@ public sealed class LoginThrottleTests
     [Fact]
     public void LoginThrottle_OneFailureFromASource_ItsChecksWaitBehindCleanSourcesUntilTheWindowPasses()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var throttle = new LoginThrottle(Defaults, clock);
 
         throttle.RecordFailure("sag-a/guess0001", "192.0.2.1");
 
         Assert.Equal(CheckPriority.SourceFailing, throttle.PriorityOf("192.0.2.1"));
         Assert.Null(throttle.RetryAfter("sag-a/guess0002", "192.0.2.1"));
-        clock.Now += Defaults.LoginFailureWindow;
+        clock.Advance(Defaults.LoginFailureWindow);
         Assert.Equal(CheckPriority.Clean, throttle.PriorityOf("192.0.2.1"));
     }
 
     [Fact]
     public void LoginThrottle_OneSourceAlone_NeverLocksTheUserOutElsewhere()
     {
-        var throttle = new LoginThrottle(Defaults, new ManualClock());
+        var throttle = new LoginThrottle(Defaults, new ManualTimeProvider());
         for (var i = 0; i < 1000; i++)
         {
             // Even ignoring its own pair limit, one source never makes the user-wide lock.
@@ -74,7 +74,7 @@ public sealed class LoginThrottleTests
     [Fact]
     public void LoginThrottle_FailuresFromEnoughSources_LockTheUserEverywhere()
     {
-        var throttle = new LoginThrottle(Defaults, new ManualClock());
+        var throttle = new LoginThrottle(Defaults, new ManualTimeProvider());
         for (var i = 0; i < Defaults.LoginFailuresPerUser; i++)
         {
             throttle.RecordFailure("sag-a/victim", $"203.0.113.{i % Defaults.LoginLockoutSources}");
@@ -93,18 +93,19 @@ public sealed class LoginThrottleTests
     [Fact]
     public void LoginThrottle_HundredThousandUserNamesTwice_NothingHeldAfterTheWindowAndMemoryFlat()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var throttle = new LoginThrottle(Defaults, clock);
-        var sweep = new LoginStateSweep(throttle, new SessionTokens(new byte[32]), clock);
+        using var heartbeat = new ControlHeartbeat(Defaults, clock);
+        using var sweep = new LoginStateSweep(throttle, new SessionTokens(new byte[32]), heartbeat, clock);
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
 
         var (held, during) = FailEveryName(throttle, "first");
-        clock.Now += Defaults.LoginFailureWindow;
+        clock.Advance(Defaults.LoginFailureWindow);
         sweep.Sweep();
         var afterFirst = GC.GetTotalMemory(forceFullCollection: true);
 
         FailEveryName(throttle, "second");
-        clock.Now += Defaults.LoginFailureWindow;
+        clock.Advance(Defaults.LoginFailureWindow);
         sweep.Sweep();
         var afterSecond = GC.GetTotalMemory(forceFullCollection: true);
 
@@ -129,20 +130,20 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
-    public async Task LoginStateSweep_Timer_EvictsThrottleEntriesAndExpiredRevocations()
+    public async Task LoginStateSweep_OnTheHeartbeat_EvictsThrottleEntriesAndExpiredRevocations()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var throttle = new LoginThrottle(Defaults, clock);
         var tokens = new SessionTokens(new byte[32]);
-        using var sweep = new LoginStateSweep(throttle, tokens, clock);
+        using var heartbeat = new ControlHeartbeat(Defaults, clock);
+        using var sweep = new LoginStateSweep(throttle, tokens, heartbeat, clock);
         await sweep.StartAsync(CancellationToken.None);
         throttle.RecordFailure("sag-a/alice01", "203.0.113.9");
-        tokens.Revocations.Revoke("0a1b2c", clock.Now + TimeSpan.FromSeconds(30));
+        tokens.Revocations.Revoke("0a1b2c", clock.GetUtcNow() + TimeSpan.FromSeconds(30));
+        Assert.Equal((3, 1), (throttle.EntryCount, tokens.Revocations.Count));
 
-        clock.Now += TimeSpan.FromMinutes(1);
-        clock.FireTimers();
-
-        Assert.Equal(1, clock.TimerCount);
+        // Once the window has passed, the next sweep (at most one interval and one heartbeat tick later) drops both.
+        clock.Advance(Defaults.LoginFailureWindow + LoginStateSweep.Interval + heartbeat.Period);
         Assert.Equal(0, throttle.EntryCount);
         Assert.Equal(0, tokens.Revocations.Count);
         await sweep.StopAsync(CancellationToken.None);

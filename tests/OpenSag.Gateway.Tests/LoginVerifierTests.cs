@@ -11,7 +11,7 @@ public sealed class LoginVerifierTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly SessionTokens _tokens = new(new byte[32]);
-    private readonly ManualClock _clock = new();
+    private readonly ManualTimeProvider _clock = new();
     private int _checks;
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class LoginVerifierTests
         Assert.True(decision.Admitted);
         Assert.Equal(0, _checks);
         // A resume inherits its login and expiry: resuming never stretches a token's lifetime.
-        Assert.Equal(("0a1b2c", _clock.Now + TimeSpan.FromHours(1)), (decision.LoginId, decision.ExpiresAt));
+        Assert.Equal(("0a1b2c", _clock.GetUtcNow() + TimeSpan.FromHours(1)), (decision.LoginId, decision.ExpiresAt));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class LoginVerifierTests
     {
         var verifier = CountingVerifier();
         var token = _tokens.Issue(Claims(generation: 3));
-        _tokens.Revocations.Revoke("0a1b2c", _clock.Now + TimeSpan.FromHours(1));
+        _tokens.Revocations.Revoke("0a1b2c", _clock.GetUtcNow() + TimeSpan.FromHours(1));
 
         var decision = await verifier.VerifyAsync(Resume("alice01", token), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
 
@@ -74,7 +74,7 @@ public sealed class LoginVerifierTests
         var verifier = CountingVerifier();
         var token = _tokens.Issue(Claims(generation: 3));
 
-        _clock.Now += TimeSpan.FromHours(1);
+        _clock.Advance(TimeSpan.FromHours(1));
         var decision = await verifier.VerifyAsync(Resume("alice01", token), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
 
         Assert.Equal(CloseReasons.SessionExpired, decision.RefusalReason);
@@ -150,7 +150,7 @@ public sealed class LoginVerifierTests
         var second = await verifier.VerifyAsync(Password("alice01"), "127.0.0.1", CancellationToken.None).WaitAsync(Timeout);
 
         Assert.NotEqual(first.LoginId, second.LoginId);
-        Assert.Equal(_clock.Now + new GatewayOptions().SessionTokenLifetime, first.ExpiresAt);
+        Assert.Equal(_clock.GetUtcNow() + new GatewayOptions().SessionTokenLifetime, first.ExpiresAt);
     }
 
     /// <summary>A verifier whose password checks always pass and are counted in <see cref="_checks"/>.</summary>
@@ -163,7 +163,7 @@ public sealed class LoginVerifierTests
 
     /// <summary>A token of alice01 from login 0a1b2c, expiring in an hour, stamped with the fake store's hash.</summary>
     private SessionClaims Claims(long generation) =>
-        new("5f0c", StoreFake.InstanceId, "alice01", generation, "0a1b2c", _clock.Now + TimeSpan.FromHours(1), _tokens.StampOf("stored"));
+        new("5f0c", StoreFake.InstanceId, "alice01", generation, "0a1b2c", _clock.GetUtcNow() + TimeSpan.FromHours(1), _tokens.StampOf("stored"));
 
     private static LoginRequest Password(string userName) => new() { SmartAGId = StoreFake.InstanceId, UserName = userName, Password = "Passw0rd_1" };
 

@@ -27,6 +27,7 @@ public interface IKeepalivePeer
 public sealed class ControlHeartbeat : IDisposable
 {
     private readonly ConcurrentDictionary<IKeepalivePeer, long> _peers = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<Chore, byte> _chores = new(ReferenceEqualityComparer.Instance);
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
     private int _ticking;
@@ -64,6 +65,19 @@ public sealed class ControlHeartbeat : IDisposable
         return new Watching(this, peer);
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on this heartbeat every <paramref name="interval"/> until the returned handle is
+    /// disposed: at the first tick after it is due, so late by at most one <see cref="Period"/>. The gateway's
+    /// housekeeping (DESIGN.md §4.2: idle throttle entries, expired revocations) rides this one timer rather than keeping
+    /// timers of its own. <paramref name="work"/> runs on the timer's thread and must not block.
+    /// </summary>
+    public IDisposable Every(TimeSpan interval, Action work)
+    {
+        var chore = new Chore(this, interval, work, _time.GetTimestamp());
+        _chores[chore] = 0;
+        return chore;
+    }
+
     /// <summary>One beat; the timer calls it. A beat that overlaps a slow previous one is skipped.</summary>
     internal void Tick()
     {
@@ -90,6 +104,15 @@ public sealed class ControlHeartbeat : IDisposable
                     peer.Ping();
                 }
             }
+
+            foreach (var chore in _chores.Keys)
+            {
+                if (_time.GetElapsedTime(chore.LastRun, now) >= chore.Interval)
+                {
+                    chore.LastRun = now;
+                    chore.Work();
+                }
+            }
         }
         finally
         {
@@ -102,5 +125,17 @@ public sealed class ControlHeartbeat : IDisposable
     private sealed class Watching(ControlHeartbeat heartbeat, IKeepalivePeer peer) : IDisposable
     {
         public void Dispose() => heartbeat._peers.TryRemove(peer, out _);
+    }
+
+    private sealed class Chore(ControlHeartbeat heartbeat, TimeSpan interval, Action work, long registered) : IDisposable
+    {
+        public TimeSpan Interval { get; } = interval;
+
+        public Action Work { get; } = work;
+
+        /// <summary>Timestamp of the last run (of the registration before the first); only the ticking thread writes it.</summary>
+        public long LastRun { get; set; } = registered;
+
+        public void Dispose() => heartbeat._chores.TryRemove(this, out _);
     }
 }

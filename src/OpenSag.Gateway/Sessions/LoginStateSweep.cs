@@ -4,31 +4,32 @@ using OpenSag.Gateway.Security;
 namespace OpenSag.Gateway.Sessions;
 
 /// <summary>
-/// The heartbeat of what logins leave behind (DESIGN.md §4.2): every <see cref="Interval"/> it drops failed-login entries
-/// whose window has passed (<see cref="LoginThrottle.Evict"/>) and revoked logins whose tokens have expired
-/// (<see cref="RevokedLogins.Evict"/>). One <see cref="TimeProvider"/> timer for both, so neither keeps a timer per entry
-/// and a test drives it with its own clock. An entry so outlives its use by at most one interval.
+/// The housekeeping of what logins leave behind (DESIGN.md §4.2): every <see cref="Interval"/> it drops failed-login
+/// entries whose window has passed (<see cref="LoginThrottle.Evict"/>) and revoked logins whose tokens have expired
+/// (<see cref="RevokedLogins.Evict"/>). It rides the gateway's one heartbeat (<see cref="ControlHeartbeat.Every"/>), so no
+/// entry keeps a timer of its own and a test drives it with its own clock. An entry so outlives its use by at most one
+/// interval and one heartbeat tick.
 /// </summary>
-public sealed class LoginStateSweep(LoginThrottle throttle, SessionTokens tokens, TimeProvider time) : IHostedService, IDisposable
+public sealed class LoginStateSweep(LoginThrottle throttle, SessionTokens tokens, ControlHeartbeat heartbeat, TimeProvider time) : IHostedService, IDisposable
 {
     /// <summary>Half the default failure window: entries linger at most 30 s past their last use.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(30);
 
-    private ITimer? _timer;
+    private IDisposable? _chore;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _timer = time.CreateTimer(_ => Sweep(), null, Interval, Interval);
+        _chore = heartbeat.Every(Interval, Sweep);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _chore?.Dispose();
         return Task.CompletedTask;
     }
 
-    /// <summary>One beat (the timer's callback).</summary>
+    /// <summary>One sweep (what the heartbeat runs every <see cref="Interval"/>).</summary>
     public void Sweep()
     {
         throttle.Evict();
@@ -42,5 +43,5 @@ public sealed class LoginStateSweep(LoginThrottle throttle, SessionTokens tokens
         }
     }
 
-    public void Dispose() => _timer?.Dispose();
+    public void Dispose() => _chore?.Dispose();
 }
