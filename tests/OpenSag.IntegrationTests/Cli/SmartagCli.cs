@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using OpenSag.IntegrationTests.Support;
 
@@ -7,8 +6,6 @@ namespace OpenSag.IntegrationTests.Cli;
 /// <summary>Runs <c>opensag smartag …</c> as a user would, with a bounded wait, and captures what it printed.</summary>
 internal static class SmartagCli
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(60);
-
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         public JsonElement Json
@@ -34,44 +31,7 @@ internal static class SmartagCli
 
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(RepositoryLayout.ServerAssemblyPath);
-        start.ArgumentList.Add("smartag");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Nothing from the developer's own shell or profile may leak into the run.
-        foreach (var name in new[] { "OPENSAG_ENDPOINT", "OPENSAG_ACCESS_KEY_ID", "OPENSAG_ACCESS_KEY_SECRET", "OPENSAG_PROFILE" })
-        {
-            start.Environment.Remove(name);
-        }
-
-        start.Environment["HOME"] = Path.GetTempPath();
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start opensag");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(RunTimeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"opensag smartag {string.Join(' ', arguments)} did not finish within {RunTimeout.TotalSeconds} s");
-        }
-
-        return new Result(process.ExitCode, await stdout, await stderr);
+        var run = await OpensagCommand.RunAsync(environment, ["smartag", .. arguments]);
+        return new Result(run.ExitCode, run.Stdout, run.Stderr);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OpenSag.IntegrationTests.Support;
 
 namespace OpenSag.IntegrationTests.Server;
@@ -15,7 +14,6 @@ public sealed class DataFolderTests
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode PrivateFolder = PrivateFile | UnixFileMode.UserExecute;
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Serve_Umask022FreshAndLoosenedFolder_FolderIs0700AndEveryFile0600()
@@ -152,45 +150,7 @@ public sealed class DataFolderTests
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private sealed record Run(int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString() => $"stdout:\n{Stdout}\nstderr:\n{Stderr}";
-    }
-
     /// <summary>Runs <c>opensag serve</c> until it exits by itself (bounded), with none of the caller's OPENSAG_ settings.</summary>
-    private static async Task<Run> ServeToExitAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(RepositoryLayout.DotnetHost)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(RepositoryLayout.ServerAssemblyPath);
-        start.ArgumentList.Add("serve");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("OPENSAG_", StringComparison.Ordinal)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start opensag");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(RunTimeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"opensag serve {string.Join(' ', arguments)} was still running after {RunTimeout.TotalSeconds} s; it should have been refused.");
-        }
-
-        return new Run(process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<OpensagCommand.Result> ServeToExitAsync(params string[] arguments) =>
+        OpensagCommand.RunAsync(new Dictionary<string, string?>(), ["serve", .. arguments]);
 }
