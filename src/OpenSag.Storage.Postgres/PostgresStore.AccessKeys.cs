@@ -57,11 +57,7 @@ public sealed partial class PostgresStore
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var (id, stored) = (reader.GetString(0), reader.GetString(1));
-                    if (AccessKeySecretCipher.IsSealed(stored))
-                    {
-                        _secrets.Open(id, stored);
-                    }
-                    else
+                    if (_secrets.NeedsSealing(id, stored))
                     {
                         clear.Add((id, stored));
                     }

@@ -59,6 +59,23 @@ public sealed class AccessKeySecretCipher
         return stored.StartsWith(Scheme + Separator, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// What an upgrade does with one stored value: true when it is still in clear (an older version's) and must be
+    /// sealed; a sealed one is opened instead, so a server whose key cannot read what is stored stops at start rather
+    /// than on the first API call.
+    /// </summary>
+    /// <exception cref="UnreadableSecretException">The value is sealed but does not open with this key (see <see cref="Open"/>).</exception>
+    public bool NeedsSealing(string accessKeyId, string stored)
+    {
+        if (!IsSealed(stored))
+        {
+            return true;
+        }
+
+        Open(accessKeyId, stored);
+        return false;
+    }
+
     /// <summary>The stored form of <paramref name="secret"/>, bound to <paramref name="accessKeyId"/>; a fresh nonce each call.</summary>
     public string Seal(string accessKeyId, string secret)
     {
