@@ -76,6 +76,50 @@ public sealed class ControlProtocolTests
         Assert.Equal(0, await scenario.OnlineCountAsync(smartAgId, user));
     }
 
+    /// <summary>
+    /// JSON null where the login has text. The client's version and OS were read only after the address lease, so a null
+    /// there (with the right password) threw past the lease: a stack trace in the log and one address of the instance
+    /// gone for good per attempt. The first real login must still get the block's first address.
+    /// </summary>
+    [Theory]
+    [InlineData("smartAgId")]
+    [InlineData("userName")]
+    [InlineData("clientVersion")]
+    [InlineData("clientOs")]
+    public async Task Control_LoginWithNullText_RefusedSayingWhyAndNoAddressLost(string nullKey)
+    {
+        await using var scenario = await GatewayScenario.StartAsync();
+        var smartAgId = await scenario.CreateInstanceAsync("10.10.0.0/24");
+        const string user = "nina-nulls";
+        await scenario.CreateUserAsync(smartAgId, user);
+        var login = new Dictionary<string, string?>
+        {
+            ["type"] = "login",
+            ["smartAgId"] = smartAgId,
+            ["userName"] = user,
+            ["password"] = GatewayScenario.Password,
+            ["clientVersion"] = "test",
+            ["clientOs"] = "test",
+        };
+        login[nullKey] = null;
+        using var invoker = Invoker(scenario);
+        using (var socket = await ConnectAsync(scenario, invoker))
+        {
+            await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(AnswerTimeout);
+            var closing = await ReceiveClosingAsync(socket, AnswerTimeout);
+
+            Assert.Equal(CloseReasons.ProtocolError, closing.Reason);
+            Assert.Equal("the login message is not valid JSON of the login's shape", closing.Message);
+            await AssertCloseFrameAsync(socket);
+        }
+
+        Assert.DoesNotContain("unhandled exception", scenario.Server.Output, StringComparison.OrdinalIgnoreCase);
+        using var valid = await ConnectAsync(scenario, invoker);
+        await valid.SendAsync(LoginBytes(smartAgId, user), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(AnswerTimeout);
+        var online = JsonSerializer.Deserialize<OnlineMessage>(await ReceiveAsync(valid, AnswerTimeout), ControlJson.Options)!;
+        Assert.Equal("10.10.0.1", online.ClientIp);
+    }
+
     [Fact]
     public async Task Control_BinaryFrameAfterLogin_SessionClosedAsProtocolError()
     {
