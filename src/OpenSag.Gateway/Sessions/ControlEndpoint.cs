@@ -45,6 +45,16 @@ public sealed class ControlEndpoint(
             return;
         }
 
+        // One control channel per connection, so the gateway's connection caps bound the logins a source holds open
+        // before it proves anything. HTTP/2 would multiply them by its 100 streams per connection (measured: 17 KiB
+        // of server memory each); it is for tunnels, whose every stream needs a live session's token first.
+        if (!HttpProtocol.IsHttp11(http.Request.Protocol))
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.Response.WriteAsync("the control channel is a WebSocket over HTTP/1.1", http.RequestAborted);
+            return;
+        }
+
         // No WebSocket keepalive: liveness is the gateway's one heartbeat (ControlHeartbeat), judged on what arrives.
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
         using var channel = new ControlChannel(socket, time);

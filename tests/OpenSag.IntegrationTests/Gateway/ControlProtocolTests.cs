@@ -77,6 +77,26 @@ public sealed class ControlProtocolTests
     }
 
     /// <summary>
+    /// The control channel is one HTTP/1.1 WebSocket per connection, so the gateway's connection caps bound how many
+    /// logins a source can hold open before it proves anything. Over HTTP/2 one connection carried 100 of them (2,000
+    /// over 20 connections grew the server by 34 MB), a hundredfold past the caps: refused before the upgrade.
+    /// </summary>
+    [Fact]
+    public async Task Control_WebSocketOverHttp2_RefusedBeforeUpgrade()
+    {
+        await using var scenario = await GatewayScenario.StartAsync();
+        using var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(scenario.Server.GatewayCertificatePath, http2: true));
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() =>
+            socket.ConnectAsync(new Uri($"wss://{scenario.Server.GatewayAddress}{GatewayPaths.Control}"), invoker, CancellationToken.None).WaitAsync(AnswerTimeout));
+
+        Assert.Contains("400", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// JSON null where the login has text. The client's version and OS were read only after the address lease, so a null
     /// there (with the right password) threw past the lease: a stack trace in the log and one address of the instance
     /// gone for good per attempt. The first real login must still get the block's first address.
