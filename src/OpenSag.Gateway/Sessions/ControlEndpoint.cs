@@ -73,6 +73,12 @@ public sealed class ControlEndpoint(
             socket.Abort();
             return;
         }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away during admission (its request aborted, its transport broken): nobody to answer.
+            socket.Abort();
+            return;
+        }
 
         using var session = admitted;
         if (session is null || receiving is null)
@@ -217,38 +223,50 @@ public sealed class ControlEndpoint(
             ReleaseAddress(instance.SmartAGId, leased);
         });
 
-        // A kick that committed between the password check and the registration above did not see this session;
-        // re-reading the generation after registering closes that gap (the kick bumps first, then closes).
-        var current = await users.FindUserAsync(instance.SmartAGId, user.UserName, cancellationToken);
-        if (current is null || current.SessionGeneration != user.SessionGeneration || current.State != UserState.Enabled)
+        try
         {
-            session.MarkReceiveEnded();
-            await session.CloseAsync(current is null ? SessionCloseReason.UserDeleted
-                : current.State != UserState.Enabled ? SessionCloseReason.UserDisabled
-                : SessionCloseReason.KickedOut, CancellationToken.None);
-            session.Dispose();
-            return (null, null);
-        }
+            // A kick that committed between the password check and the registration above did not see this session;
+            // re-reading the generation after registering closes that gap (the kick bumps first, then closes).
+            var current = await users.FindUserAsync(instance.SmartAGId, user.UserName, cancellationToken);
+            if (current is null || current.SessionGeneration != user.SessionGeneration || current.State != UserState.Enabled)
+            {
+                session.MarkReceiveEnded();
+                await session.CloseAsync(current is null ? SessionCloseReason.UserDeleted
+                    : current.State != UserState.Enabled ? SessionCloseReason.UserDisabled
+                    : SessionCloseReason.KickedOut, CancellationToken.None);
+                session.Dispose();
+                return (null, null);
+            }
 
-        if (directory.IsShuttingDown)
-        {
-            // Admitted while the host stops: the shutdown's sweep of the directory may have run before the Add above.
-            session.MarkReceiveEnded();
-            await session.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None);
-            session.Dispose();
-            return (null, null);
-        }
+            if (directory.IsShuttingDown)
+            {
+                // Admitted while the host stops: the shutdown's sweep of the directory may have run before the Add above.
+                session.MarkReceiveEnded();
+                await session.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None);
+                session.Dispose();
+                return (null, null);
+            }
 
-        await session.SendAsync(new OnlineMessage
+            await session.SendAsync(new OnlineMessage
+            {
+                SessionId = info.SessionId,
+                Token = session.Token,
+                ClientIp = info.ClientIp,
+                Dns = instance.AppDns,
+                KeepaliveSeconds = (int)options.KeepaliveInterval.TotalSeconds,
+            }, cancellationToken);
+            logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
+            return (session, receiving);
+        }
+        catch
         {
-            SessionId = info.SessionId,
-            Token = session.Token,
-            ClientIp = info.ClientIp,
-            Dns = instance.AppDns,
-            KeepaliveSeconds = (int)options.KeepaliveInterval.TotalSeconds,
-        }, cancellationToken);
-        logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
-        return (session, receiving);
+            // Published but never answered "online" (the database or the client went away meanwhile): undone through the
+            // one close path, or the session would stay listed online, its address leased, with nobody reading its channel.
+            session.MarkReceiveEnded();
+            await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None);
+            session.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
