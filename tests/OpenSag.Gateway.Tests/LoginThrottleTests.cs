@@ -3,6 +3,7 @@ using OpenSag.Gateway.Sessions;
 
 namespace OpenSag.Gateway.Tests;
 
+[Collection(HeapMeasurement.Name)]
 public sealed class LoginThrottleTests
 {
     private static readonly GatewayOptions Defaults = new();
