@@ -34,5 +34,9 @@ public sealed class GatewayLogicTests
     [InlineData("10.0.0.5:0")]
     [InlineData("10.0.0.5:65536")]
     [InlineData(":80")]
+    [InlineData("10.0.0.5\u0001:80")]
+    [InlineData("db\u0000.internal:5432")]
+    [InlineData("db internal:5432")]
+    [InlineData("caf\u00E9.internal:80")]
     public void TryParseDestination_Malformed_False(string text) => Assert.False(TunnelEndpoint.TryParseDestination(text, out _, out _));
 }

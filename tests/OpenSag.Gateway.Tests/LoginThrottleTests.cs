@@ -3,6 +3,7 @@ using OpenSag.Gateway.Sessions;
 
 namespace OpenSag.Gateway.Tests;
 
+[Collection(HeapMeasurement.Name)]
 public sealed class LoginThrottleTests
 {
     private static readonly GatewayOptions Defaults = new();
@@ -127,6 +128,36 @@ public sealed class LoginThrottleTests
         }
 
         return (throttle.EntryCount, GC.GetTotalMemory(forceFullCollection: true));
+    }
+
+    /// <summary>
+    /// The sweep runs on the heartbeat's timer, where an exception ends the process. The revocation file's rewrite can be
+    /// refused with <see cref="UnauthorizedAccessException"/> (here: its temporary name is taken by a folder, EISDIR), which
+    /// the logout path already tolerated and the sweep did not.
+    /// </summary>
+    [Fact]
+    public void LoginStateSweep_RevocationRewriteRefused_SweepCompletesAndForgetsExpiredEntries()
+    {
+        var folder = Directory.CreateTempSubdirectory("opensag-sweep-");
+        try
+        {
+            var clock = new ManualTimeProvider();
+            var path = Path.Combine(folder.FullName, RevokedLogins.FileName);
+            // Enough dead lines that the sweep rewrites the file (over RevokedLogins' slack of 1,024).
+            File.WriteAllLines(path, Enumerable.Range(0, 2000).Select(i => $"dead{i} {clock.GetUtcNow().ToUnixTimeSeconds()}"));
+            Directory.CreateDirectory(path + ".tmp");
+            var tokens = new SessionTokens(new byte[32], RevokedLogins.Open(path));
+            using var heartbeat = new ControlHeartbeat(Defaults, clock);
+            using var sweep = new LoginStateSweep(new LoginThrottle(Defaults, clock), tokens, heartbeat, clock);
+
+            sweep.Sweep();
+
+            Assert.Equal(0, tokens.Revocations.Count);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]

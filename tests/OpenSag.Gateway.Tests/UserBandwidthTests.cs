@@ -3,6 +3,7 @@ using OpenSag.Gateway.Tunnels;
 namespace OpenSag.Gateway.Tests;
 
 /// <summary>Per-user buckets live exactly as long as the user's sessions hold them (DESIGN.md §4.2, issue 9 item 9).</summary>
+[Collection(HeapMeasurement.Name)]
 public sealed class UserBandwidthTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);

@@ -83,8 +83,12 @@ public static class CloseReasons
 
 public static class ControlJson
 {
-    /// <summary>Binding as the web defaults (camelCase, names matched case-insensitively), refusing a repeated key.</summary>
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false };
+    /// <summary>
+    /// Binding as the web defaults (camelCase, names matched case-insensitively), refusing a repeated key, and refusing
+    /// JSON null for a property that is not nullable (a <see cref="JsonException"/>): without it a peer's
+    /// <c>"clientVersion":null</c> became a null the reader's code does not expect, thrown past the address lease.
+    /// </summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { AllowDuplicateProperties = false, RespectNullableAnnotations = true };
 
     /// <summary>The server's keepalive probe; any message from the client counts as an answer.</summary>
     public static ReadOnlySpan<byte> Ping => "{\"type\":\"ping\"}"u8;

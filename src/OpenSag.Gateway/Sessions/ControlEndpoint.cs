@@ -45,6 +45,16 @@ public sealed class ControlEndpoint(
             return;
         }
 
+        // One control channel per connection, so the gateway's connection caps bound the logins a source holds open
+        // before it proves anything. HTTP/2 would multiply them by its 100 streams per connection (measured: 17 KiB
+        // of server memory each); it is for tunnels, whose every stream needs a live session's token first.
+        if (!HttpProtocol.IsHttp11(http.Request.Protocol))
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await http.Response.WriteAsync("the control channel is a WebSocket over HTTP/1.1", http.RequestAborted);
+            return;
+        }
+
         // No WebSocket keepalive: liveness is the gateway's one heartbeat (ControlHeartbeat), judged on what arrives.
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
         using var channel = new ControlChannel(socket, time);
@@ -60,6 +70,12 @@ public sealed class ControlEndpoint(
             // No database, no new session (DESIGN.md §5). Dropping the connection without a refusal makes the
             // client treat it as a network failure and retry with backoff, which is right for a passing outage.
             logger.LogWarning("Login from {Peer} dropped, the database is unreachable: {Message}", peer, e.Message);
+            socket.Abort();
+            return;
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away during admission (its request aborted, its transport broken): nobody to answer.
             socket.Abort();
             return;
         }
@@ -207,38 +223,50 @@ public sealed class ControlEndpoint(
             ReleaseAddress(instance.SmartAGId, leased);
         });
 
-        // A kick that committed between the password check and the registration above did not see this session;
-        // re-reading the generation after registering closes that gap (the kick bumps first, then closes).
-        var current = await users.FindUserAsync(instance.SmartAGId, user.UserName, cancellationToken);
-        if (current is null || current.SessionGeneration != user.SessionGeneration || current.State != UserState.Enabled)
+        try
         {
-            session.MarkReceiveEnded();
-            await session.CloseAsync(current is null ? SessionCloseReason.UserDeleted
-                : current.State != UserState.Enabled ? SessionCloseReason.UserDisabled
-                : SessionCloseReason.KickedOut, CancellationToken.None);
-            session.Dispose();
-            return (null, null);
-        }
+            // A kick that committed between the password check and the registration above did not see this session;
+            // re-reading the generation after registering closes that gap (the kick bumps first, then closes).
+            var current = await users.FindUserAsync(instance.SmartAGId, user.UserName, cancellationToken);
+            if (current is null || current.SessionGeneration != user.SessionGeneration || current.State != UserState.Enabled)
+            {
+                session.MarkReceiveEnded();
+                await session.CloseAsync(current is null ? SessionCloseReason.UserDeleted
+                    : current.State != UserState.Enabled ? SessionCloseReason.UserDisabled
+                    : SessionCloseReason.KickedOut, CancellationToken.None);
+                session.Dispose();
+                return (null, null);
+            }
 
-        if (directory.IsShuttingDown)
-        {
-            // Admitted while the host stops: the shutdown's sweep of the directory may have run before the Add above.
-            session.MarkReceiveEnded();
-            await session.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None);
-            session.Dispose();
-            return (null, null);
-        }
+            if (directory.IsShuttingDown)
+            {
+                // Admitted while the host stops: the shutdown's sweep of the directory may have run before the Add above.
+                session.MarkReceiveEnded();
+                await session.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None);
+                session.Dispose();
+                return (null, null);
+            }
 
-        await session.SendAsync(new OnlineMessage
+            await session.SendAsync(new OnlineMessage
+            {
+                SessionId = info.SessionId,
+                Token = session.Token,
+                ClientIp = info.ClientIp,
+                Dns = instance.AppDns,
+                KeepaliveSeconds = (int)options.KeepaliveInterval.TotalSeconds,
+            }, cancellationToken);
+            logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
+            return (session, receiving);
+        }
+        catch
         {
-            SessionId = info.SessionId,
-            Token = session.Token,
-            ClientIp = info.ClientIp,
-            Dns = instance.AppDns,
-            KeepaliveSeconds = (int)options.KeepaliveInterval.TotalSeconds,
-        }, cancellationToken);
-        logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
-        return (session, receiving);
+            // Published but never answered "online" (the database or the client went away meanwhile): undone through the
+            // one close path, or the session would stay listed online, its address leased, with nobody reading its channel.
+            session.MarkReceiveEnded();
+            await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None);
+            session.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -37,9 +37,10 @@ public sealed class LoginStateSweep(LoginThrottle throttle, SessionTokens tokens
         {
             tokens.Revocations.Evict(time.GetUtcNow());
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The rewrite is only compaction: the old file is still whole and the next beat tries again.
+            // The rewrite is only compaction: the old file is still whole and the next beat tries again. Nothing may
+            // escape here: this runs on the heartbeat's timer, where an exception would end the process.
         }
     }
 

@@ -168,13 +168,25 @@ public sealed class TunnelEndpoint(
         }
 
         host = text[..colon].Trim('[', ']');
-        return host.Length is > 0 and <= 253;
+        // A host name or address literal is printable ASCII (an IDN travels as punycode); anything else names no host.
+        return host.Length is > 0 and <= 253 && !host.AsSpan().ContainsAnyExceptInRange('!', '~');
     }
 
+    /// <summary>
+    /// The reason quotes what the client sent, but a response header carries only visible ASCII and spaces: Kestrel
+    /// throws on anything else (a 500 and a stack trace in the log), so other characters go as <c>?</c>.
+    /// </summary>
     private static async Task RefuseAsync(HttpContext http, int status, string reason)
     {
+        var printable = string.Create(reason.Length, reason, static (chars, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                chars[i] = text[i] is >= ' ' and <= '~' ? text[i] : '?';
+            }
+        });
         http.Response.StatusCode = status;
-        http.Response.Headers[TunnelHeaders.Refusal] = reason;
-        await http.Response.WriteAsync(reason, http.RequestAborted);
+        http.Response.Headers[TunnelHeaders.Refusal] = printable;
+        await http.Response.WriteAsync(printable, http.RequestAborted);
     }
 }

@@ -76,6 +76,70 @@ public sealed class ControlProtocolTests
         Assert.Equal(0, await scenario.OnlineCountAsync(smartAgId, user));
     }
 
+    /// <summary>
+    /// The control channel is one HTTP/1.1 WebSocket per connection, so the gateway's connection caps bound how many
+    /// logins a source can hold open before it proves anything. Over HTTP/2 one connection carried 100 of them (2,000
+    /// over 20 connections grew the server by 34 MB), a hundredfold past the caps: refused before the upgrade.
+    /// </summary>
+    [Fact]
+    public async Task Control_WebSocketOverHttp2_RefusedBeforeUpgrade()
+    {
+        await using var scenario = await GatewayScenario.StartAsync();
+        using var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(scenario.Server.GatewayCertificatePath, http2: true));
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() =>
+            socket.ConnectAsync(new Uri($"wss://{scenario.Server.GatewayAddress}{GatewayPaths.Control}"), invoker, CancellationToken.None).WaitAsync(AnswerTimeout));
+
+        Assert.Contains("400", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// JSON null where the login has text. The client's version and OS were read only after the address lease, so a null
+    /// there (with the right password) threw past the lease: a stack trace in the log and one address of the instance
+    /// gone for good per attempt. The first real login must still get the block's first address.
+    /// </summary>
+    [Theory]
+    [InlineData("smartAgId")]
+    [InlineData("userName")]
+    [InlineData("clientVersion")]
+    [InlineData("clientOs")]
+    public async Task Control_LoginWithNullText_RefusedSayingWhyAndNoAddressLost(string nullKey)
+    {
+        await using var scenario = await GatewayScenario.StartAsync();
+        var smartAgId = await scenario.CreateInstanceAsync("10.10.0.0/24");
+        const string user = "nina-nulls";
+        await scenario.CreateUserAsync(smartAgId, user);
+        var login = new Dictionary<string, string?>
+        {
+            ["type"] = "login",
+            ["smartAgId"] = smartAgId,
+            ["userName"] = user,
+            ["password"] = GatewayScenario.Password,
+            ["clientVersion"] = "test",
+            ["clientOs"] = "test",
+        };
+        login[nullKey] = null;
+        using var invoker = Invoker(scenario);
+        using (var socket = await ConnectAsync(scenario, invoker))
+        {
+            await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(AnswerTimeout);
+            var closing = await ReceiveClosingAsync(socket, AnswerTimeout);
+
+            Assert.Equal(CloseReasons.ProtocolError, closing.Reason);
+            Assert.Equal("the login message is not valid JSON of the login's shape", closing.Message);
+            await AssertCloseFrameAsync(socket);
+        }
+
+        Assert.DoesNotContain("unhandled exception", scenario.Server.Output, StringComparison.OrdinalIgnoreCase);
+        using var valid = await ConnectAsync(scenario, invoker);
+        await valid.SendAsync(LoginBytes(smartAgId, user), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(AnswerTimeout);
+        var online = JsonSerializer.Deserialize<OnlineMessage>(await ReceiveAsync(valid, AnswerTimeout), ControlJson.Options)!;
+        Assert.Equal("10.10.0.1", online.ClientIp);
+    }
+
     [Fact]
     public async Task Control_BinaryFrameAfterLogin_SessionClosedAsProtocolError()
     {

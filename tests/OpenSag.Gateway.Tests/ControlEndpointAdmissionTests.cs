@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenSag.Domain;
+using OpenSag.Gateway.Protocol;
+using OpenSag.Gateway.Security;
+using OpenSag.Gateway.Sessions;
+using OpenSag.Sessions;
+using OpenSag.Storage;
+
+namespace OpenSag.Gateway.Tests;
+
+/// <summary>
+/// Admission publishes a session (registry, directory, address lease) before its last steps: the re-read of the user
+/// and the "online" answer. A failure in those steps (the database gone for a moment, the client gone) must undo the
+/// publication; before, the session stayed listed online for good, its address leased, with nobody reading its channel.
+/// Driven over a real loopback WebSocket with fakes for the store and the address pool.
+/// </summary>
+public sealed class ControlEndpointAdmissionTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    /// <param name="failure">What the re-read throws: a store outage (a timeout), or the client gone (the request's
+    /// token cancelled); the latter also escaped the endpoint, a stack trace in Kestrel's log.</param>
+    [Theory]
+    [InlineData("store-unreachable")]
+    [InlineData("client-gone")]
+    public async Task HandleAsync_ReReadFailsAfterSessionPublished_SessionUnpublishedAndAddressReleased(string failure)
+    {
+        var options = new GatewayOptions();
+        var clock = new ManualTimeProvider();
+        var tokens = new SessionTokens(new byte[32]);
+        var verifier = new LoginVerifier(LoginVerifierTests.StoreFake.Create(), tokens, new LoginThrottle(options, clock),
+            new PasswordCheckGate(options, (_, _) => true), options, clock);
+        var leases = new CountingLeases();
+        var registry = new SessionRegistry();
+        var directory = new SessionDirectory();
+        using var heartbeat = new ControlHeartbeat(options, clock);
+        var endpoint = new ControlEndpoint(options, verifier, leases, registry, directory, tokens, FailingUsers.Create(failure),
+            heartbeat, clock, NullLogger<ControlEndpoint>.Instance);
+        var (server, client) = await WebSocketPairAsync();
+        using (server)
+        using (client)
+        {
+            var http = new DefaultHttpContext();
+            http.Request.Protocol = HttpProtocol.Http11;
+            http.Connection.RemoteIpAddress = IPAddress.Loopback;
+            http.Features.Set<IHttpWebSocketFeature>(new AcceptedWebSocket(server));
+
+            var handling = endpoint.HandleAsync(http);
+            var login = new LoginRequest { SmartAGId = LoginVerifierTests.StoreFake.InstanceId, UserName = "alice01", Password = "Passw0rd_1", ClientVersion = "test", ClientOs = "test" };
+            await client.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login, ControlJson.Options), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(Timeout);
+            await handling.WaitAsync(Timeout);
+        }
+
+        Assert.Equal(1, leases.Leased);
+        Assert.Equal(0, directory.Count);
+        Assert.Empty(registry.All());
+        Assert.Equal(1, leases.Released);
+    }
+
+    private static async Task<(WebSocket Server, WebSocket Client)> WebSocketPairAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var accepting = listener.AcceptTcpClientAsync();
+        var connecting = new TcpClient();
+        await connecting.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port).WaitAsync(Timeout);
+        var accepted = await accepting.WaitAsync(Timeout);
+        return (WebSocket.CreateFromStream(accepted.GetStream(), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }),
+            WebSocket.CreateFromStream(connecting.GetStream(), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero }));
+    }
+
+    private sealed class AcceptedWebSocket(WebSocket socket) : IHttpWebSocketFeature
+    {
+        public bool IsWebSocketRequest => true;
+
+        public Task<WebSocket> AcceptAsync(WebSocketAcceptContext context) => Task.FromResult(socket);
+    }
+
+    private sealed class CountingLeases : IClientIpLeases
+    {
+        private int _leased;
+        private int _released;
+
+        public int Leased => Volatile.Read(ref _leased);
+
+        public int Released => Volatile.Read(ref _released);
+
+        public Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _leased);
+            return Task.FromResult<IPAddress?>(IPAddress.Parse("10.0.0.1"));
+        }
+
+        public void Release(string smartAgId, IPAddress address) => Interlocked.Increment(ref _released);
+    }
+
+    /// <summary>The user store the endpoint re-reads after publishing, failing as <see cref="Failure"/> says.</summary>
+    public class FailingUsers : DispatchProxy
+    {
+        public string Failure { get; private set; } = "";
+
+        public static IClientUserStore Create(string failure)
+        {
+            var store = Create<IClientUserStore, FailingUsers>();
+            ((FailingUsers)(object)store).Failure = failure;
+            return store;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => targetMethod?.Name switch
+        {
+            nameof(IClientUserStore.FindUserAsync) => Failure == "client-gone"
+                ? Task.FromCanceled<ClientUser?>(new CancellationToken(canceled: true))
+                : Task.FromException<ClientUser?>(new TimeoutException("the database did not answer")),
+            _ => throw new NotSupportedException(targetMethod?.Name),
+        };
+    }
+}
