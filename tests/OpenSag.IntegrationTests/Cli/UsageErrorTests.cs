@@ -62,6 +62,30 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         Assert.Contains("API port", line, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The mirror of <see cref="Connect_ApiPortAsGateway_ExitsOneSayingItDidNotAnswerTls"/>: the gateway's port as the
+    /// API endpoint, or the API over https, was "An error occurred while sending the request." or "The SSL
+    /// connection could not be established, see inner exception.", which name neither the cause nor the fix.
+    /// </summary>
+    [Theory]
+    [InlineData("http", "gateway")]
+    [InlineData("https", "gateway")]
+    [InlineData("https", "api")]
+    public async Task Smartag_EndpointNotTheApi_ExitsOneNamingTheEndpointAndTheApiLine(string scheme, string port)
+    {
+        var authority = port == "api" ? fixture.Server.Endpoint.Authority : fixture.Server.GatewayAddress;
+        var endpoint = $"{scheme}://{authority}";
+
+        var result = await OpensagCommand.RunAsync(NoEnvironment,
+            "smartag", "DescribeSmartAccessGateways", "--RegionId", "cn-shanghai", "--endpoint", endpoint, "--access-key-id", "LTAIx", "--access-key-secret", "x");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"opensag smartag: the endpoint {endpoint} did not answer as the API (", line, StringComparison.Ordinal);
+        Assert.Contains("'OpenSAG API listening on'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("inner exception", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Connect_SelfSignedGatewayWithoutCaFile_ExitsOneSayingTheCertificateIsNotTrusted()
     {
