@@ -32,6 +32,25 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         Assert.Equal("", result.Stdout);
     }
 
+    /// <summary>System.CommandLine's own texts named .NET types ("as expected type 'System.Int32'") and said "Required command was not provided" for a misspelt command.</summary>
+    [Theory]
+    [InlineData("opensag serve: --keepalive-seconds: 'soon' is not a whole number", "serve", "--keepalive-seconds", "soon")]
+    [InlineData("opensag serve: --gateway-max-connections: '1k' is not a whole number", "serve", "--gateway-max-connections", "1k")]
+    [InlineData("opensag serve: --gateway-max-connections-per-address: '5.5' is not a whole number", "serve", "--gateway-max-connections-per-address", "5.5")]
+    [InlineData("opensag: unknown command 'serv'; did you mean serve?", "serv")]
+    [InlineData("opensag: unknown command 'bogus-command'; the commands are serve, smartag and connect", "bogus-command")]
+    [InlineData("opensag: no command given; the commands are serve, smartag and connect")]
+    public async Task ParseError_MistypedNumberOrCommand_SaysWhatWasExpectedInOurWords(string expectedStart, params string[] arguments)
+    {
+        var result = await OpensagCommand.RunAsync(NoEnvironment, arguments);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith(expectedStart, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not a certificate\n")]
     [InlineData("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n")]
