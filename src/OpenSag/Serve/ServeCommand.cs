@@ -75,6 +75,12 @@ internal static class ServeCommand
                 errors.Add($"--tls-key: {key} does not exist.");
             }
 
+            if (parse.GetValue(tlsCert) is { } certFile && File.Exists(certFile) && parse.GetValue(tlsKey) is var keyFile && (keyFile is null || File.Exists(keyFile))
+                && TlsFiles.Check(certFile, keyFile) is { } tlsError)
+            {
+                errors.Add(tlsError);
+            }
+
             var secretsKeyPath = parse.GetValue(secretsKey) ?? (Environment.GetEnvironmentVariable(SecretsKeyFile.Variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
             if (secretsKeyPath is not null && !File.Exists(secretsKeyPath))
             {

@@ -67,6 +67,35 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         Assert.StartsWith($"opensag connect: --ca-file {caFile} ", line, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The server's side of <see cref="Connect_CaFileNotACertificate_ExitsTwoNamingTheFile"/>: a certificate file that is
+    /// not PEM, or one without its key and no --tls-key, was found only while starting, as exit 1 with .NET's text.
+    /// </summary>
+    [Theory]
+    [InlineData("not a certificate\n", false)]
+    [InlineData(null, false)]
+    [InlineData(null, true)]
+    public async Task Serve_TlsCertificateNotUsable_ExitsTwoNamingTheOption(string? content, bool keyIsTheCertificate)
+    {
+        var folder = Directory.CreateTempSubdirectory("opensag-tls-").FullName;
+        var certFile = fixture.Server.GatewayCertificatePath;
+        if (content is not null)
+        {
+            certFile = Path.Combine(folder, "cert.pem");
+            await File.WriteAllTextAsync(certFile, content);
+        }
+
+        string[] key = keyIsTheCertificate ? ["--tls-key", certFile] : [];
+        var result = await OpensagCommand.RunAsync(NoEnvironment,
+            ["serve", "--data", Path.Combine(folder, "data"), "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0", "--tls-cert", certFile, .. key]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"opensag serve: --tls-cert {certFile}", line, StringComparison.Ordinal);
+        Assert.Contains(keyIsTheCertificate ? "--tls-key" : "give its key with --tls-key", line, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
     [Fact]
     public async Task Connect_ApiPortAsGateway_ExitsOneSayingItDidNotAnswerTls()
     {
