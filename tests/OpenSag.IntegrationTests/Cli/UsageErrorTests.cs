@@ -97,6 +97,20 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
     }
 
     [Fact]
+    public async Task Serve_DataIsAFile_ExitsOneSayingItIsAFile()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("opensag-data-file-").FullName, "README.md");
+        await File.WriteAllTextAsync(file, "not a folder\n");
+
+        var result = await OpensagCommand.RunAsync(NoEnvironment, "serve", "--data", file, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.Equal($"opensag serve: the data folder {file} is a file; give --data a folder (it is made if missing).", line);
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
+    [Fact]
     public async Task Connect_ApiPortAsGateway_ExitsOneSayingItDidNotAnswerTls()
     {
         var apiPort = fixture.Server.Endpoint.Authority;
