@@ -59,7 +59,7 @@ internal sealed record CliProfile
             var fullPath = Path.GetFullPath(named);
             file = File.Exists(fullPath)
                 ? Load(fullPath)
-                : throw new CliException($"the profile {fullPath} (from {source}) does not exist.");
+                : throw new CliException($"the profile {fullPath} (from {source}) {MissingFile.Reason(fullPath)}.");
         }
         else
         {

@@ -67,12 +67,12 @@ internal static class ServeCommand
 
             if (parse.GetValue(tlsCert) is { } cert && !File.Exists(cert))
             {
-                errors.Add($"--tls-cert: {cert} does not exist.");
+                errors.Add($"--tls-cert: {cert} {MissingFile.Reason(cert)}.");
             }
 
             if (parse.GetValue(tlsKey) is { } key && !File.Exists(key))
             {
-                errors.Add($"--tls-key: {key} does not exist.");
+                errors.Add($"--tls-key: {key} {MissingFile.Reason(key)}.");
             }
 
             if (parse.GetValue(tlsCert) is { } certFile && File.Exists(certFile) && parse.GetValue(tlsKey) is var keyFile && (keyFile is null || File.Exists(keyFile))
@@ -84,7 +84,7 @@ internal static class ServeCommand
             var secretsKeyPath = parse.GetValue(secretsKey) ?? (Environment.GetEnvironmentVariable(SecretsKeyFile.Variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
             if (secretsKeyPath is not null && !File.Exists(secretsKeyPath))
             {
-                errors.Add($"--secrets-key: {secretsKeyPath} does not exist.");
+                errors.Add($"--secrets-key: {secretsKeyPath} {MissingFile.Reason(secretsKeyPath)}.");
             }
 
             var storeChoice = StoreChoice.TryCreate(parse.GetValue(store)!, parse.GetValue(postgres), out var storeError);

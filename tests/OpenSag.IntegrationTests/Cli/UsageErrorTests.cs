@@ -96,6 +96,25 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         Directory.Delete(folder, recursive: true);
     }
 
+    /// <summary>Every option naming a file said "does not exist" for a folder that plainly does.</summary>
+    [Theory]
+    [InlineData("smartag", "DescribeSmartAccessGateways", "--RegionId", "cn-shanghai", "--profile", "{folder}")]
+    [InlineData("connect", "--gateway", "127.0.0.1:9", "--instance", "sag-x", "--user", "u", "--ca-file", "{folder}")]
+    [InlineData("serve", "--tls-cert", "{folder}")]
+    [InlineData("serve", "--secrets-key", "{folder}")]
+    public async Task FileOption_GivenAFolder_ExitsTwoSayingItIsAFolder(params string[] arguments)
+    {
+        var folder = Directory.CreateTempSubdirectory("opensag-folder-").FullName;
+
+        var result = await OpensagCommand.RunAsync(WithPassword, [.. arguments.Select(a => a.Replace("{folder}", folder, StringComparison.Ordinal))]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.Contains(folder, line, StringComparison.Ordinal);
+        Assert.Contains("is a folder, not a file", line, StringComparison.Ordinal);
+        Directory.Delete(folder);
+    }
+
     [Fact]
     public async Task Serve_DataIsAFile_ExitsOneSayingItIsAFile()
     {
