@@ -29,7 +29,9 @@ internal static class Program
         if (parse.Action is ParseErrorAction)
         {
             // One line: some messages span lines (a list of allowed values), and several errors can come at once.
-            var errors = parse.Errors.Select(e => string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.'));
+            var errors = parse.CommandResult.Command is RootCommand
+                ? [UnknownCommand(root, parse)]
+                : parse.Errors.Select(e => string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.'));
             await Console.Error.WriteLineAsync($"{command}: {string.Join("; ", errors)} ({command} --help lists the options).");
             return ExitCodes.BadUsage;
         }
@@ -45,6 +47,24 @@ internal static class Program
             await Console.Error.WriteLineAsync($"{command}: unexpected error, please report it: {e.GetType().Name}: {e.Message}");
             return ExitCodes.Failed;
         }
+    }
+
+    /// <summary>
+    /// A parse error at the root is a missing or misspelt command, which System.CommandLine reports as "Required command
+    /// was not provided; Unrecognized command or argument 'serv'"; this names the commands, and the closest one.
+    /// </summary>
+    private static string UnknownCommand(RootCommand root, ParseResult parse)
+    {
+        var commands = root.Subcommands.Select(c => c.Name).ToList();
+        var known = $"the commands are {string.Join(", ", commands[..^1])} and {commands[^1]}";
+        if (parse.UnmatchedTokens is not [var given, ..])
+        {
+            return "no command given; " + known;
+        }
+
+        return ClosestName.Find(given, commands) is { } closest
+            ? $"unknown command '{given}'; did you mean {closest}?"
+            : $"unknown command '{given}'; {known}";
     }
 
     /// <summary>"opensag serve", "opensag connect", …: the command the user typed, for the start of each error line.</summary>

@@ -56,6 +56,11 @@ public static class GatewayCertificate
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        // Every node's certificate has this same name; with key identifiers (RFC 5280 4.2.1.1-2) the chain builder
+        // matches each to its own entry of a --ca-file that holds several nodes', instead of to the first by name.
+        var keyId = new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false);
+        request.CertificateExtensions.Add(keyId);
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromSubjectKeyIdentifier(keyId));
         var now = DateTimeOffset.UtcNow;
         using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
         // Round-trip through PEM so the key is usable by Kestrel's TLS on every platform.

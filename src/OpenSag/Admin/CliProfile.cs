@@ -59,20 +59,35 @@ internal sealed record CliProfile
             var fullPath = Path.GetFullPath(named);
             file = File.Exists(fullPath)
                 ? Load(fullPath)
-                : throw new CliException($"the profile {fullPath} (from {source}) does not exist.");
+                : throw new CliException($"the profile {fullPath} (from {source}) {MissingFile.Reason(fullPath)}.");
         }
         else
         {
             file = File.Exists(DefaultPath) ? Load(DefaultPath) : new CliProfile();
         }
 
+        // The id and secret come as a pair from the first source that gives either: completing one source's half
+        // from the next signs with a secret that is not the key's, which the server can only call a bad key or
+        // signature.
+        var (keyId, keySecret) = Pair(accessKeyId, accessKeySecret, "--access-key-id", "--access-key-secret")
+            ?? Pair(Env("OPENSAG_ACCESS_KEY_ID"), Env("OPENSAG_ACCESS_KEY_SECRET"), "OPENSAG_ACCESS_KEY_ID", "OPENSAG_ACCESS_KEY_SECRET")
+            ?? (file.AccessKeyId, file.AccessKeySecret);
         return new CliProfile
         {
             Endpoint = endpoint ?? Env("OPENSAG_ENDPOINT") ?? file.Endpoint ?? "http://127.0.0.1:8080",
-            AccessKeyId = accessKeyId ?? Env("OPENSAG_ACCESS_KEY_ID") ?? file.AccessKeyId,
-            AccessKeySecret = accessKeySecret ?? Env("OPENSAG_ACCESS_KEY_SECRET") ?? file.AccessKeySecret,
+            AccessKeyId = keyId,
+            AccessKeySecret = keySecret,
         };
     }
+
+    /// <summary>Both halves, or null when neither is given; one alone is a usage error naming the other.</summary>
+    private static (string? Id, string? Secret)? Pair(string? id, string? secret, string idName, string secretName) => (id, secret) switch
+    {
+        (null, null) => null,
+        (not null, null) => throw new CliException($"{idName} without {secretName}: give both, or neither to use the next source."),
+        (null, not null) => throw new CliException($"{secretName} without {idName}: give both, or neither to use the next source."),
+        _ => (id, secret),
+    };
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

@@ -37,6 +37,7 @@ internal static class SmartagCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var name = parse.GetValue(action);
+            Uri? uri = null;
             try
             {
                 if (name is null)
@@ -58,7 +59,7 @@ internal static class SmartagCommand
                     throw new CliException("no access key: pass --access-key-id/--access-key-secret, set OPENSAG_ACCESS_KEY_ID/OPENSAG_ACCESS_KEY_SECRET, or use --profile.");
                 }
 
-                if (!Uri.TryCreate(settings.Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                if (!Uri.TryCreate(settings.Endpoint, UriKind.Absolute, out uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 {
                     throw new CliException($"the endpoint '{settings.Endpoint}' is not an http(s) URL.");
                 }
@@ -73,9 +74,9 @@ internal static class SmartagCommand
                 await Console.Error.WriteLineAsync("opensag smartag: " + e.Message);
                 return ExitCodes.BadUsage;
             }
-            catch (HttpRequestException e)
+            catch (HttpRequestException e) when (uri is not null)
             {
-                await Console.Error.WriteLineAsync($"opensag smartag: cannot reach the API: {e.Message}");
+                await Console.Error.WriteLineAsync("opensag smartag: " + ApiReachFailure.Describe(e, uri));
                 return ExitCodes.Failed;
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)

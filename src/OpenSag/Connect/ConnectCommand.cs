@@ -68,7 +68,7 @@ internal static class ConnectCommand
             var ca = parse.GetValue(caFile);
             if (ca is not null && !File.Exists(ca))
             {
-                await Console.Error.WriteLineAsync($"opensag connect: --ca-file {ca} does not exist.");
+                await Console.Error.WriteLineAsync($"opensag connect: --ca-file {ca} {MissingFile.Reason(ca)}.");
                 return ExitCodes.BadUsage;
             }
 

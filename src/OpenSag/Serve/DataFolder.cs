@@ -135,6 +135,12 @@ internal sealed class DataFolder : IDisposable
     /// </summary>
     private static void RefuseForeignFolder(string path)
     {
+        // Directory.CreateDirectory on a file says "The file '…' already exists", which reads as if all were well.
+        if (File.Exists(path))
+        {
+            throw new ServerStartException($"the data folder {path} is a file; give --data a folder (it is made if missing).");
+        }
+
         if (!Directory.Exists(path))
         {
             return;

@@ -15,15 +15,15 @@ internal static class ServeCommand
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate for the gateway (default: self-signed, made on first start and kept in --data)." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key for --tls-cert (omit if the certificate file holds it)." };
         var tunnelAllow = new Option<string>("--tunnel-allow") { Description = "CIDR[,CIDR…] tunnels may reach.", DefaultValueFactory = _ => "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" };
-        var keepalive = new Option<int>("--keepalive-seconds") { Description = "Control-channel keepalive: a client silent for half of it is pinged, one silent for twice it is dropped.", DefaultValueFactory = _ => 15 };
+        var keepalive = new Option<int>("--keepalive-seconds") { Description = "Control-channel keepalive: a client silent for half of it is pinged, one silent for twice it is dropped.", DefaultValueFactory = _ => 15, CustomParser = r => WholeNumberOption.Parse(r, 15) };
         var noShaping = new Option<bool>("--no-shaping") { Description = "Do not enforce users' Bandwidth (for measuring the relay itself)." };
         var store = new Option<string>("--store") { Description = "sqlite (embedded, in --data) or postgres (a database several nodes share; see --postgres).", DefaultValueFactory = _ => StoreChoice.Sqlite };
         store.AcceptOnlyFromAmong(StoreChoice.Sqlite, StoreChoice.Postgres);
         var postgres = new Option<string?>("--postgres") { Description = $"Npgsql connection string of the database for --store postgres (default: env {StoreChoice.PostgresVariable})." };
         var secretsKey = new Option<string?>("--secrets-key") { Description = $"32-byte key file that seals access-key secrets in the database (default: env {SecretsKeyFile.Variable}, else <data>/{SecretsKeyFile.DefaultFileName}, made on first start); every node on one PostgreSQL database needs the same." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name in a cluster on --store postgres (default: host name and gateway port)." };
-        var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: the open-file limit less a reserve of 1024 for the API and the rest)." };
-        var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one).", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource };
+        var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: the open-file limit less a reserve of 1024 for the API and the rest).", CustomParser = WholeNumberOption.ParseOptional };
+        var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one).", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource, CustomParser = r => WholeNumberOption.Parse(r, GatewayConnectionCaps.DefaultPerSource) };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
@@ -67,18 +67,24 @@ internal static class ServeCommand
 
             if (parse.GetValue(tlsCert) is { } cert && !File.Exists(cert))
             {
-                errors.Add($"--tls-cert: {cert} does not exist.");
+                errors.Add($"--tls-cert: {cert} {MissingFile.Reason(cert)}.");
             }
 
             if (parse.GetValue(tlsKey) is { } key && !File.Exists(key))
             {
-                errors.Add($"--tls-key: {key} does not exist.");
+                errors.Add($"--tls-key: {key} {MissingFile.Reason(key)}.");
+            }
+
+            if (parse.GetValue(tlsCert) is { } certFile && File.Exists(certFile) && parse.GetValue(tlsKey) is var keyFile && (keyFile is null || File.Exists(keyFile))
+                && TlsFiles.Check(certFile, keyFile) is { } tlsError)
+            {
+                errors.Add(tlsError);
             }
 
             var secretsKeyPath = parse.GetValue(secretsKey) ?? (Environment.GetEnvironmentVariable(SecretsKeyFile.Variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
             if (secretsKeyPath is not null && !File.Exists(secretsKeyPath))
             {
-                errors.Add($"--secrets-key: {secretsKeyPath} does not exist.");
+                errors.Add($"--secrets-key: {secretsKeyPath} {MissingFile.Reason(secretsKeyPath)}.");
             }
 
             var storeChoice = StoreChoice.TryCreate(parse.GetValue(store)!, parse.GetValue(postgres), out var storeError);

@@ -168,6 +168,34 @@ public sealed class SmartagCliTests(ConformanceServerFixture fixture)
         Assert.StartsWith("opensag smartag: ", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Half a key pair from one source used to be completed from the next (a flag's id with the environment's or the
+    /// profile's secret), so the call was signed with a secret that is not the key's and the server answered a
+    /// baffling InvalidAccessKeyId.NotFound or SignatureDoesNotMatch.
+    /// </summary>
+    [Theory]
+    [InlineData("flags")]
+    [InlineData("environment")]
+    public async Task AccessKey_HalfAPairFromOneSource_ExitsTwoNamingTheMissingHalf(string source)
+    {
+        var environment = new Dictionary<string, string?> { ["OPENSAG_PROFILE"] = Path.Combine(Server.DataDir, "root-profile.json") };
+        string[] flags = [];
+        if (source == "flags")
+        {
+            flags = ["--access-key-id", Server.AccessKeyId];
+            environment["OPENSAG_ACCESS_KEY_SECRET"] = "not-the-secret";
+        }
+        else
+        {
+            environment["OPENSAG_ACCESS_KEY_ID"] = "LTAInotthekey0001";
+        }
+
+        var result = await SmartagCli.RunAsync(environment, ["DescribeSmartAccessGateways", "--RegionId", "cn-shanghai", .. flags]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(source == "flags" ? "--access-key-id without --access-key-secret" : "OPENSAG_ACCESS_KEY_ID without OPENSAG_ACCESS_KEY_SECRET", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task NoServer_ExitsOneSayingItCannotReachTheApi()
     {

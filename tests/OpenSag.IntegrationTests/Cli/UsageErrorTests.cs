@@ -32,6 +32,25 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         Assert.Equal("", result.Stdout);
     }
 
+    /// <summary>System.CommandLine's own texts named .NET types ("as expected type 'System.Int32'") and said "Required command was not provided" for a misspelt command.</summary>
+    [Theory]
+    [InlineData("opensag serve: --keepalive-seconds: 'soon' is not a whole number", "serve", "--keepalive-seconds", "soon")]
+    [InlineData("opensag serve: --gateway-max-connections: '1k' is not a whole number", "serve", "--gateway-max-connections", "1k")]
+    [InlineData("opensag serve: --gateway-max-connections-per-address: '5.5' is not a whole number", "serve", "--gateway-max-connections-per-address", "5.5")]
+    [InlineData("opensag: unknown command 'serv'; did you mean serve?", "serv")]
+    [InlineData("opensag: unknown command 'bogus-command'; the commands are serve, smartag and connect", "bogus-command")]
+    [InlineData("opensag: no command given; the commands are serve, smartag and connect")]
+    public async Task ParseError_MistypedNumberOrCommand_SaysWhatWasExpectedInOurWords(string expectedStart, params string[] arguments)
+    {
+        var result = await OpensagCommand.RunAsync(NoEnvironment, arguments);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith(expectedStart, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not a certificate\n")]
     [InlineData("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n")]
@@ -48,6 +67,68 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         Assert.StartsWith($"opensag connect: --ca-file {caFile} ", line, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The server's side of <see cref="Connect_CaFileNotACertificate_ExitsTwoNamingTheFile"/>: a certificate file that is
+    /// not PEM, or one without its key and no --tls-key, was found only while starting, as exit 1 with .NET's text.
+    /// </summary>
+    [Theory]
+    [InlineData("not a certificate\n", false)]
+    [InlineData(null, false)]
+    [InlineData(null, true)]
+    public async Task Serve_TlsCertificateNotUsable_ExitsTwoNamingTheOption(string? content, bool keyIsTheCertificate)
+    {
+        var folder = Directory.CreateTempSubdirectory("opensag-tls-").FullName;
+        var certFile = fixture.Server.GatewayCertificatePath;
+        if (content is not null)
+        {
+            certFile = Path.Combine(folder, "cert.pem");
+            await File.WriteAllTextAsync(certFile, content);
+        }
+
+        string[] key = keyIsTheCertificate ? ["--tls-key", certFile] : [];
+        var result = await OpensagCommand.RunAsync(NoEnvironment,
+            ["serve", "--data", Path.Combine(folder, "data"), "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0", "--tls-cert", certFile, .. key]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"opensag serve: --tls-cert {certFile}", line, StringComparison.Ordinal);
+        Assert.Contains(keyIsTheCertificate ? "--tls-key" : "give its key with --tls-key", line, StringComparison.Ordinal);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Every option naming a file said "does not exist" for a folder that plainly does.</summary>
+    [Theory]
+    [InlineData("smartag", "DescribeSmartAccessGateways", "--RegionId", "cn-shanghai", "--profile", "{folder}")]
+    [InlineData("connect", "--gateway", "127.0.0.1:9", "--instance", "sag-x", "--user", "u", "--ca-file", "{folder}")]
+    [InlineData("serve", "--tls-cert", "{folder}")]
+    [InlineData("serve", "--secrets-key", "{folder}")]
+    public async Task FileOption_GivenAFolder_ExitsTwoSayingItIsAFolder(params string[] arguments)
+    {
+        var folder = Directory.CreateTempSubdirectory("opensag-folder-").FullName;
+
+        var result = await OpensagCommand.RunAsync(WithPassword, [.. arguments.Select(a => a.Replace("{folder}", folder, StringComparison.Ordinal))]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.Contains(folder, line, StringComparison.Ordinal);
+        Assert.Contains("is a folder, not a file", line, StringComparison.Ordinal);
+        Directory.Delete(folder);
+    }
+
+    [Fact]
+    public async Task Serve_DataIsAFile_ExitsOneSayingItIsAFile()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("opensag-data-file-").FullName, "README.md");
+        await File.WriteAllTextAsync(file, "not a folder\n");
+
+        var result = await OpensagCommand.RunAsync(NoEnvironment, "serve", "--data", file, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.Equal($"opensag serve: the data folder {file} is a file; give --data a folder (it is made if missing).", line);
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+    }
+
     [Fact]
     public async Task Connect_ApiPortAsGateway_ExitsOneSayingItDidNotAnswerTls()
     {
@@ -60,6 +141,30 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         var line = Assert.Single(result.ErrorLines);
         Assert.Contains($"the gateway at {apiPort} did not answer TLS", line, StringComparison.Ordinal);
         Assert.Contains("API port", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The mirror of <see cref="Connect_ApiPortAsGateway_ExitsOneSayingItDidNotAnswerTls"/>: the gateway's port as the
+    /// API endpoint, or the API over https, was "An error occurred while sending the request." or "The SSL
+    /// connection could not be established, see inner exception.", which name neither the cause nor the fix.
+    /// </summary>
+    [Theory]
+    [InlineData("http", "gateway")]
+    [InlineData("https", "gateway")]
+    [InlineData("https", "api")]
+    public async Task Smartag_EndpointNotTheApi_ExitsOneNamingTheEndpointAndTheApiLine(string scheme, string port)
+    {
+        var authority = port == "api" ? fixture.Server.Endpoint.Authority : fixture.Server.GatewayAddress;
+        var endpoint = $"{scheme}://{authority}";
+
+        var result = await OpensagCommand.RunAsync(NoEnvironment,
+            "smartag", "DescribeSmartAccessGateways", "--RegionId", "cn-shanghai", "--endpoint", endpoint, "--access-key-id", "LTAIx", "--access-key-secret", "x");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"opensag smartag: the endpoint {endpoint} did not answer as the API (", line, StringComparison.Ordinal);
+        Assert.Contains("'OpenSAG API listening on'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("inner exception", line, StringComparison.Ordinal);
     }
 
     [Fact]
