@@ -76,7 +76,7 @@ public sealed class LoginThrottle(GatewayOptions options, TimeProvider time)
         Evict(_sources, cutoff);
     }
 
-    /// <summary>The throttling key of a peer address: the IPv4 address, or the /64 of an IPv6 one.</summary>
+    /// <summary>The throttling key of a peer address (<see cref="ClientSource.Of"/>): the IPv4 address, or the /64 of an IPv6 one.</summary>
     public static string SourceOf(string address)
     {
         if (!IPAddress.TryParse(address, out var ip))
@@ -84,19 +84,8 @@ public sealed class LoginThrottle(GatewayOptions options, TimeProvider time)
             return address;
         }
 
-        if (ip.IsIPv4MappedToIPv6)
-        {
-            ip = ip.MapToIPv4();
-        }
-
-        if (ip.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return ip.ToString();
-        }
-
-        var bytes = ip.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
+        var source = ClientSource.Of(ip);
+        return source.AddressFamily == AddressFamily.InterNetworkV6 ? source + "/64" : source.ToString();
     }
 
     private static string PairKey(string userKey, string source) => userKey + "\n" + source;

@@ -1,10 +1,10 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenSag.Gateway;
 
 namespace OpenSag.Cli.Serve;
 
@@ -86,30 +86,6 @@ internal static class GatewayConnectionCaps
         return listen;
     }
 
-    /// <summary>
-    /// The address a connection counts against: the IPv4 address (IPv4-mapped IPv6 included), or the /64 prefix of
-    /// an IPv6 address, since one IPv6 host is normally given a whole /64 and could rotate through it.
-    /// </summary>
-    public static IPAddress SourceOf(EndPoint? remote)
-    {
-        if (remote is not IPEndPoint { Address: var address })
-        {
-            return IPAddress.None;
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            return address.MapToIPv4();
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address;
-        }
-
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out _);
-        bytes[8..].Clear();
-        return new IPAddress(bytes);
-    }
+    /// <summary>The address a connection counts against (<see cref="ClientSource.Of"/>); <see cref="IPAddress.None"/> without one.</summary>
+    public static IPAddress SourceOf(EndPoint? remote) => remote is IPEndPoint endpoint ? ClientSource.Of(endpoint.Address) : IPAddress.None;
 }
