@@ -46,7 +46,7 @@ internal static class OpenSagServer
             store = options.Store.Open(options.DataDirectory, SecretsKeyFile.LoadOrCreate(options.DataDirectory, options.SecretsKey));
             await store.MigrateAsync(cancellationToken);
             var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
-            using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey);
+            using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey, options.GatewayListen.Address);
             var tokens = SessionTokens.LoadOrCreate(options.DataDirectory);
 
             (int Total, int PerSource) caps = (options.GatewayMaxConnections ?? GatewayConnectionCaps.DefaultTotal(openFiles?.Soft), options.GatewayMaxConnectionsPerAddress);
@@ -55,6 +55,7 @@ internal static class OpenSagServer
             startup.Started();
             app.Logger.LogInformation("Open-file limit: soft {Soft}, hard {Hard}; gateway connections capped at {Total} in all, {PerSource} per source address.",
                 openFiles?.Soft.ToString(CultureInfo.InvariantCulture) ?? "unknown", openFiles?.Hard.ToString(CultureInfo.InvariantCulture) ?? "unknown", caps.Total, caps.PerSource);
+            GatewayCertificate.WarnIfListenAddressUnnamed(app.Logger, certificate, options.GatewayListen.Address, options.DataDirectory, operatorCertificate: options.TlsCertificate is not null);
             var (endpoint, gatewayEndpoint) = Endpoints(app);
             dataFolder.Describe($"pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}, API {endpoint}, gateway {gatewayEndpoint}");
             RootCredentials.WriteProfile(options.DataDirectory, rootKey, endpoint);

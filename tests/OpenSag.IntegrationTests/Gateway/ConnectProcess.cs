@@ -52,10 +52,11 @@ public sealed partial class ConnectProcess : IAsyncDisposable
     /// <summary>
     /// Starts <c>opensag connect</c> without waiting for it to come online (a refused login ends the process
     /// instead). Each of <paramref name="forwardTargets"/> gets a free local port; <paramref name="socks"/> adds a
-    /// SOCKS5 port.
+    /// SOCKS5 port. With <paramref name="inNamespace"/> it runs in that network namespace (its forwards then listen on
+    /// the namespace's loopback).
     /// </summary>
     public static ConnectProcess Start(string gateway, string caFile, string smartAgId, string userName, string password,
-        IReadOnlyList<string>? forwardTargets = null, bool socks = false)
+        IReadOnlyList<string>? forwardTargets = null, bool socks = false, NetworkNamespace? inNamespace = null)
     {
         var assembly = RepositoryLayout.ServerAssemblyPath;
         if (!File.Exists(assembly))
@@ -93,6 +94,7 @@ public sealed partial class ConnectProcess : IAsyncDisposable
             start.ArgumentList.Add($"127.0.0.1:{socksPort.Value.ToString(CultureInfo.InvariantCulture)}");
         }
 
+        inNamespace?.Enter(start);
         start.Environment["OPENSAG_PASSWORD"] = password;
         var process = new Process { StartInfo = start };
         if (!process.Start())

@@ -26,6 +26,8 @@ public sealed partial class OpenSagServer : IAsyncDisposable
 
     private readonly IReadOnlyList<string> _extraArguments;
     private string? _shellSetup;
+    private NetworkNamespace? _namespace;
+    private string _gatewayListen = "127.0.0.1:0";
 
     private OpenSagServer(string dataDir, bool ownsDataDir, string accessKeyId, string accessKeySecret, IReadOnlyList<string> extraArguments)
     {
@@ -51,7 +53,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     /// <summary>The API base address of the current run, e.g. http://127.0.0.1:41234.</summary>
     public Uri Endpoint => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}");
 
-    /// <summary>The gateway's HOST:PORT of the current run (TLS), e.g. 127.0.0.1:41235.</summary>
+    /// <summary>The gateway's HOST:PORT of the current run (TLS), e.g. 127.0.0.1:41235, as serve printed it.</summary>
     public string GatewayAddress { get; private set; } = "";
 
     /// <summary>The gateway's certificate, for <c>opensag connect --ca-file</c>.</summary>
@@ -104,6 +106,32 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         var server = new OpenSagServer(Directory.CreateTempSubdirectory("opensag-it-").FullName, true, "LTAI" + RandomToken(20), RandomToken(30), extraArguments)
         {
             _shellSetup = shellSetup,
+        };
+        try
+        {
+            await server.StartProcessAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a server with a random root key pair inside <paramref name="network"/>, its gateway on
+    /// <paramref name="gatewayListen"/> (e.g. 198.18.7.1:0, an address of that namespace), in <paramref name="dataDir"/>
+    /// (kept) or a fresh temporary folder (deleted on dispose). Its API is on the namespace's own 127.0.0.1, so only
+    /// processes run in the namespace reach it (<see cref="NetworkNamespace.RunAsync"/>).
+    /// </summary>
+    public static async Task<OpenSagServer> StartInNamespaceAsync(NetworkNamespace network, string gatewayListen, string? dataDir = null, params string[] extraArguments)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var server = new OpenSagServer(dataDir ?? Directory.CreateTempSubdirectory("opensag-it-").FullName, dataDir is null, "LTAI" + RandomToken(20), RandomToken(30), extraArguments)
+        {
+            _namespace = network,
+            _gatewayListen = gatewayListen,
         };
         try
         {
@@ -227,11 +255,12 @@ public sealed partial class OpenSagServer : IAsyncDisposable
             start.ArgumentList.Add(RepositoryLayout.DotnetHost);
         }
 
-        foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0" }.Concat(_extraArguments))
+        foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", _gatewayListen }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
 
+        _namespace?.Enter(start);
         start.Environment["OPENSAG_ROOT_ACCESS_KEY_ID"] = AccessKeyId;
         start.Environment["OPENSAG_ROOT_ACCESS_KEY_SECRET"] = AccessKeySecret;
 
@@ -275,7 +304,12 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         // The gateway line is printed before the API line, so it is already in the output.
         var gatewayLine = await _output.WaitForLineAsync(l => GatewayLine().IsMatch(l)).WaitAsync(StartTimeout);
         GatewayAddress = GatewayLine().Match(gatewayLine).Groups["address"].Value;
-        await WaitUntilHealthyAsync();
+        // The API of a server in a namespace is on that namespace's loopback, out of this process's reach; the
+        // listening line, printed once Kestrel listens, is the readiness signal there.
+        if (_namespace is null)
+        {
+            await WaitUntilHealthyAsync();
+        }
     }
 
     private async Task WaitUntilHealthyAsync()
@@ -348,6 +382,6 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     [GeneratedRegex(@"^OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)$")]
     private static partial Regex ListeningLine();
 
-    [GeneratedRegex(@"^OpenSAG gateway listening on (?<address>127\.0\.0\.1:\d+) ")]
+    [GeneratedRegex(@"^OpenSAG gateway listening on (?<address>\S+:\d+) ")]
     private static partial Regex GatewayLine();
 }
