@@ -22,7 +22,7 @@ internal static class ConnectCommand
     public static Command Create()
     {
         var gateway = new Option<string>("--gateway") { Description = "Gateway HOST:PORT.", Required = true };
-        var caFile = new Option<string?>("--ca-file") { Description = "PEM certificate(s) to trust for the gateway, e.g. its <data>/gateway-cert.pem." };
+        var caFile = new Option<string?>("--ca-file") { Description = "PEM certificate(s) to trust for the gateway: one that is exactly the gateway's (its <data>/gateway-cert.pem) is trusted at any address; any other is a CA, whose certificates must name the host dialled." };
         var instance = new Option<string>("--instance") { Description = "SmartAGId of the instance.", Required = true };
         var user = new Option<string>("--user") { Description = "User name.", Required = true };
         var forward = new Option<string[]>("--forward") { Description = "LHOST:LPORT=THOST:TPORT, repeatable: a local port tunnelled to a target.", AllowMultipleArgumentsPerToken = false };
