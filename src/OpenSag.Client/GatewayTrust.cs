@@ -157,20 +157,20 @@ public sealed class GatewayCertificateRejectedException(SslPolicyErrors errors, 
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
         {
             var statuses = string.Join(", ", (chain?.ChainStatus.Select(s => s.Status.ToString()).Distinct() ?? []).DefaultIfEmpty("not trusted"));
-            problems.Add(againstCaFile ? $"it is not a certificate in --ca-file and not issued by one: {statuses}" : "certificate chain: " + statuses);
+            problems.Add(againstCaFile ? $"it is not a certificate in --ca-file and not issued by one ({statuses})" : "certificate chain: " + statuses);
         }
 
         if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
         {
             problems.Add(againstCaFile && !errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors)
                 ? "it is issued by a CA in --ca-file but not for the name or address dialled"
-                : "the certificate is not for the name or address dialled");
+                : "it is not for the name or address dialled");
         }
 
         // What `serve` prints at start ("SHA-256 …"), so a user can tell a replaced certificate from a wrong file.
         if (certificate is not null)
         {
-            problems.Add("the gateway's is SHA-256 " + GatewayCertificate.Fingerprint(certificate));
+            problems.Add("the gateway presented SHA-256 " + GatewayCertificate.Fingerprint(certificate));
         }
 
         return string.Join("; ", problems);

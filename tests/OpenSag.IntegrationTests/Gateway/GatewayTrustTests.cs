@@ -52,6 +52,8 @@ public sealed class GatewayTrustTests
         Assert.Contains("not a certificate in --ca-file and not issued by one", rejected.Message, StringComparison.Ordinal);
         // serve prints the same fingerprint, so a user can tell which certificate the gateway has now.
         Assert.Contains("SHA-256 " + OpenSag.Gateway.Security.GatewayCertificate.Fingerprint(gateway), rejected.Message, StringComparison.Ordinal);
+        // Not "pass its certificate with --ca-file", which the user did: the file is stale or the wrong one.
+        Assert.Contains("give --ca-file the gateway's current certificate", GatewayTrust.DescribeHandshakeFailure(rejected, "198.18.7.1:8443"), StringComparison.Ordinal);
     }
 
     [Fact]
