@@ -47,7 +47,7 @@ public sealed record ParameterSpec(string Name, ParameterKind Kind, string Descr
         ParameterKind.String => Constraint?.Text ?? "any text",
         ParameterKind.Integer => NumberRule(int.MaxValue),
         ParameterKind.Long => NumberRule(long.MaxValue),
-        ParameterKind.Boolean => "true or false",
+        ParameterKind.Boolean => "true or false (any letter case)",
         ParameterKind.StringList => $"up to {MaxItems.ToString(CultureInfo.InvariantCulture)} items" + (Constraint is { } c ? ", each " + c.Text : ""),
         _ => throw new InvalidOperationException("Unknown kind " + Kind),
     };

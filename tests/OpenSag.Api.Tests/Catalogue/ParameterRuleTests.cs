@@ -59,7 +59,7 @@ public class ParameterRuleTests
     [Theory]
     [InlineData("CreateSmartAccessGatewaySoftware", "Period", "one of 1–9, 12, 24, 36")]
     [InlineData("CreateSmartAccessGatewaySoftware", "UserCount", "1–100000")]
-    [InlineData("CreateSmartAccessGatewaySoftware", "AutoPay", "true or false")]
+    [InlineData("CreateSmartAccessGatewaySoftware", "AutoPay", "true or false (any letter case)")]
     [InlineData("CreateSmartAccessGatewayClientUser", "Bandwidth", "1–20000")]
     [InlineData("DescribeSmartAccessGateways", "PageNumber", "1 or more")]
     [InlineData("DescribeSmartAccessGateways", "PageSize", "1–50")]
