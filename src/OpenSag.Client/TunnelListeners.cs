@@ -13,7 +13,9 @@ public delegate Task<WebSocket> TunnelOpener(string destination, CancellationTok
 /// <summary>
 /// The local side of tunnels: <c>--forward LHOST:LPORT=THOST:TPORT</c> listeners, each accepted connection
 /// relayed to the fixed target, and a SOCKS5 listener (CONNECT, no authentication, RFC 1928) relayed to the
-/// requested target. A refused or failed tunnel closes only that local connection.
+/// requested target. A refused or failed tunnel closes only that local connection, with one line to
+/// <c>report</c>; <c>open</c> may wait for the session (<see cref="OnlineGate"/>), and a cancelled token (the client
+/// exits) closes the connections still waiting at once, silently.
 /// </summary>
 public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
 {
@@ -75,7 +77,12 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
         {
             tunnel = await open(destination, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            local.Dispose();
+            return;
+        }
+        catch (Exception e)
         {
             report($"tunnel to {destination} failed: {e.Message}");
             local.Dispose();
@@ -112,10 +119,16 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
             local.Dispose();
             return;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            local.Dispose();
+            return;
+        }
+        catch (Exception e)
         {
             report($"tunnel to {destination} failed: {e.Message}");
-            await Socks5Handshake.ReplyAsync(local, Socks5Handshake.GeneralFailure, cancellationToken);
+            var status = e is NotOnlineException ? Socks5Handshake.NetworkUnreachable : Socks5Handshake.GeneralFailure;
+            await Socks5Handshake.ReplyAsync(local, status, cancellationToken);
             local.Dispose();
             return;
         }
@@ -131,6 +144,7 @@ internal static class Socks5Handshake
     public const byte Succeeded = 0x00;
     public const byte GeneralFailure = 0x01;
     public const byte NotAllowed = 0x02;
+    public const byte NetworkUnreachable = 0x03;
     public const byte HostUnreachable = 0x04;
 
     public sealed class Refused(string message) : Exception(message);

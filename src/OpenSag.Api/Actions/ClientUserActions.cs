@@ -21,10 +21,10 @@ public static partial class ClientUserActions
             UserMail.AsRequired(ErrorCatalogue.EmailEmpty),
             Bandwidth,
             UserName,
-            new ParameterSpec("Password", ParameterKind.String, "8–32 characters: letters, digits, _ @ -, starting with a letter or digit.")
-                .AsRequired().Matching(s => CreatePasswordPattern().IsMatch(s)),
+            new ParameterSpec("Password", ParameterKind.String, "The account's password.")
+                .AsRequired().Matching(s => CreatePasswordPattern().IsMatch(s), "8–32 characters: letters A–Z a–z, digits, _ @ -, starting with a letter or digit"),
             new ParameterSpec("ClientIp", ParameterKind.String, "Fixed client address inside the instance CIDR; else one is allocated per connection.")
-                .Matching(IsIpv4).WhenInvalid(ErrorCatalogue.ClientIpInvalid),
+                .Matching(IsIpv4, Ipv4Rule).WhenInvalid(ErrorCatalogue.ClientIpInvalid),
         ],
         ["UserName", "UserMail", "Bandwidth", "ClientIp"],
         async (context, ct) =>
@@ -41,8 +41,8 @@ public static partial class ClientUserActions
         [
             RegionId,
             SmartAgId,
-            UserName with { Required = false, Constraint = s => s.Length <= 64 },
-            UserMail with { Constraint = s => s.Length <= 128 },
+            (UserName with { Required = false }).Matching(s => s.Length <= 64, UpTo64),
+            UserMail.Matching(s => s.Length <= 128, "up to 128 characters"),
             PageNumber,
             PageSize(100),
         ],
@@ -81,8 +81,8 @@ public static partial class ClientUserActions
             RegionId,
             SmartAgId,
             UserName,
-            new ParameterSpec("Password", ParameterKind.String, "8–32 characters: letters, digits, _ @ . -, starting with a letter or digit.")
-                .AsRequired().Matching(s => ResetPasswordPattern().IsMatch(s)),
+            new ParameterSpec("Password", ParameterKind.String, "The account's new password.")
+                .AsRequired().Matching(s => ResetPasswordPattern().IsMatch(s), "8–32 characters: letters A–Z a–z, digits, _ @ . -, starting with a letter or digit"),
         ],
         [],
         async (context, ct) =>
@@ -169,8 +169,8 @@ public static partial class ClientUserActions
         [
             RegionId,
             SmartAgId,
-            new ParameterSpec("AppDNS", ParameterKind.StringList, "IPv4 DNS servers while connected, AppDNS.1 and AppDNS.2.").AtMost(2).Matching(IsIpv4).WhenInvalid(ErrorCatalogue.DnsIpInvalid),
-            new ParameterSpec("RecoveredDNS", ParameterKind.StringList, "IPv4 DNS servers after disconnecting, RecoveredDNS.1 and .2.").AtMost(2).Matching(IsIpv4).WhenInvalid(ErrorCatalogue.DnsIpInvalid),
+            new ParameterSpec("AppDNS", ParameterKind.StringList, "IPv4 DNS servers while connected, AppDNS.1 and AppDNS.2.").AtMost(2).Matching(IsIpv4, Ipv4Rule).WhenInvalid(ErrorCatalogue.DnsIpInvalid),
+            new ParameterSpec("RecoveredDNS", ParameterKind.StringList, "IPv4 DNS servers after disconnecting, RecoveredDNS.1 and .2.").AtMost(2).Matching(IsIpv4, Ipv4Rule).WhenInvalid(ErrorCatalogue.DnsIpInvalid),
         ],
         [],
         async (context, ct) =>

@@ -20,11 +20,11 @@ public static partial class InstanceActions
         "Creates a SAG App instance, active at once.",
         [
             RegionId,
-            new ParameterSpec("ChargeType", ParameterKind.String, "PREPAY (the only charge type).").AsRequired().Matching(s => s == "PREPAY"),
-            new ParameterSpec("Period", ParameterKind.Integer, "Months: 1–9, 12, 24 or 36.").AsRequired().OneOf(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36),
-            new ParameterSpec("UserCount", ParameterKind.Integer, "Most client accounts the instance holds, 1–100000.").AsRequired().Between(1, 100_000),
+            new ParameterSpec("ChargeType", ParameterKind.String, "Charge type (PREPAY is the only one).").AsRequired().Matching(s => s == "PREPAY", "PREPAY"),
+            new ParameterSpec("Period", ParameterKind.Integer, "Months the instance is bought for (recorded).").AsRequired().OneOf(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36),
+            new ParameterSpec("UserCount", ParameterKind.Integer, "Most client accounts the instance holds.").AsRequired().Between(1, 100_000),
             new ParameterSpec("DataPlan", ParameterKind.Long, "GB per account per month (recorded; not enforced).").AsRequired().Between(1, 1_000_000),
-            new ParameterSpec("AutoPay", ParameterKind.Boolean, "true/false; recorded (nothing is billed here).").AsRequired(),
+            new ParameterSpec("AutoPay", ParameterKind.Boolean, "Recorded (nothing is billed here).").AsRequired(),
         ],
         ["SmartAGId", "OrderId", "ResourceGroupId"],
         async (context, ct) =>
@@ -46,10 +46,13 @@ public static partial class InstanceActions
         [
             RegionId,
             SmartAgId,
-            new ParameterSpec("Name", ParameterKind.String, "2–128 characters, starting with a letter or Chinese character; digits . _ - allowed.").Matching(IsName),
-            new ParameterSpec("Description", ParameterKind.String, "2–256 characters, starting with a letter or Chinese character.").Matching(IsDescription),
-            new ParameterSpec("CidrBlock", ParameterKind.String, "Client address space, e.g. 10.10.0.0/24 (/8 to /30).").Matching(IsCidr),
-            new ParameterSpec("SecurityLockThreshold", ParameterKind.Integer, "Offline lock threshold in seconds, 0 or more.").Between(0, int.MaxValue),
+            new ParameterSpec("Name", ParameterKind.String, "Instance name.")
+                .Matching(IsName, "2–128 characters: letters of any script (Chinese too), digits 0–9, . _ -, starting with a letter"),
+            new ParameterSpec("Description", ParameterKind.String, "Instance description.")
+                .Matching(IsDescription, "2–256 characters, starting with a letter of any script (Chinese too), not with http:// or https://"),
+            new ParameterSpec("CidrBlock", ParameterKind.String, "Client address space, e.g. 10.10.0.0/24.")
+                .Matching(IsCidr, "an IPv4 block a.b.c.d/n with n from 8 to 30 (host bits are masked)"),
+            new ParameterSpec("SecurityLockThreshold", ParameterKind.Integer, "Offline lock threshold in seconds.").Between(0, int.MaxValue),
         ],
         [],
         async (context, ct) =>
@@ -66,7 +69,7 @@ public static partial class InstanceActions
         "Lists the instances of a region, paged.",
         [
             RegionId,
-            SmartAgId with { Required = false, Constraint = s => s.Length <= 64 },
+            SmartAgId with { Required = false },
             SmartAgIds,
             new ParameterSpec("Name", ParameterKind.String, "Exact instance name."),
             new ParameterSpec("Status", ParameterKind.String, "Instance status, e.g. Active."),

@@ -23,7 +23,7 @@ public static partial class SessionActions
             RegionId,
             SmartAgId with { InvalidError = ErrorCatalogue.KickInstanceNotFound },
             new ParameterSpec("Username", ParameterKind.String, "The user whose connections end (note the lower-case n).")
-                .AsRequired(ErrorCatalogue.UserNameEmpty).Matching(s => s.Length <= 64).WhenInvalid(ErrorCatalogue.UserNameInvalid),
+                .AsRequired(ErrorCatalogue.UserNameEmpty).Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.UserNameInvalid),
         ],
         [],
         async (context, ct) =>
@@ -103,7 +103,8 @@ public static partial class SessionActions
             RegionId,
             SmartAgId,
             UserNames.AsRequired(),
-            new ParameterSpec("StatisticsDate", ParameterKind.String, "Month as yyyyMM (default: the current month, UTC).").Matching(s => MonthPattern().IsMatch(s)),
+            new ParameterSpec("StatisticsDate", ParameterKind.String, "Month of the totals (default: the current month, UTC).")
+                .Matching(s => MonthPattern().IsMatch(s), "a month as yyyyMM, month 01–12 (202611)"),
         ],
         ["SagStatistics.Statistics[].UserName", "SagStatistics.Statistics[].TotalBytes", "SagStatistics.Statistics[].TotalLeaveBytes"],
         async (context, ct) =>

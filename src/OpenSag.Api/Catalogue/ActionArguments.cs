@@ -96,7 +96,7 @@ public sealed class ActionArguments
             if (value.Length > 0)
             {
                 var item = Portable(key, value);
-                indexed[index] = spec.Constraint is null || spec.Constraint(item) ? item : throw new ApiException(spec.Invalid);
+                indexed[index] = spec.Constraint is null || spec.Constraint.Matches(item) ? item : throw new ApiException(spec.Invalid);
             }
         }
 

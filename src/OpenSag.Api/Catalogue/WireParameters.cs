@@ -12,33 +12,43 @@ namespace OpenSag.Api.Catalogue;
 public static partial class WireParameters
 {
     public static readonly ParameterSpec RegionId = new ParameterSpec("RegionId", ParameterKind.String, "Region of the instance, e.g. cn-shanghai.")
-        .AsRequired(ErrorCatalogue.MissingRegionId).Matching(s => RegionPattern().IsMatch(s));
+        .AsRequired(ErrorCatalogue.MissingRegionId)
+        .Matching(s => RegionPattern().IsMatch(s), "lower-case letters (2 or more), then 1–4 times a - followed by lower-case letters or digits (cn-shanghai)");
 
     /// <summary>Any id up to 64 characters; one that names no instance is SAG.InstanceNoFound, not a format error.</summary>
     public static readonly ParameterSpec SmartAgId = new ParameterSpec("SmartAGId", ParameterKind.String, "ID of the SAG App instance (sag-…).")
-        .AsRequired(ErrorCatalogue.InstanceIdEmpty).Matching(s => s.Length <= 64).WhenInvalid(ErrorCatalogue.InstanceNotFound);
+        .AsRequired(ErrorCatalogue.InstanceIdEmpty).Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.InstanceNotFound);
 
-    /// <summary>7–33 characters, letters, digits and <c>_ @ . -</c>, starting with a letter or digit.</summary>
+    /// <summary>A user name as created: <see cref="UserNamePattern"/>, so a 6-character name is ClientUser.NameInvalid.</summary>
     public static readonly ParameterSpec UserName = new ParameterSpec("UserName", ParameterKind.String, "Client account name.")
-        .AsRequired(ErrorCatalogue.UserNameEmpty).Matching(IsUserName).WhenInvalid(ErrorCatalogue.UserNameInvalid);
+        .AsRequired(ErrorCatalogue.UserNameEmpty)
+        .Matching(IsUserName, "7–33 characters: letters A–Z a–z, digits, _ @ . -, starting with a letter or digit")
+        .WhenInvalid(ErrorCatalogue.UserNameInvalid);
 
     public static readonly ParameterSpec UserMail = new ParameterSpec("UserMail", ParameterKind.String, "E-mail address of the account.")
-        .Matching(IsMail).WhenInvalid(ErrorCatalogue.EmailInvalid);
+        .Matching(IsMail, "an e-mail address (name@example.com) of up to 128 characters: one @, a dot in the part after it, no spaces")
+        .WhenInvalid(ErrorCatalogue.EmailInvalid);
 
-    public static readonly ParameterSpec Bandwidth = new ParameterSpec("Bandwidth", ParameterKind.Integer, "Kbit/s for all of the user's sessions together, 1–20000.")
+    public static readonly ParameterSpec Bandwidth = new ParameterSpec("Bandwidth", ParameterKind.Integer, "Kbit/s for all of the user's sessions together.")
         .Between(1, 20_000).WhenInvalid(ErrorCatalogue.BandwidthInvalid);
 
-    public static readonly ParameterSpec UserNames = new ParameterSpec("UserNames", ParameterKind.StringList, "User names, UserNames.1 … UserNames.50.")
-        .AtMost(50).Matching(s => s.Length <= 64);
+    public static readonly ParameterSpec UserNames = new ParameterSpec("UserNames", ParameterKind.StringList, "User names, UserNames.1, UserNames.2, ….")
+        .AtMost(50).Matching(s => s.Length <= 64, UpTo64);
 
-    public static readonly ParameterSpec SmartAgIds = new ParameterSpec("SmartAGIds", ParameterKind.StringList, "Instance ids, SmartAGIds.1 … SmartAGIds.50.")
-        .AtMost(50).Matching(s => s.Length <= 64);
+    public static readonly ParameterSpec SmartAgIds = new ParameterSpec("SmartAGIds", ParameterKind.StringList, "Instance ids, SmartAGIds.1, SmartAGIds.2, ….")
+        .AtMost(50).Matching(s => s.Length <= 64, UpTo64);
 
-    public static readonly ParameterSpec PageNumber = new ParameterSpec("PageNumber", ParameterKind.Integer, "Page to return, from 1 (default 1).")
+    public static readonly ParameterSpec PageNumber = new ParameterSpec("PageNumber", ParameterKind.Integer, "Page to return (default 1).")
         .Between(1, int.MaxValue);
 
-    public static ParameterSpec PageSize(int max) => new ParameterSpec("PageSize", ParameterKind.Integer, $"Entries per page, 1–{max} (default 10).")
+    public static ParameterSpec PageSize(int max) => new ParameterSpec("PageSize", ParameterKind.Integer, "Entries per page (default 10).")
         .Between(1, max);
+
+    /// <summary>The rule text of the ids and names that are only bounded in length (<c>s.Length &lt;= 64</c>).</summary>
+    public const string UpTo64 = "up to 64 characters";
+
+    /// <summary>The rule text of <see cref="IsIpv4"/>.</summary>
+    public const string Ipv4Rule = "an IPv4 address in dotted form (10.0.5.20)";
 
     /// <summary>
     /// Owner parameters every Smartag request model carries (spec §1.0). They name accounts of the cloud's billing

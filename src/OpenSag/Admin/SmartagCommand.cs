@@ -242,6 +242,9 @@ internal static class SmartagCommand
         {
             var flag = p.Kind == ParameterKind.StringList ? $"--{p.Name} (repeat)" : $"--{p.Name}";
             Console.WriteLine($"  {flag,-32} {p.Kind,-10} {(p.Required ? "required" : "optional"),-9} {p.Description}");
+            // The rule under the description, from the same declaration that validates the value on the server.
+            var error = p.RuleError is { } invalid ? $" (else {invalid.Code})" : "";
+            Console.WriteLine($"  {"",-32} {"",-10} {"",-9} Rule: {p.Rule}{error}");
         }
 
         Console.WriteLine($"  {"--" + FormatParameter,-32} {ParameterKind.String,-10} {"optional",-9} JSON (default) or XML.");

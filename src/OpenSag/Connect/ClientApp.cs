@@ -8,7 +8,8 @@ using OpenSag.Gateway.Protocol;
 namespace OpenSag.Cli.Connect;
 
 /// <summary>
-/// The client app's life: bind the local listeners, log in, serve tunnels through the current session, and on
+/// The client app's life: bind the local listeners, log in, serve tunnels through the current session (a local
+/// connection accepted while offline waits for it in <see cref="OnlineGate"/>; leaving ends those waits), and on
 /// a network failure resume with the session token after a randomised backoff (<see cref="ReconnectBackoff"/>). A resume the
 /// gateway refuses as kicked out means the session was revoked meanwhile: that is a kick, not a reason to use the password
 /// again. A resume refused as <see cref="CloseReasons.SessionExpired"/> (the token outlived its lifetime, or the password
@@ -17,7 +18,7 @@ namespace OpenSag.Cli.Connect;
 /// </summary>
 internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks)
 {
-    private volatile ClientSession? _current;
+    private readonly OnlineGate _online = new();
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -38,7 +39,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tunnels = new TunnelListeners(OpenAsync, message => Console.Error.WriteLine("opensag connect: " + message));
+        var tunnels = new TunnelListeners(_online.OpenTunnelAsync, message => Console.Error.WriteLine("opensag connect: " + message));
         var serving = listeners.Select(l => l.Target is null
             ? tunnels.ServeSocksAsync(l.Socket, stop.Token)
             : tunnels.ServeForwardAsync(l.Socket, l.Target, stop.Token)).ToArray();
@@ -124,7 +125,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
 
             await using (session)
             {
-                _current = session;
+                _online.SetOnline(session.OpenTunnelAsync);
                 wasOnline = true;
                 backoff.Reset();
                 resumeToken = session.Online.Token;
@@ -154,7 +155,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 }
                 finally
                 {
-                    _current = null;
+                    _online.SetOffline();
                 }
             }
 
@@ -164,11 +165,6 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             }
         }
     }
-
-    private Task<WebSocket> OpenAsync(string destination, CancellationToken cancellationToken) =>
-        _current is { } session
-            ? session.OpenTunnelAsync(destination, cancellationToken)
-            : throw new InvalidOperationException("not connected to the gateway");
 
     private static bool IsNetworkFailure(Exception e) =>
         e is WebSocketException or HttpRequestException or SocketException or IOException

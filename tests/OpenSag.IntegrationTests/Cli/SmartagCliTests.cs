@@ -222,6 +222,17 @@ public sealed class SmartagCliTests(ConformanceServerFixture fixture)
     }
 
     [Fact]
+    public async Task Usage_CreateSmartAccessGatewayClientUser_ShowsEachParametersRule()
+    {
+        var result = await SmartagCli.RunAsync(Server, "CreateSmartAccessGatewayClientUser", "--usage");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Rule: 7–33 characters: letters A–Z a–z, digits, _ @ . -, starting with a letter or digit (else ClientUser.NameInvalid)", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Rule: 1–20000 (else ClientUser.BandwidthInvalid)", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Rule: 8–32 characters: letters A–Z a–z, digits, _ @ -, starting with a letter or digit (else InvalidPassword)", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoAction_ListsEveryAction()
     {
         var result = await SmartagCli.RunAsync(Server);

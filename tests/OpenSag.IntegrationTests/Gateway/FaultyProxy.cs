@@ -7,7 +7,7 @@ namespace OpenSag.IntegrationTests.Gateway;
 /// A TCP proxy on 127.0.0.1:0 in front of the gateway that can fail like a network: <see cref="Blackhole"/>
 /// stops forwarding without closing anything (a pulled cable: no data, no FIN, no RST, and new connections
 /// are accepted but go nowhere), <see cref="DropAll"/> resets every connection (a dropped link the client
-/// notices) and keeps forwarding new ones.
+/// notices) and keeps forwarding new ones, <see cref="Refuse"/> resets every new connection (a gateway not up yet).
 /// </summary>
 public sealed class FaultyProxy : IAsyncDisposable
 {
@@ -19,6 +19,7 @@ public sealed class FaultyProxy : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Task _accepting;
     private volatile bool _blackholed;
+    private volatile bool _refusing;
 
     public FaultyProxy(int targetPort)
     {
@@ -31,10 +32,14 @@ public sealed class FaultyProxy : IAsyncDisposable
 
     public void Blackhole() => _blackholed = true;
 
+    /// <summary>Nothing listens yet (or any more): every new connection is reset at once, until <see cref="Restore"/>.</summary>
+    public void Refuse() => _refusing = true;
+
     /// <summary>The cable is back: new connections are forwarded again; ones held silent are closed.</summary>
     public void Restore()
     {
         _blackholed = false;
+        _refusing = false;
         lock (_gate)
         {
             _held.ForEach(c => c.Dispose());
@@ -70,6 +75,14 @@ public sealed class FaultyProxy : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 return;
+            }
+
+            if (_refusing)
+            {
+                // A connect to a closed port meets an RST; accepting and resetting at once is the same to the client.
+                inbound.Client.LingerState = new LingerOption(true, 0);
+                inbound.Dispose();
+                continue;
             }
 
             if (_blackholed)

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using OpenSag.Client;
+
+namespace OpenSag.IntegrationTests.Gateway;
+
+/// <summary>
+/// The bounds on local connections waiting for the session (issue 14 fault 2), on the real forward listener with
+/// real local sockets and no gateway: a connection held past the hold limit, one beyond the waiting limit, and
+/// those still waiting when the client exits are closed, each failure with one line of report.
+/// </summary>
+public sealed class OnlineGateTests
+{
+    /// <summary>Bound on every wait of these tests; the holds themselves are well below it.</summary>
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    private const string Destination = "10.0.5.20:5432";
+
+    [Fact]
+    public async Task Forward_NotOnlineWithinHoldLimit_ClosesTheConnectionWithOneLine()
+    {
+        var gate = new OnlineGate(TimeProvider.System, TimeSpan.FromMilliseconds(300), OnlineGate.DefaultWaitingLimit);
+        await using var forward = ForwardListener.Start(gate);
+
+        var clock = Stopwatch.StartNew();
+        using var local = await forward.ConnectAsync();
+        await AssertClosedAsync(local);
+
+        Assert.True(clock.Elapsed >= gate.HoldLimit, $"closed after {clock.Elapsed.TotalMilliseconds:0} ms, before the hold limit of {gate.HoldLimit.TotalMilliseconds:0} ms");
+        var line = Assert.Single(forward.Reports);
+        Assert.Equal($"tunnel to {Destination} failed: not online within 0.3 s", line);
+        Assert.Equal(0, gate.Waiting);
+    }
+
+    [Fact]
+    public async Task Forward_MoreWaitingThanTheLimit_ClosesTheExcessAtOnceAndTheRestGoOnline()
+    {
+        var gate = new OnlineGate(TimeProvider.System, Deadline * 2, waitingLimit: 1);
+        await using var forward = ForwardListener.Start(gate);
+        using var first = await forward.ConnectAsync();
+        await WaitUntilAsync(() => gate.Waiting == 1, "the first connection waits for the session");
+
+        using var second = await forward.ConnectAsync();
+        await AssertClosedAsync(second);
+        Assert.Equal($"tunnel to {Destination} failed: not online yet, and the limit of 1 waiting connections is reached", Assert.Single(forward.Reports));
+
+        // Online: the waiting connection goes to the session's opener (which refuses it here; no gateway).
+        var opened = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        gate.SetOnline((destination, _) =>
+        {
+            opened.TrySetResult(destination);
+            return Task.FromException<WebSocket>(new IOException("no gateway in this test"));
+        });
+        Assert.Equal(Destination, await opened.Task.WaitAsync(Deadline));
+        await AssertClosedAsync(first);
+        Assert.Equal(0, gate.Waiting);
+    }
+
+    [Fact]
+    public async Task Forward_ClientExitsWhileConnectionsWait_ClosesThemAtOnceWithoutReport()
+    {
+        var gate = new OnlineGate(TimeProvider.System, Deadline * 2, OnlineGate.DefaultWaitingLimit);
+        var forward = ForwardListener.Start(gate);
+        using var local = await forward.ConnectAsync();
+        await WaitUntilAsync(() => gate.Waiting == 1, "the connection waits for the session");
+
+        await forward.DisposeAsync();
+
+        await AssertClosedAsync(local);
+        Assert.Empty(forward.Reports);
+    }
+
+    /// <summary>The connection ends (FIN or RST) well before <see cref="Deadline"/>.</summary>
+    private static async Task AssertClosedAsync(Socket local)
+    {
+        try
+        {
+            var read = await local.ReceiveAsync(new byte[1].AsMemory(), SocketFlags.None).AsTask().WaitAsync(Deadline);
+            Assert.Equal(0, read);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < Deadline, $"not within {Deadline.TotalSeconds} s: {what}");
+            await timer.WaitForNextTickAsync();
+        }
+    }
+
+    /// <summary>A <c>--forward</c> listener on 127.0.0.1:0 to <see cref="Destination"/> through <c>gate</c>; dispose is the client exiting.</summary>
+    private sealed class ForwardListener : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _exit = new();
+        private readonly int _port;
+        private readonly Task _serving;
+
+        private ForwardListener(OnlineGate gate)
+        {
+            var listener = TunnelListeners.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+            _port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+            _serving = new TunnelListeners(gate.OpenTunnelAsync, Reports.Enqueue).ServeForwardAsync(listener, Destination, _exit.Token);
+        }
+
+        public ConcurrentQueue<string> Reports { get; } = new();
+
+        public static ForwardListener Start(OnlineGate gate) => new(gate);
+
+        public Task<Socket> ConnectAsync() => TunnelTraffic.ConnectAsync(_port);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_exit.IsCancellationRequested)
+            {
+                await _exit.CancelAsync();
+                await _serving.WaitAsync(Deadline);
+            }
+
+            _exit.Dispose();
+        }
+    }
+}
