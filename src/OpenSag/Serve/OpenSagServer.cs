@@ -112,8 +112,8 @@ internal static class OpenSagServer
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = RpcRequest.MaxBodyBytes;
             kestrel.Listen(options.ApiListen.Address, options.ApiListen.Port, listen => listen.TagConnections(Listener.Api));
-            // One TLS port for both transports: ALPN picks HTTP/1.1 for the control WebSocket and HTTP/2 for
-            // tunnels (RFC 8441), which needs Kestrel's extended CONNECT, on by default for HTTP/2.
+            // One TLS port for the control WebSocket and the tunnels, each a WebSocket over HTTP/1.1. HTTP/2 stays
+            // offered: a tunnel may also come as a WebSocket over HTTP/2 (RFC 8441, Kestrel's extended CONNECT).
             kestrel.Listen(options.GatewayListen.Address, options.GatewayListen.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
