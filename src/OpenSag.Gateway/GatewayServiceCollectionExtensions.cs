@@ -38,7 +38,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<TunnelEndpoint>();
         services.Configure<KestrelServerOptions>(kestrel =>
         {
-            // Tunnel uploads are HTTP/2 request bodies: the client may have at most the stream window in flight before
+            // For a tunnel over HTTP/2 (RFC 8441; our client opens each over HTTP/1.1), uploads are request bodies: the client may have at most the stream window in flight before
             // Kestrel's WINDOW_UPDATE comes back. Kestrel's defaults (768 KiB per stream, 1 MiB per connection) make a
             // bulk upload stall on window updates; 4 MiB / 16 MiB keep the pipe full. The window is credit, not an
             // allocation: Kestrel buffers only what the relay has not read yet, which grows when a destination (or a

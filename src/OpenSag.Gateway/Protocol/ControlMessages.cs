@@ -155,7 +155,7 @@ public static class ControlJson
     }
 }
 
-/// <summary>Headers of a tunnel request (<see cref="GatewayPaths.Tunnel"/>, a WebSocket over HTTP/2, RFC 8441).</summary>
+/// <summary>Headers of a tunnel request (<see cref="GatewayPaths.Tunnel"/>, a WebSocket, RFC 6455).</summary>
 public static class TunnelHeaders
 {
     /// <summary><c>Bearer &lt;token&gt;</c> from <see cref="OnlineMessage.Token"/>.</summary>

@@ -11,8 +11,9 @@ using OpenSag.Gateway.Sessions;
 namespace OpenSag.Gateway.Tunnels;
 
 /// <summary>
-/// <see cref="GatewayPaths.Tunnel"/>: one tunnelled TCP stream per WebSocket, which clients open over HTTP/2
-/// (RFC 8441) so that all of a session's active streams share one TLS connection that exists only while they do.
+/// <see cref="GatewayPaths.Tunnel"/>: one tunnelled TCP stream per WebSocket, which our client opens over a TLS
+/// connection of its own (HTTP/1.1; see <c>ClientSession.OpenTunnelAsync</c> for why) and which may also come over
+/// HTTP/2 (RFC 8441).
 /// The token must name a live session of this gateway; the destination must pass the tunnel policy. A refusal is
 /// an HTTP status with a one-line reason header, and the session stays up.
 /// </summary>

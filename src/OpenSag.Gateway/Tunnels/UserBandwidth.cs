@@ -23,8 +23,8 @@ public sealed class UserBandwidth
 
     /// <summary>
     /// Acquisitions one user may have waiting per direction. A relay direction waits for at most one chunk at a
-    /// time, so this is the number of the user's streams that may be blocked on the cap at once: ten times the 100
-    /// concurrent streams Kestrel lets one HTTP/2 connection carry. Beyond it a stream is ended rather than
+    /// time, so this is the number of the user's streams that may be blocked on the cap at once: twice the 512
+    /// connections (each stream is one) the gateway lets one source address hold by default. Beyond it a stream is ended rather than
     /// queued, so one account cannot grow the queue without bound.
     /// </summary>
     public const int MaxWaitingStreams = 1024;

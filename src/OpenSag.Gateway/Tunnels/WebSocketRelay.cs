@@ -14,7 +14,7 @@ public static class WebSocketRelay
 {
     /// <summary>
     /// Chunk size when nothing throttles the relay (client side; gateway with shaping off). Each chunk costs one
-    /// WebSocket frame (header, masking pass, an HTTP/2 DATA frame sequence) and one socket call, so the per-chunk
+    /// WebSocket frame (header, masking pass) and one socket call, so the per-chunk
     /// overhead is paid four times less often than with 16 KiB; 64 KiB is also what a loopback or LAN socket read
     /// typically returns at once under load. Shaped relays use the bucket's chunk instead (UserBandwidth.MaxChunk).
     /// </summary>

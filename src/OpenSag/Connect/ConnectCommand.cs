@@ -96,10 +96,20 @@ internal static class ConnectCommand
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
             using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+            InlineSocketCompletions();
             return await new ClientApp(options, forwards, socksEndpoint).RunAsync(stop.Token);
         });
         return command;
     }
+
+    /// <summary>
+    /// Runs socket completions on the runtime's event thread instead of queueing each one to the thread pool: one
+    /// thread wake-up fewer per read, in each direction of every stream (bench/README.md, stream path). Safe here
+    /// because everything the client does after a socket operation is relaying and a little JSON, none of it blocking;
+    /// the gateway, whose API does blocking work (SQLite, password hashing), keeps the default. .NET reads the variable
+    /// once, when the first socket starts its event loop, so this must run before the client opens any socket.
+    /// </summary>
+    private static void InlineSocketCompletions() => Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 
     private static bool IsHostPort(string text)
     {

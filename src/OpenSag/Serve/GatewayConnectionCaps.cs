@@ -16,8 +16,8 @@ namespace OpenSag.Cli.Serve;
 /// </summary>
 internal static class GatewayConnectionCaps
 {
-    /// <summary>Default cap per source: about 256 users behind one NAT address, each holding a control connection
-    /// and, while tunnels are open, an HTTP/2 connection.</summary>
+    /// <summary>Default cap per source: e.g. 64 users behind one NAT address, each holding a control connection and
+    /// up to 7 open tunnelled streams (a stream is a connection of its own).</summary>
     public const int DefaultPerSource = 512;
 
     /// <summary>Default total cap where the open-file limit is unknown (not Linux).</summary>

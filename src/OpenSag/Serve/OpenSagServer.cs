@@ -113,8 +113,8 @@ internal static class OpenSagServer
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = RpcRequest.MaxBodyBytes;
             kestrel.Listen(options.ApiListen.Address, options.ApiListen.Port, listen => listen.TagConnections(Listener.Api));
-            // One TLS port for both transports: ALPN picks HTTP/1.1 for the control WebSocket and HTTP/2 for
-            // tunnels (RFC 8441), which needs Kestrel's extended CONNECT, on by default for HTTP/2.
+            // One TLS port for the control WebSocket and the tunnels, each a WebSocket over HTTP/1.1. HTTP/2 stays
+            // offered: a tunnel may also come as a WebSocket over HTTP/2 (RFC 8441, Kestrel's extended CONNECT).
             kestrel.Listen(options.GatewayListen.Address, options.GatewayListen.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
@@ -127,7 +127,18 @@ internal static class OpenSagServer
         // for longer than Kestrel's default 10 s and overflow its default 512-connection listen backlog. Both were
         // measured as failed connections in the login storm (bench/README.md); the kernel caps the backlog at
         // net.core.somaxconn.
-        builder.WebHost.UseSockets(sockets => sockets.Backlog = ListenBacklog);
+        //
+        // Inline scheduling runs what reads a connection's pipe on the thread that completed its socket read, instead
+        // of handing each read to another thread-pool thread: for a tunnel, two wake-ups fewer per read (TLS, then the
+        // WebSocket), measured as 230,000 sched_yield calls per 500 MB before and 83,000 after. "Unsafe" because
+        // blocking code would hold up that connection's reads; socket completions still arrive on thread-pool threads
+        // (we leave DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS off here), so no event-loop thread ever runs our code.
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.Backlog = ListenBacklog;
+            sockets.UnsafePreferInlineScheduling = true;
+        });
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, RelayMemoryPool.Factory>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(store);
         if (options.Store.ClusterConnectionString is { } cluster)
