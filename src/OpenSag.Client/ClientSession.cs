@@ -43,7 +43,7 @@ public sealed class ClientSession : IAsyncDisposable
     {
         // A WebSocket takes its connection out of the handler's pool, so one handler serves the control channel and
         // every tunnel, each on a connection of its own.
-        var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(options.CaFile, http2: false));
+        var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(options.CaFile));
         var control = new ClientWebSocket();
         control.Options.HttpVersion = System.Net.HttpVersion.Version11;
         control.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;

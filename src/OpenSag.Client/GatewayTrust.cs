@@ -15,21 +15,14 @@ namespace OpenSag.Client;
 /// </summary>
 public static class GatewayTrust
 {
-    /// <summary>A handler for the control channel (HTTP/1.1) or the tunnels (HTTP/2) that trusts <paramref name="caFile"/> if given.</summary>
+    /// <summary>
+    /// The handler for the control channel and the tunnels, each a WebSocket on a connection of its own (an upgraded
+    /// connection leaves the pool), that trusts <paramref name="caFile"/> if given.
+    /// </summary>
     /// <exception cref="GatewayTrustException">The CA file cannot be read or holds no certificate.</exception>
-    public static SocketsHttpHandler CreateHandler(string? caFile, bool http2)
+    public static SocketsHttpHandler CreateHandler(string? caFile)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            // Tunnels ride one HTTP/2 connection that should live only while streams do: an idle session keeps
-            // only its thin HTTP/1.1 control channel.
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15),
-            EnableMultipleHttp2Connections = http2,
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(15),
-        };
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         ConfigureTrust(handler.SslOptions, caFile is null ? null : LoadRoots(caFile));
         return handler;
     }

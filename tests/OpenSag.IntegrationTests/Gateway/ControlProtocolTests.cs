@@ -85,7 +85,7 @@ public sealed class ControlProtocolTests
     public async Task Control_WebSocketOverHttp2_RefusedBeforeUpgrade()
     {
         await using var scenario = await GatewayScenario.StartAsync();
-        using var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(scenario.Server.GatewayCertificatePath, http2: true));
+        using var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(scenario.Server.GatewayCertificatePath));
         using var socket = new ClientWebSocket();
         socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
         socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
@@ -164,7 +164,7 @@ public sealed class ControlProtocolTests
     }
 
     private static HttpMessageInvoker Invoker(GatewayScenario scenario) =>
-        new(GatewayTrust.CreateHandler(scenario.Server.GatewayCertificatePath, http2: false));
+        new(GatewayTrust.CreateHandler(scenario.Server.GatewayCertificatePath));
 
     private static async Task<ClientWebSocket> ConnectAsync(GatewayScenario scenario, HttpMessageInvoker invoker)
     {

@@ -52,7 +52,7 @@ public sealed class TunnelHeaderInputTests
         var control = new ClientWebSocket();
         control.Options.HttpVersion = HttpVersion.Version11;
         control.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        using var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(certificatePath, http2: false));
+        using var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(certificatePath));
         await control.ConnectAsync(new Uri($"wss://{gateway}{GatewayPaths.Control}"), invoker, cancellationToken);
         var login = new LoginRequest { SmartAGId = smartAgId, UserName = userName, Password = GatewayScenario.Password, ClientVersion = "test", ClientOs = "test" };
         await control.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login, ControlJson.Options), WebSocketMessageType.Text, true, cancellationToken);

@@ -22,7 +22,7 @@ public sealed class ListenerIsolationTests
     {
         await using var server = await OpenSagServer.StartWithRandomKeysAsync();
         using var rpc = new SignedRpcClient(server);
-        using var gateway = new HttpClient(GatewayTrust.CreateHandler(server.GatewayCertificatePath, http2: httpVersion == "2.0"))
+        using var gateway = new HttpClient(GatewayTrust.CreateHandler(server.GatewayCertificatePath))
         {
             DefaultRequestVersion = Version.Parse(httpVersion),
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
