@@ -12,6 +12,9 @@ namespace OpenSag.Bench;
 internal static partial class Scenarios
 {
     private const int RoundTripWarmup = 50;
+    private const string DirectPath = "direct (routed)";
+    private const string StunnelPath = "stunnel";
+    private const string OpenSagPath = "OpenSAG connect --forward";
     private static readonly string[] RequiredTools = ["iperf3", "ssh", "ssh-keygen", "sshd"];
 
     public static async Task<List<Result>> StreamPathAsync(Scale scale)
@@ -46,23 +49,34 @@ internal static partial class Scenarios
             await StreamPathProbes.WaitListeningAsync(iperfServer, StreamPaths.PrivateIperfPort, TimeSpan.FromSeconds(30));
 
             var figures = new List<PathFigures>();
-            var setups = new Func<Task<StreamPath>>[]
+            var failed = new List<string>();
+            (string Name, Func<Task<StreamPath>> Setup)[] paths =
+            [
+                (DirectPath, () => Task.FromResult(StreamPaths.Direct())),
+                (StunnelPath, () => StreamPaths.StunnelAsync(lab, work, certificate, key)),
+                ("OpenSSH ssh -L", () => StreamPaths.OpenSshAsync(lab, work)),
+                (OpenSagPath, () => StreamPaths.OpenSagAsync(lab, certificate, key)),
+            ];
+            foreach (var (name, setup) in paths)
             {
-                () => Task.FromResult(StreamPaths.Direct()),
-                () => StreamPaths.StunnelAsync(lab, work, certificate, key),
-                () => StreamPaths.OpenSshAsync(lab, work),
-                () => StreamPaths.OpenSagAsync(lab, certificate, key),
-            };
-            foreach (var setup in setups)
-            {
-                await using var path = await setup();
-                Console.WriteLine($"   {path.Name} ...");
-                figures.Add(await MeasurePathAsync(lab, path, seconds, roundTrips, roundTripBudget, starts, firstByteBudget));
+                Console.WriteLine($"   {name} ...");
+                try
+                {
+                    await using var path = await setup();
+                    figures.Add(await MeasurePathAsync(lab, name, path, seconds, roundTrips, roundTripBudget, starts, firstByteBudget));
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.Net.Sockets.SocketException or HttpRequestException or System.Text.Json.JsonException or KeyNotFoundException)
+                {
+                    // One broken path must not hide the others' figures: it is reported, and fails the scenario below.
+                    Console.Error.WriteLine($"stream-path {name} failed: {e}");
+                    failed.Add($"{name}: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+                }
             }
 
-            var results = StreamPathResults(figures, scale);
-            PrintStreamPathTable(figures, seconds, roundTrips, starts);
-            return results;
+            PrintStreamPathTable(figures, failed, seconds, roundTrips, starts);
+            return failed.Count == 0
+                ? StreamPathResults(figures, scale)
+                : throw new InvalidOperationException("stream-path: " + string.Join("; ", failed));
         }
         finally
         {
@@ -73,7 +87,7 @@ internal static partial class Scenarios
     /// <summary>What one path measured: iperf3, its round trips (µs, sorted) and each start's first byte.</summary>
     private sealed record PathFigures(string Name, StreamPathProbes.IperfRun Stream, List<double> RoundTrips, List<(double Seconds, int Retries)> FirstBytes, bool HasClient);
 
-    private static async Task<PathFigures> MeasurePathAsync(NetworkLab lab, StreamPath path, int seconds, int roundTrips, TimeSpan roundTripBudget, int starts, TimeSpan firstByteBudget)
+    private static async Task<PathFigures> MeasurePathAsync(NetworkLab lab, string name, StreamPath path, int seconds, int roundTrips, TimeSpan roundTripBudget, int starts, TimeSpan firstByteBudget)
     {
         var firstBytes = new List<(double, int)>();
         if (path.StartClient is { } start)
@@ -96,7 +110,7 @@ internal static partial class Scenarios
                 {
                     if (client.HasExited || ready.Elapsed > firstByteBudget)
                     {
-                        throw new InvalidOperationException($"{path.Name}: no echo through the client side: {client.Tail()}");
+                        throw new InvalidOperationException($"no echo through the client side: {client.Tail()}");
                     }
 
                     await Task.Delay(TimeSpan.FromMilliseconds(5));
@@ -106,7 +120,7 @@ internal static partial class Scenarios
             var trips = await StreamPathProbes.RoundTripsAsync(lab.Client, path.Echo, RoundTripWarmup, roundTrips, roundTripBudget);
             int[] clientPids = client is null ? [] : [client.Pid];
             var stream = await StreamPathProbes.IperfAsync(lab.Client, path.Iperf, seconds, clientPids, path.GatewayPids);
-            return new(path.Name, stream, trips, firstBytes, client is not null);
+            return new(name, stream, trips, firstBytes, client is not null);
         }
         finally
         {
@@ -119,8 +133,8 @@ internal static partial class Scenarios
 
     private static List<Result> StreamPathResults(List<PathFigures> figures, Scale scale)
     {
-        var direct = figures[0];
-        var stunnel = figures.First(f => f.Name == "stunnel");
+        var direct = figures.Single(f => f.Name == DirectPath);
+        var stunnel = figures.Single(f => f.Name == StunnelPath);
         var results = new List<Result>();
         foreach (var f in figures)
         {
@@ -128,7 +142,7 @@ internal static partial class Scenarios
             var figure = $"{Mbit(f)} Mbit/s; CPU s/GB client {PerGb(f, f.Stream.ClientCpuSeconds)}, gateway {PerGb(f, f.Stream.GatewayCpuSeconds)}; "
                 + $"RTT {(f == direct ? "p50/p99 " + RoundTripText(f, null) : "added " + RoundTripText(f, direct))} µs; first byte {FirstByteText(f)}";
             var name = $"stream-path {f.Name}";
-            if (f.Name.StartsWith("OpenSAG", StringComparison.Ordinal) && !scale.Smoke)
+            if (f.Name == OpenSagPath && !scale.Smoke)
             {
                 // Issue 14's bar: the TLS-relay floor, judged against stunnel in the same run.
                 var added = Load.Percentile(f.RoundTrips, 0.5) - Load.Percentile(direct.RoundTrips, 0.5);
@@ -150,10 +164,10 @@ internal static partial class Scenarios
         return results;
     }
 
-    private static void PrintStreamPathTable(List<PathFigures> figures, int seconds, int roundTrips, int starts)
+    private static void PrintStreamPathTable(List<PathFigures> figures, List<string> failed, int seconds, int roundTrips, int starts)
     {
-        var direct = figures[0];
-        var stunnel = figures.First(f => f.Name == "stunnel");
+        var direct = figures.FirstOrDefault(f => f.Name == DirectPath);
+        var stunnel = figures.FirstOrDefault(f => f.Name == StunnelPath);
         Console.WriteLine();
         Console.WriteLine($"stream path, client ns -> gateway ns -> private ns over veth: iperf3 -t {seconds}, one TCP stream client -> private; "
             + $"RTT: up to {roundTrips:N0} 1-byte round trips on one connection after {RoundTripWarmup} uncounted; first byte: median of {starts} client starts "
@@ -162,9 +176,14 @@ internal static partial class Scenarios
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var f in figures)
         {
-            var rtt = f == direct ? $"(itself: {RoundTripText(f, null)})" : RoundTripText(f, direct);
-            Console.WriteLine($"| {f.Name} | {Mbit(f)} | {F(f.Stream.BitsPerSecond / stunnel.Stream.BitsPerSecond, "F2")} | "
-                + $"{PerGb(f, f.Stream.ClientCpuSeconds)} | {PerGb(f, f.Stream.GatewayCpuSeconds)} | {rtt} | {FirstByteText(f)} |");
+            var rtt = f == direct ? $"(itself: {RoundTripText(f, null)})" : direct is null ? $"(in all: {RoundTripText(f, null)})" : RoundTripText(f, direct);
+            var ratio = stunnel is null ? "-" : F(f.Stream.BitsPerSecond / stunnel.Stream.BitsPerSecond, "F2");
+            Console.WriteLine($"| {f.Name} | {Mbit(f)} | {ratio} | {PerGb(f, f.Stream.ClientCpuSeconds)} | {PerGb(f, f.Stream.GatewayCpuSeconds)} | {rtt} | {FirstByteText(f)} |");
+        }
+
+        foreach (var failure in failed)
+        {
+            Console.WriteLine($"| FAILED {failure} | - | - | - | - | - | - |");
         }
 
         Console.WriteLine();

@@ -11,11 +11,9 @@ namespace OpenSag.Bench;
 /// client side (null for the routed path, which has none) and the endpoints the client namespace uses for iperf3 and
 /// the echo server (local forwards, or the private address itself).
 /// </summary>
-internal sealed class StreamPath(string name, IPEndPoint iperf, IPEndPoint echo, Func<LabProcess>? startClient, int[] gatewayPids, Func<ValueTask> stop)
+internal sealed class StreamPath(IPEndPoint iperf, IPEndPoint echo, Func<LabProcess>? startClient, int[] gatewayPids, Func<ValueTask> stop)
     : IAsyncDisposable
 {
-    public string Name { get; } = name;
-
     public IPEndPoint Iperf { get; } = iperf;
 
     public IPEndPoint Echo { get; } = echo;
@@ -56,7 +54,7 @@ internal static class StreamPaths
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     public static StreamPath Direct() =>
-        new("direct (routed)", new(NetworkLab.PrivateAddress, PrivateIperfPort), new(NetworkLab.PrivateAddress, PrivateEchoPort), null, [], () => ValueTask.CompletedTask);
+        new(new(NetworkLab.PrivateAddress, PrivateIperfPort), new(NetworkLab.PrivateAddress, PrivateEchoPort), null, [], () => ValueTask.CompletedTask);
 
     /// <summary>A self-signed ECDSA P-256 certificate naming the gateway's outer address, PEM, for stunnel and OpenSAG alike.</summary>
     public static (string Certificate, string Key) WriteCertificate(string work)
@@ -88,7 +86,7 @@ internal static class StreamPaths
             + Service("echo", $"127.0.0.1:{LocalEchoPort}", $"{NetworkLab.GatewayOuter}:{StunnelEchoPort}"));
         var server = LabProcess.Start("stunnel (gateway)", [.. NetworkLab.In(lab.Gateway), stunnel, serverConfig]);
         await StreamPathProbes.WaitListeningAsync(server, StunnelEchoPort, StartBudget);
-        return new("stunnel", LocalIperf, LocalEcho, () => LabProcess.Start("stunnel (client)", [.. NetworkLab.In(lab.Client), stunnel, clientConfig]),
+        return new(LocalIperf, LocalEcho, () => LabProcess.Start("stunnel (client)", [.. NetworkLab.In(lab.Client), stunnel, clientConfig]),
             [server.Pid], server.DisposeAsync);
 
         static string Service(string name, string accept, string connect) => $"[{name}]\naccept = {accept}\nconnect = {connect}\n";
@@ -135,7 +133,7 @@ internal static class StreamPaths
             "-L", $"127.0.0.1:{LocalEchoPort}:{NetworkLab.PrivateAddress}:{PrivateEchoPort}",
             $"{Environment.UserName}@{NetworkLab.GatewayOuter}",
         ];
-        return new("OpenSSH ssh -L", LocalIperf, LocalEcho, () => LabProcess.Start("ssh (client)", client), [server.Pid], server.DisposeAsync);
+        return new(LocalIperf, LocalEcho, () => LabProcess.Start("ssh (client)", client), [server.Pid], server.DisposeAsync);
     }
 
     public static async Task<StreamPath> OpenSagAsync(NetworkLab lab, string certificate, string key)
@@ -176,7 +174,7 @@ internal static class StreamPaths
                 "--forward", $"127.0.0.1:{LocalEchoPort}={NetworkLab.PrivateAddress}:{PrivateEchoPort}",
             ];
             var environment = new Dictionary<string, string> { ["OPENSAG_PASSWORD"] = ApiClient.Password };
-            return new("OpenSAG connect --forward", LocalIperf, LocalEcho, () => LabProcess.Start("opensag connect (client)", client, environment),
+            return new(LocalIperf, LocalEcho, () => LabProcess.Start("opensag connect (client)", client, environment),
                 [server.Pid], server.DisposeAsync);
         }
         catch
