@@ -35,8 +35,6 @@ internal static class StreamPaths
 {
     public const int PrivateIperfPort = 5201;
     public const int PrivateEchoPort = 7007;
-    private const int LocalIperfPort = 15201;
-    private const int LocalEchoPort = 17007;
     private const int StunnelIperfPort = 8201;
     private const int StunnelEchoPort = 8007;
     private const int SshPort = 2222;
@@ -47,11 +45,14 @@ internal static class StreamPaths
     // with the OpenSAG gateway, so stunnel offers the same suite first, AES-128-GCM (OpenSSH's cipher here) second.
     private const string TlsSuites = "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256";
 
-    private static readonly IPEndPoint LocalIperf = new(IPAddress.Loopback, LocalIperfPort);
-    private static readonly IPEndPoint LocalEcho = new(IPAddress.Loopback, LocalEchoPort);
     private static readonly TimeSpan StartBudget = TimeSpan.FromSeconds(30);
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The client namespace's local ports of the tunnel in <paramref name="slot"/> (1, 2, …): each tunnel has its
+    /// own, so that all their client sides can run at once and the measurements can take turns between them.</summary>
+    private static (IPEndPoint Iperf, IPEndPoint Echo) Local(int slot) =>
+        (new(IPAddress.Loopback, 15201 + (10 * slot)), new(IPAddress.Loopback, 17007 + (10 * slot)));
 
     public static StreamPath Direct() =>
         new(new(NetworkLab.PrivateAddress, PrivateIperfPort), new(NetworkLab.PrivateAddress, PrivateEchoPort), null, [], () => ValueTask.CompletedTask);
@@ -72,8 +73,9 @@ internal static class StreamPaths
         return (certificateFile, keyFile);
     }
 
-    public static async Task<StreamPath> StunnelAsync(NetworkLab lab, string work, string certificate, string key)
+    public static async Task<StreamPath> StunnelAsync(NetworkLab lab, int slot, string work, string certificate, string key)
     {
+        var (localIperf, localEcho) = Local(slot);
         var stunnel = Tools.Find("stunnel4") ?? Tools.Find("stunnel") ?? throw new InvalidOperationException("stunnel not found");
         var common = $"foreground = yes\npid =\ndebug = warning\nsslVersionMin = TLSv1.3\nciphersuites = {TlsSuites}\n";
         var serverConfig = Path.Combine(work, "stunnel-server.conf");
@@ -82,18 +84,19 @@ internal static class StreamPaths
             + Service("echo", $"{NetworkLab.GatewayOuter}:{StunnelEchoPort}", $"{NetworkLab.PrivateAddress}:{PrivateEchoPort}"));
         var clientConfig = Path.Combine(work, "stunnel-client.conf");
         await File.WriteAllTextAsync(clientConfig, common + $"client = yes\nverifyPeer = yes\nCAfile = {certificate}\n"
-            + Service("iperf", $"127.0.0.1:{LocalIperfPort}", $"{NetworkLab.GatewayOuter}:{StunnelIperfPort}")
-            + Service("echo", $"127.0.0.1:{LocalEchoPort}", $"{NetworkLab.GatewayOuter}:{StunnelEchoPort}"));
+            + Service("iperf", localIperf.ToString(), $"{NetworkLab.GatewayOuter}:{StunnelIperfPort}")
+            + Service("echo", localEcho.ToString(), $"{NetworkLab.GatewayOuter}:{StunnelEchoPort}"));
         var server = LabProcess.Start("stunnel (gateway)", [.. NetworkLab.In(lab.Gateway), stunnel, serverConfig]);
         await StreamPathProbes.WaitListeningAsync(server, StunnelEchoPort, StartBudget);
-        return new(LocalIperf, LocalEcho, () => LabProcess.Start("stunnel (client)", [.. NetworkLab.In(lab.Client), stunnel, clientConfig]),
+        return new(localIperf, localEcho, () => LabProcess.Start("stunnel (client)", [.. NetworkLab.In(lab.Client), stunnel, clientConfig]),
             [server.Pid], server.DisposeAsync);
 
         static string Service(string name, string accept, string connect) => $"[{name}]\naccept = {accept}\nconnect = {connect}\n";
     }
 
-    public static async Task<StreamPath> OpenSshAsync(NetworkLab lab, string work)
+    public static async Task<StreamPath> OpenSshAsync(NetworkLab lab, int slot, string work)
     {
+        var (localIperf, localEcho) = Local(slot);
         var sshd = Tools.Find("sshd") ?? throw new InvalidOperationException("sshd not found");
         var hostKey = Path.Combine(work, "ssh_host_ed25519_key");
         var clientKey = Path.Combine(work, "client_ed25519_key");
@@ -129,15 +132,16 @@ internal static class StreamPaths
             .. NetworkLab.In(lab.Client), "ssh", "-F", "/dev/null", "-n", "-N", "-T", "-i", clientKey, "-o", "IdentitiesOnly=yes",
             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
             "-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=ERROR", "-c", "aes128-gcm@openssh.com", "-p", Port(SshPort),
-            "-L", $"127.0.0.1:{LocalIperfPort}:{NetworkLab.PrivateAddress}:{PrivateIperfPort}",
-            "-L", $"127.0.0.1:{LocalEchoPort}:{NetworkLab.PrivateAddress}:{PrivateEchoPort}",
+            "-L", $"{localIperf}:{NetworkLab.PrivateAddress}:{PrivateIperfPort}",
+            "-L", $"{localEcho}:{NetworkLab.PrivateAddress}:{PrivateEchoPort}",
             $"{Environment.UserName}@{NetworkLab.GatewayOuter}",
         ];
-        return new(LocalIperf, LocalEcho, () => LabProcess.Start("ssh (client)", client), [server.Pid], server.DisposeAsync);
+        return new(localIperf, localEcho, () => LabProcess.Start("ssh (client)", client), [server.Pid], server.DisposeAsync);
     }
 
-    public static async Task<StreamPath> OpenSagAsync(NetworkLab lab, string certificate, string key)
+    public static async Task<StreamPath> OpenSagAsync(NetworkLab lab, int slot, string certificate, string key)
     {
+        var (localIperf, localEcho) = Local(slot);
         // Unshaped: the largest Bandwidth the API allows (20,000 Kbit/s) would measure the user's cap, not the relay.
         var server = await ServerProcess.StartAsync(NetworkLab.In(lab.Gateway),
         [
@@ -170,11 +174,11 @@ internal static class StreamPaths
             [
                 .. NetworkLab.In(lab.Client), "dotnet", ServerProcess.ServerDll(), "connect", "--gateway", $"{NetworkLab.GatewayOuter}:{GatewayPort}",
                 "--ca-file", certificate, "--instance", instance, "--user", UserName,
-                "--forward", $"127.0.0.1:{LocalIperfPort}={NetworkLab.PrivateAddress}:{PrivateIperfPort}",
-                "--forward", $"127.0.0.1:{LocalEchoPort}={NetworkLab.PrivateAddress}:{PrivateEchoPort}",
+                "--forward", $"{localIperf}={NetworkLab.PrivateAddress}:{PrivateIperfPort}",
+                "--forward", $"{localEcho}={NetworkLab.PrivateAddress}:{PrivateEchoPort}",
             ];
             var environment = new Dictionary<string, string> { ["OPENSAG_PASSWORD"] = ApiClient.Password };
-            return new(LocalIperf, LocalEcho, () => LabProcess.Start("opensag connect (client)", client, environment),
+            return new(localIperf, localEcho, () => LabProcess.Start("opensag connect (client)", client, environment),
                 [server.Pid], server.DisposeAsync);
         }
         catch
