@@ -183,7 +183,14 @@ internal static class StreamPathProbes
         }
 
         using var json = JsonDocument.Parse(ran.Output);
-        var received = json.RootElement.GetProperty("end").GetProperty("sum_received");
+        // A test that broke off (the control connection or the stream closed under it) may still exit 0, with an "error"
+        // member and no totals.
+        if (json.RootElement.TryGetProperty("error", out var error) || !json.RootElement.TryGetProperty("end", out var end)
+            || !end.TryGetProperty("sum_received", out var received))
+        {
+            throw new InvalidOperationException($"iperf3 through {to} did not complete: {(error.ValueKind == JsonValueKind.String ? error.GetString() : Shorten(ran.Output))}");
+        }
+
         return new(received.GetProperty("bits_per_second").GetDouble(), (long)received.GetProperty("bytes").GetDouble(), clientCpu, gatewayCpu);
     }
 

@@ -175,7 +175,8 @@ internal static partial class Scenarios
             var reason = $"{e.GetType().Name}: {e.Message.Split('\n')[0]}";
             if (path is not null)
             {
-                path.Failure = reason;
+                // What the client side said last (e.g. "tunnel … failed") is usually the reason.
+                path.Failure = path.Client is null ? reason : $"{reason}; {path.Client.Tail()}";
             }
             else
             {
