@@ -12,7 +12,7 @@ namespace OpenSag.Bench;
 /// benchmarking range 198.18.0.0/15 (RFC 2544); each namespace routes only the other /24 through the gateway, which
 /// forwards (its own sysctl) so that the direct path needs no tunnel. Names carry this process's id, so runs side by side
 /// do not collide; everything is removed on <see cref="Dispose"/>, on Ctrl-C, SIGTERM and process exit, including every
-/// process still running inside the namespaces (they were all started by this run).
+/// process still running inside the namespaces (they were all started by this run) and the run's <see cref="Work"/> folder.
 /// </summary>
 internal sealed partial class NetworkLab : IDisposable
 {
@@ -35,7 +35,11 @@ internal sealed partial class NetworkLab : IDisposable
         Client = $"{Prefix}{id}-c";
         Gateway = $"{Prefix}{id}-g";
         Private = $"{Prefix}{id}-p";
+        Work = Directory.CreateTempSubdirectory("opensag-stream-path-").FullName;
     }
+
+    /// <summary>A private folder (mode 700) for the run's throw-away keys, configuration and data, removed with the lab.</summary>
+    public string Work { get; }
 
     /// <summary>Namespace names (as <c>ip netns</c> knows them).</summary>
     public string Client { get; }
@@ -169,6 +173,14 @@ internal sealed partial class NetworkLab : IDisposable
             foreach (var ns in new[] { Client, Gateway, Private })
             {
                 Remove(ns);
+            }
+
+            try
+            {
+                Directory.Delete(Work, recursive: true);
+            }
+            catch (IOException)
+            {
             }
 
             foreach (var s in _signals)

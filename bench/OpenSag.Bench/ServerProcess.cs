@@ -63,12 +63,12 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// The server started through <paramref name="launcher"/> (e.g. <c>ip netns exec NS</c>, which execs, so
-    /// <see cref="Pid"/> is the server's own) with <paramref name="arguments"/> after <c>serve --data DIR</c>: its listen
-    /// addresses (ports may be 0), tunnel destinations and the rest, chosen by the caller.
+    /// <see cref="Pid"/> is the server's own) on the data folder <paramref name="data"/> (created if missing, removed on
+    /// dispose) with <paramref name="arguments"/> after <c>serve --data DIR</c>: its listen addresses (ports may be 0),
+    /// tunnel destinations and the rest, chosen by the caller.
     /// </summary>
-    public static Task<ServerProcess> StartAsync(string[] launcher, string[] arguments, bool shaping)
+    public static Task<ServerProcess> StartAsync(string data, string[] launcher, string[] arguments, bool shaping)
     {
-        var data = Path.Combine(Path.GetTempPath(), "opensag-bench-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(data);
         return StartAsync(data, shaping, launcher, arguments);
     }

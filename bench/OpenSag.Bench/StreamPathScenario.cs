@@ -65,7 +65,7 @@ internal static partial class Scenarios
 
         var size = StreamPathScale.Of(scale);
         using var lab = NetworkLab.Create();
-        var work = Directory.CreateTempSubdirectory("opensag-stream-path-").FullName;
+        var work = lab.Work;
         var paths = new List<PathFigures>();
         var failed = new List<string>();
         try
@@ -81,7 +81,7 @@ internal static partial class Scenarios
                 (DirectPath, () => Task.FromResult(StreamPaths.Direct())),
                 (StunnelPath, () => StreamPaths.StunnelAsync(lab, 1, work, certificate, key)),
                 (OpenSshPath, () => StreamPaths.OpenSshAsync(lab, 2, work)),
-                (OpenSagPath, () => StreamPaths.OpenSagAsync(lab, 3, certificate, key)),
+                (OpenSagPath, () => StreamPaths.OpenSagAsync(lab, 3, work, certificate, key)),
             ];
             foreach (var (name, setup) in setups)
             {
@@ -151,8 +151,6 @@ internal static partial class Scenarios
 
                 await p.Path.DisposeAsync();
             }
-
-            Directory.Delete(work, recursive: true);
         }
     }
 

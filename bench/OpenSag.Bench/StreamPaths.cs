@@ -139,11 +139,11 @@ internal static class StreamPaths
         return new(localIperf, localEcho, () => LabProcess.Start("ssh (client)", client), [server.Pid], server.DisposeAsync);
     }
 
-    public static async Task<StreamPath> OpenSagAsync(NetworkLab lab, int slot, string certificate, string key)
+    public static async Task<StreamPath> OpenSagAsync(NetworkLab lab, int slot, string work, string certificate, string key)
     {
         var (localIperf, localEcho) = Local(slot);
         // Unshaped: the largest Bandwidth the API allows (20,000 Kbit/s) would measure the user's cap, not the relay.
-        var server = await ServerProcess.StartAsync(NetworkLab.In(lab.Gateway),
+        var server = await ServerProcess.StartAsync(Path.Combine(work, "opensag-data"), NetworkLab.In(lab.Gateway),
         [
             "--api-listen", "127.0.0.1:0", "--gateway-listen", $"{NetworkLab.GatewayOuter}:{GatewayPort}", "--tunnel-allow", NetworkLab.PrivateNetwork,
             "--log-level", "Warning", "--tls-cert", certificate, "--tls-key", key,
