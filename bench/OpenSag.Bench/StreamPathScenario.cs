@@ -273,7 +273,7 @@ internal static partial class Scenarios
         Console.WriteLine();
         Console.WriteLine($"stream path, client ns -> gateway ns -> private ns over veth. Mbit/s: one TCP stream client -> private, iperf3 -t {size.IperfSeconds}, "
             + $"median of {size.IperfRounds} rounds (min-max); ×stunnel: median of the rounds' ratios; CPU: both ends' processes over all rounds / bytes received; "
-            + $"RTT: up to {size.RoundTrips:N0} 1-byte round trips in {size.RoundTripRounds} rounds (count in parentheses), added over the routed path's; "
+            + $"RTT: up to {size.RoundTrips:N0} 1-byte round trips in {size.RoundTripRounds} rounds (count in parentheses){(direct is null ? "" : ", added over the routed path's")}; "
             + $"first byte: median of {size.Starts} client starts (median failed attempts before it in parentheses)");
         Console.WriteLine("| path | Mbit/s | ×stunnel | client CPU s/GB | gateway CPU s/GB | RTT added µs (p50/p99) | first byte s |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
