@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # CI smoke run of the load benchmarks: every scenario at tiny scale (about two minutes on 2 cores, mostly
 # PBKDF2 on user creation and login). Fails only if a scenario fails to run, not if a target is missed.
+# stream-path needs root, `ip netns`, iperf3, stunnel and OpenSSH (.ci/run installs them): without them it prints
+# why it skipped, except under CI (CI set), where it fails.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

@@ -11,10 +11,12 @@ internal sealed class ApiClient : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ApiClient(int port, int connections = 64)
+    /// <param name="connect">How a connection is made, when not from this process's own network namespace (the
+    /// stream-path lab reaches a server listening on 127.0.0.1 inside its gateway namespace).</param>
+    public ApiClient(int port, int connections = 64, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect = null)
     {
         BaseUri = new Uri($"http://127.0.0.1:{port}/");
-        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5), ConnectCallback = connect })
         {
             BaseAddress = BaseUri,
             Timeout = TimeSpan.FromSeconds(120),

@@ -51,6 +51,7 @@ foreach (var name in selected)
             "connection-flood" => Scenarios.ConnectionFloodAsync(scale),
             "login-flood" => Scenarios.LoginFloodAsync(scale),
             "throttle-memory" => Scenarios.ThrottleMemoryAsync(scale),
+            "stream-path" => Scenarios.StreamPathAsync(scale),
             _ => Scenarios.TunnelAsync(scale),
         };
         var found = await run.WaitAsync(TimeSpan.FromMinutes(smoke ? 2 : 10));

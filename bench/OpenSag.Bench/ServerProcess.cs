@@ -11,8 +11,8 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly string _data;
-    private int _keepaliveSeconds;
-    private string[] _caps = [];
+    private string[] _launcher = [];
+    private string[] _arguments = [];
     private bool _dataHandedOver;
     private bool _stopped;
 
@@ -52,7 +52,25 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     {
         var data = Path.Combine(Path.GetTempPath(), "opensag-bench-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(data);
-        return StartAsync(data, shaping, keepaliveSeconds, caps ?? ["--gateway-max-connections-per-address", "1000000"]);
+        string[] arguments =
+        [
+            "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0", "--tunnel-allow", "127.0.0.0/8", "--log-level", "Warning",
+            "--keepalive-seconds", keepaliveSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. caps ?? ["--gateway-max-connections-per-address", "1000000"],
+        ];
+        return StartAsync(data, shaping, [], arguments);
+    }
+
+    /// <summary>
+    /// The server started through <paramref name="launcher"/> (e.g. <c>ip netns exec NS</c>, which execs, so
+    /// <see cref="Pid"/> is the server's own) on the data folder <paramref name="data"/> (created if missing, removed on
+    /// dispose) with <paramref name="arguments"/> after <c>serve --data DIR</c>: its listen addresses (ports may be 0),
+    /// tunnel destinations and the rest, chosen by the caller.
+    /// </summary>
+    public static Task<ServerProcess> StartAsync(string data, string[] launcher, string[] arguments, bool shaping)
+    {
+        Directory.CreateDirectory(data);
+        return StartAsync(data, shaping, launcher, arguments);
     }
 
     /// <summary>
@@ -64,22 +82,19 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     {
         _dataHandedOver = true;
         await StopAsync();
-        return await StartAsync(_data, shaping, _keepaliveSeconds, _caps);
+        return await StartAsync(_data, shaping, _launcher, _arguments);
     }
 
-    private static async Task<ServerProcess> StartAsync(string data, bool shaping, int keepaliveSeconds, string[] caps)
+    private static async Task<ServerProcess> StartAsync(string data, bool shaping, string[] launcher, string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        string[] command = [.. launcher, "dotnet", ServerDll(), "serve", "--data", data, .. arguments];
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-        {
-            ServerDll(), "serve", "--data", data, "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0",
-            "--tunnel-allow", "127.0.0.0/8", "--log-level", "Warning", "--keepalive-seconds", keepaliveSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }.Concat(caps))
+        foreach (var arg in command.Skip(1))
         {
             info.ArgumentList.Add(arg);
         }
@@ -126,7 +141,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return new ServerProcess(process, data, api, gateway) { _keepaliveSeconds = keepaliveSeconds, _caps = caps };
+        return new ServerProcess(process, data, api, gateway) { _launcher = launcher, _arguments = arguments };
     }
 
     public async ValueTask DisposeAsync()
