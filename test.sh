@@ -10,6 +10,21 @@ fail() { echo "test.sh: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 command -v dotnet >/dev/null || fail "the .NET SDK (dotnet) is not on PATH"
 command -v node >/dev/null && command -v npm >/dev/null || fail "Node.js and npm are needed for the SDK conformance tests"
 
+# The bench's stream-path scenario (bench/README.md) runs OpenSAG beside stunnel and OpenSSH in network namespaces
+# and the namespace tests (root, `ip netns`) need these; under CI the scenario fails rather than skips without them.
+# Install the missing ones (Debian packages; needs root, as the namespaces do).
+need=()
+command -v ip >/dev/null || need+=(iproute2)
+command -v iperf3 >/dev/null || need+=(iperf3)
+command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || need+=(stunnel4)
+command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || need+=(openssh-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "test.sh: installing ${need[*]} for the stream-path bench" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
+    || echo "test.sh: could not install ${need[*]}; the stream-path bench will fail" >&2
+fi
+
 npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error || fail "npm ci failed"
 dotnet restore OpenSag.slnx --locked-mode || fail "dotnet restore failed"
 dotnet build OpenSag.slnx --no-restore -c Debug -v quiet -nologo || fail "the build failed"
