@@ -56,13 +56,14 @@ public sealed class ControlEndpointRevocationDuringAdmissionTests
         var registry = new SessionRegistry([observer]);
         var leases = new HookedLeases();
         var revoked = 0;
+        var closedByRevocation = -1;
 
         // The revocation as the API performs it: the store change commits first, then the node's sessions close.
         async Task RevokeAsync()
         {
             Interlocked.Increment(ref revoked);
             var (reason, generation) = MutableUsers.Apply(users, action);
-            await new SessionRevoker(registry, new SingleNodeAnnouncer())
+            closedByRevocation = await new SessionRevoker(registry, new SingleNodeAnnouncer())
                 .RevokeAsync(new SessionRevocation(LoginVerifierTests.StoreFake.InstanceId, "alice01", generation, reason), CancellationToken.None)
                 .WaitAsync(Timeout);
         }
@@ -81,6 +82,7 @@ public sealed class ControlEndpointRevocationDuringAdmissionTests
                 break;
         }
 
+        string? last;
         using var heartbeat = new ControlHeartbeat(options, clock);
         var endpoint = new ControlEndpoint(options, verifier, leases, registry, tokens, users, heartbeat, clock, NullLogger<ControlEndpoint>.Instance);
         var (server, client) = await WebSocketPairAsync();
@@ -97,18 +99,30 @@ public sealed class ControlEndpointRevocationDuringAdmissionTests
             await client.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login, ControlJson.Options), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(Timeout);
             var first = await ReceiveTextAsync(client);
             // The client answers the gateway's close, as ours does, so the goodbye ends without its timeout.
-            var draining = first is null ? Task.CompletedTask : DrainAsync(client);
+            var draining = first is null ? Task.FromResult(first) : DrainAsync(client);
             if (point == "online")
             {
                 Assert.Contains("\"online\"", first, StringComparison.Ordinal);
                 await RevokeAsync();
             }
 
-            await draining.WaitAsync(Timeout);
+            last = await draining.WaitAsync(Timeout) ?? first;
             await handling.WaitAsync(Timeout);
         }
 
         Assert.Equal(1, Volatile.Read(ref revoked));
+
+        // Published sessions are closed by the revocation itself; one it could not see yet is closed by admission's
+        // re-read. Either way the client hears why, once.
+        Assert.Equal(point is "reread" or "online" ? 1 : 0, closedByRevocation);
+        Assert.NotNull(last);
+        using (var closing = JsonDocument.Parse(last))
+        {
+            Assert.Equal("closing", closing.RootElement.GetProperty("type").GetString());
+            Assert.Equal(action switch { "kick" => CloseReasons.KickedOut, "disable" => CloseReasons.UserDisabled, _ => CloseReasons.UserDeleted },
+                closing.RootElement.GetProperty("reason").GetString());
+        }
+
         Assert.Equal(0, registry.Count);
         Assert.Empty(registry.All());
         Assert.Equal(0, registry.CountByUser(LoginVerifierTests.StoreFake.InstanceId, "alice01"));
@@ -118,11 +132,16 @@ public sealed class ControlEndpointRevocationDuringAdmissionTests
         Assert.Equal(observer.Opened, observer.Closed);
     }
 
-    private static async Task DrainAsync(WebSocket client)
+    /// <summary>Reads until the gateway's close (answered) and returns the last text message before it, if any.</summary>
+    private static async Task<string?> DrainAsync(WebSocket client)
     {
-        while (await ReceiveTextAsync(client) is not null)
+        string? last = null;
+        while (await ReceiveTextAsync(client) is { } message)
         {
+            last = message;
         }
+
+        return last;
     }
 
     /// <summary>The next text message, or null once the gateway closed (the close answered here).</summary>
