@@ -51,6 +51,44 @@ public sealed class GatewaySessionTests
         Assert.Equal(0, table.Count);
     }
 
+    /// <summary>
+    /// Publication and close raced on two threads, many times: whichever wins, once the close has returned the session is
+    /// in no index and its address is back, exactly once (the kick-during-admission window, DESIGN.md §4.2).
+    /// </summary>
+    [Fact]
+    public async Task GatewaySession_PublishRacingClose_NoEntryOutlivesTheClose()
+    {
+        const int Rounds = 300;
+        var pool = new CountingPool();
+        var table = new SessionRegistry();
+        var deadline = DateTime.UtcNow + Bound;
+        for (var round = 0; round < Rounds && DateTime.UtcNow < deadline; round++)
+        {
+            using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
+            using var channel = new ControlChannel(socket, TimeProvider.System);
+            using var session = new GatewaySession(Info("s" + round), 1, 2000, channel, ControlReader.Start(channel),
+                new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2")), table, NullLogger.Instance);
+            using var start = new Barrier(2);
+            var publishing = Task.Run(() =>
+            {
+                start.SignalAndWait(Bound);
+                return table.PublishAsync(session, CancellationToken.None);
+            });
+            var closing = Task.Run(async () =>
+            {
+                start.SignalAndWait(Bound);
+                await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None);
+            });
+
+            await closing.WaitAsync(Bound);
+            Assert.Equal(0, table.Count);
+            Assert.Empty(table.FindByClientIp("10.0.0.2"));
+            Assert.Equal(round + 1, pool.Released);
+            await publishing.WaitAsync(Bound);
+            Assert.Equal(0, table.Count);
+        }
+    }
+
     private sealed class CountingPool : IClientIpLeases
     {
         private int _released;
