@@ -21,7 +21,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(tokens);
         services.AddSingleton(new DestinationPolicy(options.TunnelAllow));
-        services.AddSingleton<SessionDirectory>();
         services.AddSingleton<ControlHeartbeat>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(new PasswordCheckGate(options));
@@ -57,9 +56,9 @@ public static class GatewayServiceCollectionExtensions
         endpoints.Map(GatewayPaths.Control, control.HandleAsync);
         endpoints.Map(GatewayPaths.Tunnel, tunnel.HandleAsync);
 
-        var directory = endpoints.ServiceProvider.GetRequiredService<SessionDirectory>();
+        var sessions = endpoints.ServiceProvider.GetRequiredService<SessionRegistry>();
         endpoints.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
-            directory.CloseAllForShutdownAsync().Wait(TimeSpan.FromSeconds(5)));
+            sessions.CloseAllForShutdownAsync().Wait(TimeSpan.FromSeconds(5)));
         return endpoints;
     }
 }

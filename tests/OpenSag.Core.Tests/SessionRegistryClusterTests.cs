@@ -8,26 +8,27 @@ public sealed class SessionRegistryClusterTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public async Task RegisterAsync_ObserverFails_SessionNotRegisteredAndFailurePropagates()
+    public async Task PublishAsync_ObserverFails_SessionNotPublishedAndFailurePropagates()
     {
         var observer = new RecordingObserver { FailOpen = true };
         var registry = new SessionRegistry([observer]);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => registry.RegisterAsync(new StubSession("s1", 1), CancellationToken.None).WaitAsync(Timeout));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => registry.PublishAsync(new StubSession("s1", 1), CancellationToken.None).WaitAsync(Timeout));
 
         Assert.Equal(0, registry.CountByUser("sag-a", "alice01"));
         Assert.Equal(["s1"], observer.Closed);
     }
 
     [Fact]
-    public async Task Registration_Disposed_ObserverHearsOpenThenCloseOnce()
+    public async Task Withdraw_Twice_ObserverHearsOpenThenCloseOnce()
     {
         var observer = new RecordingObserver();
         var registry = new SessionRegistry([observer]);
+        var session = new StubSession("s1", 1);
 
-        var registration = await registry.RegisterAsync(new StubSession("s1", 1), CancellationToken.None).WaitAsync(Timeout);
-        registration.Dispose();
-        registration.Dispose();
+        Assert.True(await registry.PublishAsync(session, CancellationToken.None).WaitAsync(Timeout));
+        registry.Withdraw(session);
+        registry.Withdraw(session);
 
         Assert.Equal(["s1"], observer.Opened);
         Assert.Equal(["s1"], observer.Closed);
@@ -39,8 +40,8 @@ public sealed class SessionRegistryClusterTests
         var registry = new SessionRegistry();
         var old = new StubSession("old", 3);
         var fresh = new StubSession("fresh", 4);
-        await registry.RegisterAsync(old, CancellationToken.None).WaitAsync(Timeout);
-        await registry.RegisterAsync(fresh, CancellationToken.None).WaitAsync(Timeout);
+        await registry.PublishAsync(old, CancellationToken.None).WaitAsync(Timeout);
+        await registry.PublishAsync(fresh, CancellationToken.None).WaitAsync(Timeout);
 
         var closed = await registry.CloseStaleSessionsAsync("sag-a", "alice01", 4, SessionCloseReason.KickedOut, CancellationToken.None).WaitAsync(Timeout);
 
@@ -54,7 +55,7 @@ public sealed class SessionRegistryClusterTests
     {
         var registry = new SessionRegistry();
         var session = new StubSession("s1", 1);
-        await registry.RegisterAsync(session, CancellationToken.None).WaitAsync(Timeout);
+        await registry.PublishAsync(session, CancellationToken.None).WaitAsync(Timeout);
         var announcer = new RecordingAnnouncer(() => session.ClosedWith is not null);
         var revocation = new SessionRevocation("sag-a", "alice01", 2, SessionCloseReason.KickedOut);
 
@@ -77,6 +78,14 @@ public sealed class SessionRegistryClusterTests
         };
 
         public SessionCloseReason? ClosedWith { get; private set; }
+
+        public SessionState State { get; private set; }
+
+        public bool TryGoOnline()
+        {
+            State = SessionState.Online;
+            return true;
+        }
 
         public ValueTask CloseAsync(SessionCloseReason reason, CancellationToken cancellationToken)
         {

@@ -42,37 +42,109 @@ public sealed class SessionRegistryTests
     }
 
     [Fact]
-    public void Registration_DisposedTwice_RemovesOnce()
+    public void Withdraw_Twice_RemovesOnce()
     {
         var registry = new SessionRegistry();
         var first = new FakeSession(registry, "sag-a", "alice01", "s1");
         _ = new FakeSession(registry, "sag-a", "alice01", "s2");
 
-        first.Registration.Dispose();
-        first.Registration.Dispose();
+        registry.Withdraw(first);
+        registry.Withdraw(first);
 
         Assert.Equal(1, registry.CountByUser("sag-a", "alice01"));
+        Assert.Null(registry.Find("s1"));
+        Assert.NotNull(registry.Find("s2"));
     }
 
-    /// <summary>Stands in for a gateway session: records the reason and unregisters, as the real close path does.</summary>
+    /// <summary>The three indexes agree: by id, by user and by ClientIp, before and after the session closes.</summary>
+    [Fact]
+    public async Task FindByClientIp_PublishedThenClosed_FoundThenGone()
+    {
+        var registry = new SessionRegistry();
+        var leased = new FakeSession(registry, "sag-a", "alice01", "s1", clientIp: "10.0.0.7");
+        var staticFirst = new FakeSession(registry, "sag-a", "bobby01", "s2", clientIp: "10.0.0.9");
+        var staticSecond = new FakeSession(registry, "sag-a", "bobby01", "s3", clientIp: "10.0.0.9");
+
+        Assert.Same(leased, Assert.Single(registry.FindByClientIp("10.0.0.7")));
+        Assert.Equal(["s2", "s3"], registry.FindByClientIp("10.0.0.9").Select(s => s.Info.SessionId).Order(StringComparer.Ordinal));
+        Assert.Same(staticSecond, registry.Find("s3"));
+
+        await registry.CloseUserSessionsAsync("sag-a", "alice01", SessionCloseReason.KickedOut, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        await staticFirst.CloseAsync(SessionCloseReason.ClientClosed, CancellationToken.None);
+
+        Assert.Empty(registry.FindByClientIp("10.0.0.7"));
+        Assert.Same(staticSecond, Assert.Single(registry.FindByClientIp("10.0.0.9")));
+        Assert.Null(registry.Find("s1"));
+        Assert.Equal(1, registry.Count);
+    }
+
+    /// <summary>A session whose close began before its publication is never published: no entry can outlive its close.</summary>
+    [Fact]
+    public async Task PublishAsync_SessionAlreadyClosing_NotPublished()
+    {
+        var registry = new SessionRegistry();
+        var session = new FakeSession(registry, "sag-a", "alice01", "s1", publish: false);
+        await session.CloseAsync(SessionCloseReason.KickedOut, CancellationToken.None);
+
+        Assert.False(await registry.PublishAsync(session, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(0, registry.Count);
+        Assert.Empty(registry.FindByClientIp("10.0.0.2"));
+    }
+
+    /// <summary>Once the shutdown's sweep has run, a session admitted meanwhile is refused publication (its owner closes it).</summary>
+    [Fact]
+    public async Task PublishAsync_AfterShutdownSweep_NotPublished()
+    {
+        var registry = new SessionRegistry();
+        var swept = new FakeSession(registry, "sag-a", "alice01", "s1");
+        await registry.CloseAllForShutdownAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var late = new FakeSession(registry, "sag-a", "alice01", "s2", publish: false);
+
+        Assert.False(await registry.PublishAsync(late, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(SessionCloseReason.ServerShutdown, swept.ClosedWith);
+        Assert.True(registry.IsShuttingDown);
+        Assert.Equal(0, registry.Count);
+    }
+
+    /// <summary>Stands in for a gateway session: records the reason and withdraws itself, as the real close path does.</summary>
     private sealed class FakeSession : IOnlineSession
     {
-        public FakeSession(SessionRegistry registry, string smartAgId, string userName, string id, DateTimeOffset? since = null)
+        private readonly SessionRegistry _registry;
+
+        public FakeSession(SessionRegistry registry, string smartAgId, string userName, string id, DateTimeOffset? since = null, string clientIp = "10.0.0.2", bool publish = true)
         {
-            Info = new OnlineSessionInfo { SessionId = id, SmartAGId = smartAgId, UserName = userName, ClientIp = "10.0.0.2", OnlineSince = since ?? DateTimeOffset.UnixEpoch };
-            Registration = registry.RegisterAsync(this, CancellationToken.None).Result;
+            _registry = registry;
+            Info = new OnlineSessionInfo { SessionId = id, SmartAGId = smartAgId, UserName = userName, ClientIp = clientIp, OnlineSince = since ?? DateTimeOffset.UnixEpoch };
+            if (publish)
+            {
+                Assert.True(registry.PublishAsync(this, CancellationToken.None).Result);
+            }
         }
 
         public OnlineSessionInfo Info { get; }
 
-        public IDisposable Registration { get; }
+        public SessionState State { get; private set; }
 
         public SessionCloseReason? ClosedWith { get; private set; }
+
+        public bool TryGoOnline()
+        {
+            if (State != SessionState.Admitting)
+            {
+                return false;
+            }
+
+            State = SessionState.Online;
+            return true;
+        }
 
         public ValueTask CloseAsync(SessionCloseReason reason, CancellationToken cancellationToken)
         {
             ClosedWith = reason;
-            Registration.Dispose();
+            State = SessionState.Closed;
+            _registry.Withdraw(this);
             return ValueTask.CompletedTask;
         }
     }

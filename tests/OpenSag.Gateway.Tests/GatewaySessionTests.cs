@@ -17,17 +17,88 @@ public sealed class GatewaySessionTests
         var bandwidth = new UserBandwidth();
         using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
         using var channel = new ControlChannel(socket, TimeProvider.System);
-        using var session = new GatewaySession(Info("s1"), 1, 2000, channel, NullLogger.Instance);
+        using var session = new GatewaySession(Info("s1"), 1, 2000, channel, ControlReader.Start(channel), null, new SessionRegistry(), NullLogger.Instance);
+        Assert.True(session.TryGoOnline());
         Assert.NotNull(session.JoinBandwidth(bandwidth));
         Assert.Same(session.JoinBandwidth(bandwidth), session.JoinBandwidth(bandwidth));
         Assert.Equal(1, bandwidth.UserCount);
 
-        session.MarkReceiveEnded();
         await session.CloseAsync(SessionCloseReason.ClientClosed, CancellationToken.None).AsTask().WaitAsync(Bound);
 
         Assert.Equal(0, bandwidth.UserCount);
         Assert.Null(session.JoinBandwidth(bandwidth));
         Assert.Equal(0, bandwidth.UserCount);
+    }
+
+    /// <summary>A session closed before it was published (a failed admission) gives its address back and can no longer be published.</summary>
+    [Fact]
+    public async Task GatewaySession_ClosedWhileAdmitting_ReleasesTheLeaseAndStaysUnpublished()
+    {
+        var pool = new CountingPool();
+        var table = new SessionRegistry();
+        using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
+        using var channel = new ControlChannel(socket, TimeProvider.System);
+        using var session = new GatewaySession(Info("s1"), 1, 2000, channel, ControlReader.Start(channel),
+            new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2")), table, NullLogger.Instance);
+        Assert.Equal(SessionState.Admitting, session.State);
+
+        await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None).AsTask().WaitAsync(Bound);
+        await session.CloseAsync(SessionCloseReason.KickedOut, CancellationToken.None).AsTask().WaitAsync(Bound);
+
+        Assert.Equal(SessionState.Closed, session.State);
+        Assert.Equal(1, pool.Released);
+        Assert.False(await table.PublishAsync(session, CancellationToken.None).WaitAsync(Bound));
+        Assert.Equal(0, table.Count);
+    }
+
+    /// <summary>
+    /// Publication and close raced on two threads, many times: whichever wins, once the close has returned the session is
+    /// in no index and its address is back, exactly once (the kick-during-admission window, DESIGN.md §4.2).
+    /// </summary>
+    [Fact]
+    public async Task GatewaySession_PublishRacingClose_NoEntryOutlivesTheClose()
+    {
+        const int Rounds = 300;
+        var pool = new CountingPool();
+        var table = new SessionRegistry();
+        var deadline = DateTime.UtcNow + Bound;
+        for (var round = 0; round < Rounds && DateTime.UtcNow < deadline; round++)
+        {
+            using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
+            using var channel = new ControlChannel(socket, TimeProvider.System);
+            using var session = new GatewaySession(Info("s" + round), 1, 2000, channel, ControlReader.Start(channel),
+                new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2")), table, NullLogger.Instance);
+            using var start = new Barrier(2);
+            var publishing = Task.Run(() =>
+            {
+                start.SignalAndWait(Bound);
+                return table.PublishAsync(session, CancellationToken.None);
+            });
+            var closing = Task.Run(async () =>
+            {
+                start.SignalAndWait(Bound);
+                await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None);
+            });
+
+            await closing.WaitAsync(Bound);
+            Assert.Equal(0, table.Count);
+            Assert.Empty(table.FindByClientIp("10.0.0.2"));
+            Assert.Equal(round + 1, pool.Released);
+            await publishing.WaitAsync(Bound);
+            Assert.Equal(0, table.Count);
+        }
+    }
+
+    private sealed class CountingPool : IClientIpLeases
+    {
+        private int _released;
+
+        public int Released => Volatile.Read(ref _released);
+
+        public Task<System.Net.IPAddress?> LeaseAsync(OpenSag.Domain.Instance instance, string sessionId, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public void Release(string smartAgId, System.Net.IPAddress address) => Interlocked.Increment(ref _released);
     }
 
     private static OnlineSessionInfo Info(string sessionId) => new()

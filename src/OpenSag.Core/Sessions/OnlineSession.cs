@@ -17,15 +17,41 @@ public sealed record OnlineSessionInfo
 }
 
 /// <summary>
-/// A live connection held by the gateway. The registry never owns the transport: it asks the session to close
-/// itself, and the session unregisters when its single close path has run.
+/// A live connection held by the gateway. The session table never owns the transport: it asks the session to close
+/// itself, and the session's single close path withdraws it from the table (DESIGN.md §4.2).
 /// </summary>
 public interface IOnlineSession
 {
     OnlineSessionInfo Info { get; }
 
+    /// <summary>Where the session is in its one-way life.</summary>
+    SessionState State { get; }
+
+    /// <summary>
+    /// Moves <see cref="SessionState.Admitting"/> to <see cref="SessionState.Online"/>; false when the session is already
+    /// closing. <see cref="SessionRegistry.PublishAsync"/> calls it under the table's lock, so a session is either
+    /// published before its close starts (and the close withdraws it) or never published.
+    /// </summary>
+    bool TryGoOnline();
+
     /// <summary>Tells the client why, then closes the transport and its streams. Idempotent.</summary>
     ValueTask CloseAsync(SessionCloseReason reason, CancellationToken cancellationToken);
+}
+
+/// <summary>A session's life, one way only: Admitting → Online → Closing → Closed (Admitting → Closing when admission fails).</summary>
+public enum SessionState
+{
+    /// <summary>Created by admission, holding what it has acquired so far; nothing outside admission can find it yet.</summary>
+    Admitting,
+
+    /// <summary>Published in the session table: kicks, the online list and tunnels find it.</summary>
+    Online,
+
+    /// <summary>Its one close path is running: no new stream or publication, everything it holds is being released.</summary>
+    Closing,
+
+    /// <summary>Everything it held is released.</summary>
+    Closed,
 }
 
 /// <summary>

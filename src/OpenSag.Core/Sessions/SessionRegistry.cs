@@ -1,40 +1,51 @@
 namespace OpenSag.Sessions;
 
 /// <summary>
-/// The live sessions of this process, indexed by (SmartAGId, UserName) so that a kick touches only the target
-/// user's sessions, whatever the total count. The gateway registers sessions; the API reads and closes them.
-/// One lock guards the index: every operation under it is a dictionary lookup or a copy of one user's sessions.
-/// Observers (the cluster's session table) hear of every registration and removal.
+/// The one table of this process's live sessions (DESIGN.md §4.2), indexed by session id (tunnels find their session),
+/// by (SmartAGId, UserName) (a kick touches only the target user's sessions, whatever the total count) and by
+/// ClientIp (packets coming back find the session that holds their destination). The gateway publishes a session as
+/// the last step of its admission and the session's close path withdraws it; the API reads and closes through it.
+/// One lock guards the indexes: every operation under it is a dictionary lookup or a copy of a few sessions.
+/// Observers (the cluster's session table) hear of every publication and withdrawal.
 /// </summary>
 public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : IOnlineSessionReader
 {
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, IOnlineSession> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<UserKey, Dictionary<string, IOnlineSession>> _byUser = [];
+    private readonly Dictionary<string, Dictionary<string, IOnlineSession>> _byClientIp = new(StringComparer.Ordinal);
     private readonly ISessionObserver[] _observers = [.. observers];
+    private bool _shuttingDown;
 
     public SessionRegistry()
         : this([])
     {
     }
 
-    /// <summary>
-    /// Adds a session and tells the observers; disposing the returned handle removes it (the session's close path
-    /// does that). If an observer fails, the session is removed again and the failure propagates (login refused).
-    /// </summary>
-    public async Task<IDisposable> RegisterAsync(IOnlineSession session, CancellationToken cancellationToken)
+    /// <summary>Live sessions in the table.</summary>
+    public int Count
     {
-        var key = new UserKey(session.Info.SmartAGId, session.Info.UserName);
-        lock (_gate)
+        get
         {
-            if (!_byUser.TryGetValue(key, out var sessions))
+            lock (_gate)
             {
-                _byUser[key] = sessions = [];
+                return _byId.Count;
             }
-
-            sessions[session.Info.SessionId] = session;
         }
+    }
 
-        var registration = new Registration(this, key, session.Info);
+    /// <summary>True once <see cref="CloseAllForShutdownAsync"/> has begun: a transport that breaks from then on was broken by the shutdown.</summary>
+    public bool IsShuttingDown => Volatile.Read(ref _shuttingDown);
+
+    /// <summary>
+    /// Tells the observers, then makes the session findable (<see cref="IOnlineSession.TryGoOnline"/> under the lock).
+    /// False, with the observers told it closed, when the session started closing meanwhile or the host is stopping: the
+    /// caller closes it. If an observer fails, the others are told it closed and the failure propagates (login refused),
+    /// so a session never exists that the cluster-wide online list cannot see.
+    /// </summary>
+    public async Task<bool> PublishAsync(IOnlineSession session, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
         try
         {
             foreach (var observer in _observers)
@@ -44,11 +55,70 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         }
         catch
         {
-            registration.Dispose();
+            TellClosed(session.Info);
             throw;
         }
 
-        return registration;
+        var info = session.Info;
+        lock (_gate)
+        {
+            // The flag and the sweep's snapshot are both under this lock: a session is swept or never published.
+            if (!_shuttingDown && session.TryGoOnline())
+            {
+                _byId[info.SessionId] = session;
+                Add(_byUser, new UserKey(info.SmartAGId, info.UserName), session);
+                Add(_byClientIp, info.ClientIp, session);
+                return true;
+            }
+        }
+
+        TellClosed(info);
+        return false;
+    }
+
+    /// <summary>
+    /// Removes the session from every index and tells the observers, if it was published; otherwise does nothing. The
+    /// session's close path calls it after its state left <see cref="SessionState.Online"/>, so a publication racing
+    /// the close either happened before (and is removed here) or fails. Idempotent; must not wait for I/O.
+    /// </summary>
+    public void Withdraw(IOnlineSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var info = session.Info;
+        lock (_gate)
+        {
+            if (!_byId.TryGetValue(info.SessionId, out var held) || !ReferenceEquals(held, session))
+            {
+                return;
+            }
+
+            _byId.Remove(info.SessionId);
+            Remove(_byUser, new UserKey(info.SmartAGId, info.UserName), info.SessionId);
+            Remove(_byClientIp, info.ClientIp, info.SessionId);
+        }
+
+        TellClosed(info);
+    }
+
+    /// <summary>The published session with this id, or null.</summary>
+    public IOnlineSession? Find(string sessionId)
+    {
+        lock (_gate)
+        {
+            return _byId.GetValueOrDefault(sessionId);
+        }
+    }
+
+    /// <summary>
+    /// The published sessions holding this ClientIp (dotted IPv4, as in <see cref="OnlineSessionInfo.ClientIp"/>): at most
+    /// one for a leased address; a user with a static ClientIp may hold it from several connections.
+    /// </summary>
+    public IReadOnlyList<IOnlineSession> FindByClientIp(string clientIp)
+    {
+        lock (_gate)
+        {
+            return _byClientIp.TryGetValue(clientIp, out var sessions) ? [.. sessions.Values] : [];
+        }
     }
 
     public IReadOnlyList<OnlineSessionInfo> ListByUser(string smartAgId, string userName) =>
@@ -86,7 +156,7 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
     {
         lock (_gate)
         {
-            return [.. _byUser.Values.SelectMany(s => s.Values).Select(s => s.Info)];
+            return [.. _byId.Values.Select(s => s.Info)];
         }
     }
 
@@ -100,6 +170,22 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
     /// </summary>
     public Task<int> CloseStaleSessionsAsync(string smartAgId, string userName, long generation, SessionCloseReason reason, CancellationToken cancellationToken) =>
         CloseAsync([.. Snapshot(new UserKey(smartAgId, userName)).Where(s => s.Info.SessionGeneration < generation)], reason, cancellationToken);
+
+    /// <summary>
+    /// Closes every session with <see cref="SessionCloseReason.ServerShutdown"/> and refuses publication from then on,
+    /// so a session admitted meanwhile is either swept here or told by <see cref="PublishAsync"/> to close itself.
+    /// </summary>
+    public Task CloseAllForShutdownAsync()
+    {
+        IOnlineSession[] sessions;
+        lock (_gate)
+        {
+            Volatile.Write(ref _shuttingDown, true);
+            sessions = [.. _byId.Values];
+        }
+
+        return CloseAsync(sessions, SessionCloseReason.ServerShutdown, CancellationToken.None);
+    }
 
     private static async Task<int> CloseAsync(IOnlineSession[] targets, SessionCloseReason reason, CancellationToken cancellationToken)
     {
@@ -115,34 +201,33 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         }
     }
 
-    private void Remove(UserKey key, OnlineSessionInfo info)
+    private void TellClosed(OnlineSessionInfo info)
     {
-        lock (_gate)
-        {
-            if (_byUser.TryGetValue(key, out var sessions) && sessions.Remove(info.SessionId) && sessions.Count == 0)
-            {
-                _byUser.Remove(key);
-            }
-        }
-
         foreach (var observer in _observers)
         {
             observer.SessionClosed(info);
         }
     }
 
-    private readonly record struct UserKey(string SmartAGId, string UserName);
-
-    private sealed class Registration(SessionRegistry registry, UserKey key, OnlineSessionInfo info) : IDisposable
+    private static void Add<TKey>(Dictionary<TKey, Dictionary<string, IOnlineSession>> index, TKey key, IOnlineSession session)
+        where TKey : notnull
     {
-        private int _disposed;
-
-        public void Dispose()
+        if (!index.TryGetValue(key, out var sessions))
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                registry.Remove(key, info);
-            }
+            index[key] = sessions = new(StringComparer.Ordinal);
+        }
+
+        sessions[session.Info.SessionId] = session;
+    }
+
+    private static void Remove<TKey>(Dictionary<TKey, Dictionary<string, IOnlineSession>> index, TKey key, string sessionId)
+        where TKey : notnull
+    {
+        if (index.TryGetValue(key, out var sessions) && sessions.Remove(sessionId) && sessions.Count == 0)
+        {
+            index.Remove(key);
         }
     }
+
+    private readonly record struct UserKey(string SmartAGId, string UserName);
 }

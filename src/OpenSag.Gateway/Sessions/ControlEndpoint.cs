@@ -22,7 +22,6 @@ public sealed class ControlEndpoint(
     LoginVerifier verifier,
     IClientIpLeases addresses,
     SessionRegistry registry,
-    SessionDirectory directory,
     SessionTokens tokens,
     IClientUserStore users,
     ControlHeartbeat heartbeat,
@@ -60,10 +59,9 @@ public sealed class ControlEndpoint(
         using var channel = new ControlChannel(socket, time);
         var peer = http.Connection.RemoteIpAddress ?? IPAddress.None;
         GatewaySession? admitted;
-        Task<SessionEnd>? receiving;
         try
         {
-            (admitted, receiving) = await AdmitAsync(socket, channel, peer, http.Connection.RemotePort, http.RequestAborted);
+            admitted = await AdmitAsync(socket, channel, peer, http.Connection.RemotePort, http.RequestAborted);
         }
         catch (Exception e) when (StoreUnavailable.IsCause(e))
         {
@@ -81,7 +79,7 @@ public sealed class ControlEndpoint(
         }
 
         using var session = admitted;
-        if (session is null || receiving is null)
+        if (session is null)
         {
             return;
         }
@@ -89,11 +87,11 @@ public sealed class ControlEndpoint(
         SessionEnd end;
         using (heartbeat.Watch(channel))
         {
-            end = await receiving;
+            end = await session.Reader.Ended;
         }
 
         // The transport also breaks when the host stops (Kestrel aborts what is still open): that is a shutdown.
-        var reason = end.Reason == SessionCloseReason.ConnectionLost && directory.IsShuttingDown ? SessionCloseReason.ServerShutdown : end.Reason;
+        var reason = end.Reason == SessionCloseReason.ConnectionLost && registry.IsShuttingDown ? SessionCloseReason.ServerShutdown : end.Reason;
         if (reason == SessionCloseReason.ClientClosed && session.IsOnline)
         {
             // The client logged out (not answering a close of ours): that ends its login's credential too, so the
@@ -101,46 +99,16 @@ public sealed class ControlEndpoint(
             RevokeLogin(session.Token);
         }
 
-        if (reason == SessionCloseReason.ProtocolError)
-        {
-            // The reader stopped at the offending message, but the goodbye must read the client's answering close
-            // frame: aborting with it unread resets the connection, and the reset can destroy the goodbye in flight.
-            var closing = session.CloseAsync(reason, end.Detail);
-            await DrainUntilCloseAsync(channel);
-            session.MarkReceiveEnded();
-            await closing;
-            return;
-        }
-
-        session.MarkReceiveEnded();
         await session.CloseAsync(reason, end.Detail);
     }
 
-    /// <summary>Reads and discards until the client's close frame, or until the transport ends (the goodbye's timeout aborts it).</summary>
-    private static async Task DrainUntilCloseAsync(ControlChannel channel)
-    {
-        while (true)
-        {
-            try
-            {
-                if (await channel.ReceiveAsync(CancellationToken.None) is null)
-                {
-                    return;
-                }
-            }
-            catch (ControlProtocolException)
-            {
-                // More of what was refused; keep reading for the close frame.
-            }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>The admitted session and its running control reader, or (null, null) when the login was refused.</summary>
-    private async Task<(GatewaySession? Session, Task<SessionEnd>? Receiving)> AdmitAsync(WebSocket socket, ControlChannel channel, IPAddress peer, int peerPort, CancellationToken cancellationToken)
+    /// <summary>
+    /// The admitted session, online and published, or null when the login was refused or the session ended during
+    /// admission. Each step acquires one thing; from the lease on the session owns what was acquired, and its close
+    /// undoes it whenever it runs. Publication in the session table is the last acquisition, so a kick finds either
+    /// nothing (and the re-read after publication sees its generation bump) or the whole session.
+    /// </summary>
+    private async Task<GatewaySession?> AdmitAsync(WebSocket socket, ControlChannel channel, IPAddress peer, int peerPort, CancellationToken cancellationToken)
     {
         var (login, problem) = await ReadLoginAsync(socket, channel, cancellationToken);
         if (login is null)
@@ -150,17 +118,17 @@ public sealed class ControlEndpoint(
                 await RefuseAsync(socket, CloseReasons.ProtocolError, problem, cancellationToken);
             }
 
-            return (null, null);
+            return null;
         }
 
         // The client now sends nothing until it is answered, but a pending receive is what notices a client that
         // closes or resets meanwhile (VerifyWhileConnectedAsync gives up its queued check). Once admitted, this
         // reader is the session's.
-        var receiving = ReceiveUntilEndAsync(channel);
-        var decision = await VerifyWhileConnectedAsync(login, peer, receiving, cancellationToken);
+        var reader = ControlReader.Start(channel);
+        var decision = await VerifyWhileConnectedAsync(login, peer, reader.Ended, cancellationToken);
         if (decision is null)
         {
-            return (null, null);
+            return null;
         }
 
         if (!decision.Admitted)
@@ -175,7 +143,7 @@ public sealed class ControlEndpoint(
             };
             logger.LogInformation("Login refused for {UserName} on {SmartAGId} from {Peer} ({Reason})", login.UserName, login.SmartAGId, peer, decision.RefusalReason);
             await RefuseAsync(socket, decision.RefusalReason!, message, cancellationToken, retryAfter);
-            return (null, null);
+            return null;
         }
 
         var user = decision.User!;
@@ -185,7 +153,7 @@ public sealed class ControlEndpoint(
         if (!user.IsStaticIp && leased is null)
         {
             await RefuseAsync(socket, CloseReasons.LoginRefused, "the instance has no free client address", cancellationToken);
-            return (null, null);
+            return null;
         }
 
         var info = new OnlineSessionInfo
@@ -200,51 +168,30 @@ public sealed class ControlEndpoint(
             ClientOs = Truncate(login.ClientOs),
             SessionGeneration = user.SessionGeneration,
         };
-        var session = new GatewaySession(info, user.SessionGeneration, user.Bandwidth, channel, logger);
-        session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration,
-            decision.LoginId, decision.ExpiresAt, tokens.StampOf(user.PasswordHash)));
-        IDisposable registration;
+        var session = new GatewaySession(info, user.SessionGeneration, user.Bandwidth, channel, reader,
+            leased is null ? null : new AddressLease(addresses, instance.SmartAGId, leased), registry, logger);
         try
         {
-            registration = await registry.RegisterAsync(session, cancellationToken);
-        }
-        catch
-        {
-            ReleaseAddress(instance.SmartAGId, leased);
-            session.Dispose();
-            throw;
-        }
+            session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration,
+                decision.LoginId, decision.ExpiresAt, tokens.StampOf(user.PasswordHash)));
+            if (!await registry.PublishAsync(session, cancellationToken))
+            {
+                // Admitted while the host stops: the shutdown's sweep of the table ran before this publication.
+                await session.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None);
+                session.Dispose();
+                return null;
+            }
 
-        directory.Add(session);
-        session.OnClosed(() =>
-        {
-            registration.Dispose();
-            directory.Remove(session);
-            ReleaseAddress(instance.SmartAGId, leased);
-        });
-
-        try
-        {
-            // A kick that committed between the password check and the registration above did not see this session;
-            // re-reading the generation after registering closes that gap (the kick bumps first, then closes).
+            // A kick that committed between the password check and the publication above did not see this session;
+            // re-reading the generation after publishing closes that gap (the kick bumps first, then closes).
             var current = await users.FindUserAsync(instance.SmartAGId, user.UserName, cancellationToken);
             if (current is null || current.SessionGeneration != user.SessionGeneration || current.State != UserState.Enabled)
             {
-                session.MarkReceiveEnded();
                 await session.CloseAsync(current is null ? SessionCloseReason.UserDeleted
                     : current.State != UserState.Enabled ? SessionCloseReason.UserDisabled
                     : SessionCloseReason.KickedOut, CancellationToken.None);
                 session.Dispose();
-                return (null, null);
-            }
-
-            if (directory.IsShuttingDown)
-            {
-                // Admitted while the host stops: the shutdown's sweep of the directory may have run before the Add above.
-                session.MarkReceiveEnded();
-                await session.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None);
-                session.Dispose();
-                return (null, null);
+                return null;
             }
 
             await session.SendAsync(new OnlineMessage
@@ -256,13 +203,12 @@ public sealed class ControlEndpoint(
                 KeepaliveSeconds = (int)options.KeepaliveInterval.TotalSeconds,
             }, cancellationToken);
             logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
-            return (session, receiving);
+            return session;
         }
         catch
         {
-            // Published but never answered "online" (the database or the client went away meanwhile): undone through the
-            // one close path, or the session would stay listed online, its address leased, with nobody reading its channel.
-            session.MarkReceiveEnded();
+            // Never answered "online" (an observer, the database or the client failed meanwhile): undone through the one
+            // close path, or the session would stay listed online, its address leased, with nobody reading its channel.
             await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None);
             session.Dispose();
             throw;
@@ -358,48 +304,6 @@ public sealed class ControlEndpoint(
         }
     }
 
-    /// <summary>
-    /// Reads control messages until the session ends and returns why, as seen from here. Not cancellable on
-    /// purpose: cancelling a WebSocket receive aborts the socket, which would cut a server-side goodbye short.
-    /// When the server closes, the client's answering close frame ends this loop (or the abort in the goodbye
-    /// does), and the close path, already running with the real reason, ignores the reason returned here. A
-    /// transport that fails is <see cref="SessionCloseReason.ConnectionLost"/>, unless the heartbeat failed it
-    /// (<see cref="ControlChannel.TimedOut"/>): a reason is recorded by whoever decided, never guessed.
-    /// </summary>
-    private static async Task<SessionEnd> ReceiveUntilEndAsync(ControlChannel channel)
-    {
-        try
-        {
-            while (true)
-            {
-                var payload = await channel.ReceiveAsync(CancellationToken.None);
-                if (payload is null)
-                {
-                    return new(SessionCloseReason.ClientClosed, null);
-                }
-
-                switch (ControlJson.TypeOf(payload))
-                {
-                    case null:
-                        return new(SessionCloseReason.ProtocolError, "a control message must be a JSON object with a string \"type\" and each key once");
-                    case "logout":
-                        return new(SessionCloseReason.ClientClosed, null);
-                    default:
-                        // A pong, or a message type from a newer client: either way the channel has seen the client.
-                        continue;
-                }
-            }
-        }
-        catch (ControlProtocolException e)
-        {
-            return new(SessionCloseReason.ProtocolError, e.Message);
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            return new(channel.TimedOut ? SessionCloseReason.KeepaliveTimeout : SessionCloseReason.ConnectionLost, null);
-        }
-    }
-
     private static async Task ObserveQuietlyAsync(Task task)
     {
         try
@@ -445,21 +349,10 @@ public sealed class ControlEndpoint(
         }
     }
 
-    private void ReleaseAddress(string smartAgId, IPAddress? leased)
-    {
-        if (leased is not null)
-        {
-            addresses.Release(smartAgId, leased);
-        }
-    }
-
     /// <summary>
     /// The client's free-text version and OS are kept with the session, in the cluster's session table too, where one
     /// NUL would fail the write (and the batch re-insert of every session of the node): at most <paramref name="length"/>
     /// UTF-16 units, each one any store can hold (a pair cut in two leaves a lone half, which becomes U+FFFD too).
     /// </summary>
     private static string Truncate(string value, int length = 128) => PortableText.Portable(value.Length <= length ? value : value[..length]);
-
-    /// <summary>How and why the control channel's reader stopped; <see cref="Detail"/> is our own words, for a protocol error.</summary>
-    private readonly record struct SessionEnd(SessionCloseReason Reason, string? Detail);
 }

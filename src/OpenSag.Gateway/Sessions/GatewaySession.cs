@@ -8,10 +8,12 @@ using OpenSag.Sessions;
 namespace OpenSag.Gateway.Sessions;
 
 /// <summary>
-/// One online connection: its control WebSocket, its tunnelled streams and its address lease. State moves one
-/// way, Online → Closing → Closed, and every ending (kick, disable, delete, shutdown, client logout, dead peer)
-/// goes through the single idempotent <see cref="CloseAsync"/>, which tells the client why, closes the control
-/// channel, aborts every stream and releases what the session held.
+/// One connection's session, owning from the moment admission creates it everything it holds (DESIGN.md §4.2): its
+/// control channel and that channel's reader, its tunnelled streams, its bandwidth share, its address lease and its
+/// entry in the session table. State moves one way (<see cref="SessionState"/>); publishing it in the table is the
+/// last step of admission, and every ending (kick, disable, delete, shutdown, client logout, dead peer, failed
+/// admission) goes through the single idempotent <see cref="CloseAsync(SessionCloseReason, string?)"/>, which tells
+/// the client why, closes the control channel, aborts every stream and releases all of it, whenever it runs.
 /// </summary>
 public sealed class GatewaySession : IOnlineSession, IDisposable
 {
@@ -19,22 +21,36 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
     private static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ControlChannel _control;
+    private readonly ControlReader _reader;
+    private readonly AddressLease? _lease;
+    private readonly SessionRegistry _table;
     private readonly Lock _gate = new();
     private readonly HashSet<WebSocket> _streams = [];
     private readonly CancellationTokenSource _closed = new();
     private readonly ILogger _logger;
-    private Action? _release;
     private UserBandwidth.Share? _bandwidth;
-    private int _state; // 0 online, 1 closing, 2 closed
+    private int _state = (int)SessionState.Admitting;
     private readonly TaskCompletionSource _closeDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _receiveEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public GatewaySession(OnlineSessionInfo info, long generation, int bandwidth, ControlChannel control, ILogger logger)
+    /// <summary>A session in <see cref="SessionState.Admitting"/>, not yet in <paramref name="table"/>.</summary>
+    /// <param name="info">What the control plane sees; its ClientIp is the lease's address or the user's static one.</param>
+    /// <param name="generation">The user's session generation at the password check.</param>
+    /// <param name="bandwidth">The user's Bandwidth, Kbit/s.</param>
+    /// <param name="control">The control channel, aborted by the close path.</param>
+    /// <param name="reader">The channel's running reader; the goodbye waits for it to finish.</param>
+    /// <param name="lease">The dynamic address, released by the close path; null for a static ClientIp.</param>
+    /// <param name="table">Where admission publishes the session and whence its close path withdraws it.</param>
+    /// <param name="logger">Where the close is logged.</param>
+    public GatewaySession(OnlineSessionInfo info, long generation, int bandwidth, ControlChannel control, ControlReader reader,
+        AddressLease? lease, SessionRegistry table, ILogger logger)
     {
         Info = info;
         Generation = generation;
         Bandwidth = bandwidth;
         _control = control;
+        _reader = reader;
+        _lease = lease;
+        _table = table;
         _logger = logger;
     }
 
@@ -50,10 +66,17 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
     /// <summary>Cancelled once the session starts closing; tunnel relays watch it.</summary>
     public CancellationToken Closed => _closed.Token;
 
-    public bool IsOnline => Volatile.Read(ref _state) == 0;
+    public SessionState State => (SessionState)Volatile.Read(ref _state);
 
-    /// <summary>What to undo when the session ends (unregister, release the address); run exactly once.</summary>
-    public void OnClosed(Action release) => _release = release;
+    /// <summary>Published and not closing: what a tunnel needs to start a stream.</summary>
+    public bool IsOnline => State == SessionState.Online;
+
+    /// <summary>The channel's reader: why the session ends as seen from the client's side.</summary>
+    public ControlReader Reader => _reader;
+
+    /// <inheritdoc/>
+    public bool TryGoOnline() =>
+        Interlocked.CompareExchange(ref _state, (int)SessionState.Online, (int)SessionState.Admitting) == (int)SessionState.Admitting;
 
     /// <summary>The control channel, for the heartbeat to watch.</summary>
     public ControlChannel Control => _control;
@@ -102,12 +125,6 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         }
     }
 
-    /// <summary>
-    /// The control channel's reader has stopped (close frame, logout or failure). A goodbye waits for this, so
-    /// the client's answering close frame is read before the transport is torn down.
-    /// </summary>
-    public void MarkReceiveEnded() => _receiveEnded.TrySetResult();
-
     public ValueTask CloseAsync(SessionCloseReason reason, CancellationToken cancellationToken) => new(CloseCoreAsync(reason, null));
 
     /// <summary>
@@ -118,7 +135,7 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
 
     private async Task CloseCoreAsync(SessionCloseReason reason, string? detail)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (!TryStartClosing())
         {
             // Someone else is closing: wait for them, so "closed" means closed for every caller.
             await _closeDone.Task;
@@ -146,8 +163,18 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
             // After the aborts: a relay still waiting for tokens ends with the streams, not on a released bucket.
             bandwidth?.Dispose();
 
-            await SayGoodbyeAsync(reason, detail);
-            _release?.Invoke();
+            try
+            {
+                await SayGoodbyeAsync(reason, detail);
+            }
+            finally
+            {
+                // After the state left Online: a publication racing this close either came first (withdrawn here)
+                // or fails (SessionRegistry.PublishAsync), so no entry outlives the close.
+                _table.Withdraw(this);
+                _lease?.Release();
+            }
+
             if (detail is null)
             {
                 _logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} closed: {Reason}", Info.SessionId, Info.UserName, Info.SmartAGId, reason);
@@ -159,9 +186,27 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         }
         finally
         {
-            Volatile.Write(ref _state, 2);
+            Volatile.Write(ref _state, (int)SessionState.Closed);
             _closeDone.TrySetResult();
         }
+    }
+
+    /// <summary>Admitting or Online → Closing; false when another close got there first.</summary>
+    private bool TryStartClosing()
+    {
+        var seen = Volatile.Read(ref _state);
+        while (seen is (int)SessionState.Admitting or (int)SessionState.Online)
+        {
+            var previous = Interlocked.CompareExchange(ref _state, (int)SessionState.Closing, seen);
+            if (previous == seen)
+            {
+                return true;
+            }
+
+            seen = previous;
+        }
+
+        return false;
     }
 
     private async Task SayGoodbyeAsync(SessionCloseReason reason, string? detail)
@@ -183,7 +228,7 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
             }
 
             await _control.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, code, timeout.Token);
-            await _receiveEnded.Task.WaitAsync(timeout.Token);
+            await _reader.Finished.WaitAsync(timeout.Token);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {

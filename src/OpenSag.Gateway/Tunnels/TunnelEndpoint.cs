@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Security;
 using OpenSag.Gateway.Sessions;
+using OpenSag.Sessions;
 
 namespace OpenSag.Gateway.Tunnels;
 
@@ -19,7 +20,7 @@ namespace OpenSag.Gateway.Tunnels;
 /// </summary>
 public sealed class TunnelEndpoint(
     GatewayOptions options,
-    SessionDirectory directory,
+    SessionRegistry sessions,
     SessionTokens tokens,
     DestinationPolicy policy,
     UserBandwidth bandwidth,
@@ -130,7 +131,7 @@ public sealed class TunnelEndpoint(
 
         // The MAC proves we issued the token; equality with the live session's own token proves it is this
         // session's, not one from before a restart or a kick that happens to name the same id.
-        var session = directory.Find(claims.SessionId);
+        var session = sessions.Find(claims.SessionId) as GatewaySession;
         return session is not null && session.IsOnline
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(session.Token), Encoding.UTF8.GetBytes(authorization[prefix.Length..]))
             ? session
