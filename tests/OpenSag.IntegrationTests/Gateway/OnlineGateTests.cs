@@ -73,6 +73,42 @@ public sealed class OnlineGateTests
         Assert.Empty(forward.Reports);
     }
 
+    /// <summary>
+    /// The race between an open and the session's end: the open took the session while it was online, the session
+    /// ended (the client calls SetOffline before disposing it) and the open failed with it. The connection was made
+    /// while the client was online as far as the program could tell; it waits for the next session like one made
+    /// while offline, instead of being reset.
+    /// </summary>
+    [Fact]
+    public async Task OpenTunnel_SessionEndsDuringTheOpen_WaitsForTheNextSession()
+    {
+        var gate = new OnlineGate(TimeProvider.System, Deadline * 2, OnlineGate.DefaultWaitingLimit);
+        gate.SetOnline((_, _) =>
+        {
+            gate.SetOffline();
+            return Task.FromException<WebSocket>(new WebSocketException(WebSocketError.ConnectionClosedPrematurely));
+        });
+
+        var opening = gate.OpenTunnelAsync(Destination, CancellationToken.None);
+        await WaitUntilAsync(() => gate.Waiting == 1 || opening.IsCompleted, "the open waits for the next session");
+        using var tunnel = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions());
+        gate.SetOnline((_, _) => Task.FromResult(tunnel));
+
+        Assert.Same(tunnel, await opening.WaitAsync(Deadline));
+        Assert.Equal(0, gate.Waiting);
+    }
+
+    /// <summary>A failure of a session that is still online is the open's own (a refusal, a cap): reported at once.</summary>
+    [Fact]
+    public async Task OpenTunnel_FailsWhileTheSessionStaysOnline_FailsAtOnce()
+    {
+        var gate = new OnlineGate(TimeProvider.System, Deadline * 2, OnlineGate.DefaultWaitingLimit);
+        gate.SetOnline((_, _) => Task.FromException<WebSocket>(new TunnelRefusedException(403, "not allowed")));
+
+        await Assert.ThrowsAsync<TunnelRefusedException>(() => gate.OpenTunnelAsync(Destination, CancellationToken.None).WaitAsync(Deadline));
+        Assert.Equal(0, gate.Waiting);
+    }
+
     /// <summary>The connection ends (FIN or RST) well before <see cref="Deadline"/>.</summary>
     private static async Task AssertClosedAsync(Socket local)
     {
