@@ -81,20 +81,27 @@ public sealed class OnlineGate(TimeProvider time, TimeSpan holdLimit, int waitin
     {
         var start = time.GetTimestamp();
         var online = Current();
+        var hold = HoldLimit;
         while (true)
         {
             if (!online.IsCompleted)
             {
-                await WaitOnlineAsync(online, HoldLimit - time.GetElapsedTime(start), cancellationToken);
+                await WaitOnlineAsync(online, hold, cancellationToken);
             }
 
             try
             {
                 return await (await online)(destination, cancellationToken);
             }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested && Current() is var next && next != online && time.GetElapsedTime(start) < HoldLimit)
+            catch (Exception) when (!cancellationToken.IsCancellationRequested && Current() is var next && next != online)
             {
                 // SetOffline ran since this open took its session (ClientApp calls it before disposing the session).
+                hold = HoldLimit - time.GetElapsedTime(start);
+                if (hold <= TimeSpan.Zero)
+                {
+                    throw;
+                }
+
                 online = next;
             }
         }
@@ -119,7 +126,7 @@ public sealed class OnlineGate(TimeProvider time, TimeSpan holdLimit, int waitin
 
         try
         {
-            await online.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, time, cancellationToken);
+            await online.WaitAsync(remaining, time, cancellationToken);
         }
         catch (TimeoutException)
         {
