@@ -124,10 +124,10 @@ public sealed class ClientSession : IAsyncDisposable
     /// connection of its own, as stunnel gives each stream its own TLS connection.
     /// </summary>
     /// <remarks>
-    /// Not a WebSocket over a shared HTTP/2 connection (RFC 8441), which the gateway also accepts: measured side by
-    /// side (bench/README.md, stream path), HTTP/2 cost each byte more CPU at both ends (its 16 KiB DATA frames,
-    /// flow control and the connection's writer loop, one more thread-pool hop each way) and added latency to every
-    /// round trip. What one connection per stream costs instead is a TLS handshake when a stream opens.
+    /// Not a WebSocket over a shared HTTP/2 connection (RFC 8441): the gateway refuses one (its connection caps would
+    /// not bound the streams), and measured side by side (bench/README.md, stream path), HTTP/2 cost each byte more
+    /// CPU at both ends (its 16 KiB DATA frames, flow control and the connection's writer loop, one more thread-pool
+    /// hop each way) and added latency to every round trip. What one connection per stream costs instead is a TLS handshake when a stream opens.
     /// </remarks>
     /// <exception cref="TunnelRefusedException">The gateway refused it (policy, unreachable); the session is fine.</exception>
     public async Task<WebSocket> OpenTunnelAsync(string destination, CancellationToken cancellationToken)

@@ -69,40 +69,73 @@ public sealed class OnlineGate(TimeProvider time, TimeSpan holdLimit, int waitin
         }
     }
 
-    /// <summary>Opens a tunnel on the session once it is online (a <see cref="TunnelOpener"/>).</summary>
+    /// <summary>
+    /// Opens a tunnel on the session once it is online (a <see cref="TunnelOpener"/>). An open whose session ends
+    /// before it succeeds (the network failed, the client reconnects) waits for the next session, within the same
+    /// <see cref="HoldLimit"/>: its failure says nothing about the destination, and a program would see a reset for a
+    /// connection it made while the session was, as far as it could tell, online.
+    /// </summary>
     /// <exception cref="NotOnlineException">Not online within <see cref="HoldLimit"/>, or <see cref="WaitingLimit"/> opens already wait.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled: the client exits.</exception>
     public async Task<WebSocket> OpenTunnelAsync(string destination, CancellationToken cancellationToken)
     {
-        Task<TunnelOpener> online;
-        lock (_lock)
+        var start = time.GetTimestamp();
+        var online = Current();
+        var hold = HoldLimit;
+        while (true)
         {
-            online = _online.Task;
-        }
-
-        if (!online.IsCompleted)
-        {
-            if (Interlocked.Increment(ref _waiting) > WaitingLimit)
+            if (!online.IsCompleted)
             {
-                Interlocked.Decrement(ref _waiting);
-                throw new NotOnlineException($"not online yet, and the limit of {WaitingLimit.ToString(CultureInfo.InvariantCulture)} waiting connections is reached");
+                await WaitOnlineAsync(online, hold, cancellationToken);
             }
 
             try
             {
-                await online.WaitAsync(HoldLimit, time, cancellationToken);
+                return await (await online)(destination, cancellationToken);
             }
-            catch (TimeoutException)
+            catch (Exception) when (!cancellationToken.IsCancellationRequested && Current() is var next && next != online)
             {
-                throw new NotOnlineException($"not online within {HoldLimit.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _waiting);
+                // SetOffline ran since this open took its session (ClientApp calls it before disposing the session).
+                hold = HoldLimit - time.GetElapsedTime(start);
+                if (hold <= TimeSpan.Zero)
+                {
+                    throw;
+                }
+
+                online = next;
             }
         }
+    }
 
-        return await (await online)(destination, cancellationToken);
+    private Task<TunnelOpener> Current()
+    {
+        lock (_lock)
+        {
+            return _online.Task;
+        }
+    }
+
+    /// <exception cref="NotOnlineException"><paramref name="online"/> is not done within <paramref name="remaining"/>, or too many wait.</exception>
+    private async Task WaitOnlineAsync(Task<TunnelOpener> online, TimeSpan remaining, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _waiting) > WaitingLimit)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new NotOnlineException($"not online yet, and the limit of {WaitingLimit.ToString(CultureInfo.InvariantCulture)} waiting connections is reached");
+        }
+
+        try
+        {
+            await online.WaitAsync(remaining, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new NotOnlineException($"not online within {HoldLimit.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
+        }
     }
 
     private static TaskCompletionSource<TunnelOpener> NewOffline() => new(TaskCreationOptions.RunContinuationsAsynchronously);

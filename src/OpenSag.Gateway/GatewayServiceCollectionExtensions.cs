@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -35,16 +34,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<Storage.IFlowStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<ControlEndpoint>();
         services.AddSingleton<TunnelEndpoint>();
-        services.Configure<KestrelServerOptions>(kestrel =>
-        {
-            // For a tunnel over HTTP/2 (RFC 8441; our client opens each over HTTP/1.1), uploads are request bodies: the client may have at most the stream window in flight before
-            // Kestrel's WINDOW_UPDATE comes back. Kestrel's defaults (768 KiB per stream, 1 MiB per connection) make a
-            // bulk upload stall on window updates; 4 MiB / 16 MiB keep the pipe full. The window is credit, not an
-            // allocation: Kestrel buffers only what the relay has not read yet, which grows when a destination (or a
-            // user's bandwidth cap) is slower than the client, and then to at most 4 MiB per stream, 16 MiB per connection.
-            kestrel.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
-        });
         return services;
     }
 

@@ -46,7 +46,7 @@ public sealed class ControlEndpoint(
 
         // One control channel per connection, so the gateway's connection caps bound the logins a source holds open
         // before it proves anything. HTTP/2 would multiply them by its 100 streams per connection (measured: 17 KiB
-        // of server memory each); it is for tunnels, whose every stream needs a live session's token first.
+        // of server memory each); tunnels refuse it too (TunnelEndpoint).
         if (!HttpProtocol.IsHttp11(http.Request.Protocol))
         {
             http.Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -12,9 +12,8 @@ using OpenSag.Sessions;
 namespace OpenSag.Gateway.Tunnels;
 
 /// <summary>
-/// <see cref="GatewayPaths.Tunnel"/>: one tunnelled TCP stream per WebSocket, which our client opens over a TLS
-/// connection of its own (HTTP/1.1; see <c>ClientSession.OpenTunnelAsync</c> for why) and which may also come over
-/// HTTP/2 (RFC 8441).
+/// <see cref="GatewayPaths.Tunnel"/>: one tunnelled TCP stream per WebSocket, each over an HTTP/1.1 TLS connection of
+/// its own (see <c>ClientSession.OpenTunnelAsync</c> for why); one over HTTP/2 (RFC 8441) is refused.
 /// The token must name a live session of this gateway; the destination must pass the tunnel policy. A refusal is
 /// an HTTP status with a one-line reason header, and the session stays up.
 /// </summary>
@@ -34,6 +33,14 @@ public sealed class TunnelEndpoint(
         if (!http.WebSockets.IsWebSocketRequest)
         {
             await RefuseAsync(http, StatusCodes.Status400BadRequest, "a tunnel is a WebSocket");
+            return;
+        }
+
+        // One stream per connection, so the gateway's connection caps bound the streams a source holds, each with a
+        // socket to its destination; HTTP/2 carries 100 per connection past them (as for the control channel).
+        if (!HttpProtocol.IsHttp11(http.Request.Protocol))
+        {
+            await RefuseAsync(http, StatusCodes.Status400BadRequest, "a tunnel is a WebSocket over HTTP/1.1");
             return;
         }
 

@@ -166,9 +166,19 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
         }
     }
 
-    private static bool IsNetworkFailure(Exception e) =>
-        e is WebSocketException or HttpRequestException or SocketException or IOException
-            || (e is OperationCanceledException && e.InnerException is TimeoutException);
+    /// <summary>
+    /// Whether <paramref name="e"/> is the network failing, however it is wrapped: a gateway that goes silent ends the
+    /// control channel's read with an OperationCanceledException ("Aborted") around an AggregateException of the
+    /// keepalive timeout's WebSocketException and an IOException; an HTTP timeout is one around a TimeoutException.
+    /// (The caller's own cancellation is caught before this is asked.)
+    /// </summary>
+    private static bool IsNetworkFailure(Exception e) => e switch
+    {
+        WebSocketException or HttpRequestException or SocketException or IOException => true,
+        AggregateException all => all.InnerExceptions.Any(i => i is TimeoutException || IsNetworkFailure(i)),
+        OperationCanceledException { InnerException: { } inner } => inner is TimeoutException || IsNetworkFailure(inner),
+        _ => false,
+    };
 
     private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

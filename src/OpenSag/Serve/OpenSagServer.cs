@@ -113,8 +113,8 @@ internal static class OpenSagServer
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = RpcRequest.MaxBodyBytes;
             kestrel.Listen(options.ApiListen.Address, options.ApiListen.Port, listen => listen.TagConnections(Listener.Api));
-            // One TLS port for the control WebSocket and the tunnels, each a WebSocket over HTTP/1.1. HTTP/2 stays
-            // offered: a tunnel may also come as a WebSocket over HTTP/2 (RFC 8441, Kestrel's extended CONNECT).
+            // One TLS port for the control WebSocket and the tunnels, each a WebSocket over HTTP/1.1 on a connection of
+            // its own; both refuse one over HTTP/2, which ALPN still offers (it answers anything else with 404).
             kestrel.Listen(options.GatewayListen.Address, options.GatewayListen.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

@@ -94,10 +94,47 @@ public sealed class GatewayTrustTests
     }
 
     /// <summary>
-    /// One TLS handshake on loopback: the server presents <paramref name="serverCertificate"/>, the client trusts
-    /// <paramref name="caFile"/> and checks against <paramref name="dialled"/>. Null when the client accepted, else why it refused.
+    /// The pin is the certificate, not its key: a leaf the pinned certificate's key signed (the pinned one sent along
+    /// as its issuer) is neither pinned nor issued by a CA, since the gateway's certificate says it is no CA.
     /// </summary>
-    private static async Task<Exception?> HandshakeAsync(X509Certificate2 serverCertificate, X509Certificate2Collection caFile, string dialled)
+    [Fact]
+    public async Task ConfigureTrust_LeafSignedByThePinnedCertificatesKey_Rejected()
+    {
+        var data = Directory.CreateTempSubdirectory("opensag-pin-");
+        using var pinned = OpenSag.Gateway.Security.GatewayCertificate.LoadOrCreate(data.FullName, null, null, IPAddress.Loopback);
+        data.Delete(recursive: true);
+        using var gateway = Issued(pinned, "localhost");
+
+        var refusal = await HandshakeAsync(gateway, caFile: [pinned], dialled: "localhost", chain: [pinned]);
+
+        var rejected = Assert.IsType<GatewayCertificateRejectedException>(refusal);
+        Assert.True(rejected.Errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors), rejected.Message);
+    }
+
+    /// <summary>
+    /// An operator's CA-issued certificate pinned alone trusts that certificate, not its CA: another certificate from
+    /// the same CA for the same name is refused, even with the CA sent along.
+    /// </summary>
+    [Fact]
+    public async Task ConfigureTrust_SiblingOfAPinnedCaIssuedCertificate_Rejected()
+    {
+        using var ca = CertificateAuthority();
+        using var pinned = Issued(ca, "gateway.example");
+        using var sibling = Issued(ca, "gateway.example");
+
+        var refusal = await HandshakeAsync(sibling, caFile: [pinned], dialled: "gateway.example", chain: [ca]);
+
+        var rejected = Assert.IsType<GatewayCertificateRejectedException>(refusal);
+        Assert.True(rejected.Errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors), rejected.Message);
+        Assert.Null(await HandshakeAsync(pinned, caFile: [pinned], dialled: "198.18.7.1", chain: [ca]));
+    }
+
+    /// <summary>
+    /// One TLS handshake on loopback: the server presents <paramref name="serverCertificate"/>, the client trusts
+    /// <paramref name="caFile"/> and checks against <paramref name="dialled"/>; the server sends <paramref name="chain"/>
+    /// after its certificate. Null when the client accepted, else why it refused.
+    /// </summary>
+    private static async Task<Exception?> HandshakeAsync(X509Certificate2 serverCertificate, X509Certificate2Collection caFile, string dialled, X509Certificate2Collection? chain = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -110,7 +147,10 @@ public sealed class GatewayTrustTests
         await using var clientTls = new SslStream(client.GetStream());
         var options = new SslClientAuthenticationOptions { TargetHost = dialled };
         GatewayTrust.ConfigureTrust(options, caFile);
-        var serving = serverTls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = serverCertificate });
+        var serving = serverTls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(serverCertificate, chain ?? [], offline: true),
+        });
         Exception? refusal = null;
         try
         {
@@ -167,9 +207,17 @@ public sealed class GatewayTrustTests
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = LeafRequest(name, key);
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        if (ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any())
+        {
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        }
+
         var end = notAfter ?? DateTimeOffset.UtcNow.AddDays(30);
-        using var created = request.Create(ca, end.AddDays(-60), end, RandomNumberGenerator.GetBytes(8));
+        var start = end.AddDays(-60) < ca.NotBefore ? new DateTimeOffset(ca.NotBefore) : end.AddDays(-60);
+        // Signed with the issuer's key directly: CertificateRequest.Create(X509Certificate2, …) refuses an issuer that
+        // is no CA, which is what ConfigureTrust_LeafSignedByThePinnedCertificatesKey_Rejected needs.
+        using var issuerKey = ca.GetECDsaPrivateKey()!;
+        using var created = request.Create(ca.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), start, end, RandomNumberGenerator.GetBytes(8));
         return WithUsableKey(created, key);
     }
 

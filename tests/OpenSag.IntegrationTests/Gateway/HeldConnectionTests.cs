@@ -80,6 +80,42 @@ public sealed class HeldConnectionTests(ITestOutputHelper output)
         output.WriteLine(client.Output);
     }
 
+    /// <summary>
+    /// A kick while the client is offline and a local connection waits: the resume is refused as kicked, the client
+    /// exits 4, and the waiting connection is closed with it (not relayed, not left hanging until the hold limit).
+    /// </summary>
+    [Fact]
+    public async Task Connect_KickedWhileAConnectionWaits_ExitsFourAndClosesIt()
+    {
+        await using var scenario = await GatewayScenario.StartAsync();
+        var smartAgId = await scenario.CreateInstanceAsync();
+        const string user = "quinn-waiting";
+        await scenario.CreateUserAsync(smartAgId, user);
+        await using var proxy = new FaultyProxy(GatewayPort(scenario));
+        var client = await scenario.ConnectOnlineAsync(smartAgId, user, [scenario.Echo.Destination], gateway: proxy.Address);
+        proxy.Refuse();
+        proxy.DropAll();
+        await client.WaitForErrorLineAsync("cannot reach the gateway", EchoDeadline);
+        using var local = await TunnelTraffic.ConnectAsync(client.ForwardPorts[0]);
+        await local.SendAsync(RandomNumberGenerator.GetBytes(64).AsMemory(), SocketFlags.None).AsTask().WaitAsync(EchoDeadline);
+
+        await scenario.KickOutAsync(smartAgId, user);
+        proxy.Restore();
+
+        Assert.True(await client.WaitForExitAsync(EchoDeadline) == 4, $"the kicked client did not exit 4.\n{client.Output}");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var read = await local.ReceiveAsync(new byte[64].AsMemory(), SocketFlags.None).AsTask().WaitAsync(EchoDeadline);
+            Assert.True(read == 0, $"the waiting connection got {read} bytes from a kicked client.\n{client.Output}");
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+
+        output.WriteLine($"closed {clock.Elapsed.TotalMilliseconds:0} ms after the client exited.\n{client.Output}");
+    }
+
     /// <summary>The round trip's answer; a reset (what the client did before it held connections) fails with the client's output.</summary>
     private static async Task<byte[]> EchoedAsync(Task<byte[]> roundTrip, ConnectProcess client)
     {

@@ -10,6 +10,7 @@ public static class Socks5Client
     /// <summary>RFC 1928 §6 reply codes the tests look at.</summary>
     public const byte Succeeded = 0x00;
     public const byte NotAllowedByRuleset = 0x02;
+    public const byte NetworkUnreachable = 0x03;
 
     /// <summary>
     /// Connects to the proxy and asks for <paramref name="destination"/>. Returns the reply code and the socket,

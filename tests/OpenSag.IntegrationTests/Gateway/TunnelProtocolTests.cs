@@ -1,0 +1,53 @@
+using System.Net.WebSockets;
+using OpenSag.Client;
+using OpenSag.Gateway.Protocol;
+
+namespace OpenSag.IntegrationTests.Gateway;
+
+/// <summary>How a tunnel request may arrive at the gateway.</summary>
+[Collection(SerialGatewayTests.Name)]
+public sealed class TunnelProtocolTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A tunnel is one HTTP/1.1 WebSocket per TLS connection (issue 14), so the gateway's connection caps bound the
+    /// streams a source holds, each with a socket to its destination. Over HTTP/2 (RFC 8441) one connection carried
+    /// 100 of them: under <c>--gateway-max-connections-per-address 2</c>, a client held its control channel and three
+    /// tunnels on two connections. Refused before the upgrade, as the control channel over HTTP/2 is.
+    /// </summary>
+    [Fact]
+    public async Task Tunnel_WebSocketOverHttp2_RefusedBeforeUpgrade()
+    {
+        await using var scenario = await GatewayScenario.StartAsync("--gateway-max-connections-per-address", "2");
+        var smartAgId = await scenario.CreateInstanceAsync();
+        await scenario.CreateUserAsync(smartAgId, "ursula-h2");
+        using var timeout = new CancellationTokenSource(Timeout);
+        await using var session = await ClientSession.LoginAsync(scenario.ClientOptions(smartAgId, "ursula-h2"), null, timeout.Token);
+        using var invoker = new HttpMessageInvoker(GatewayTrust.CreateHandler(scenario.Server.GatewayCertificatePath));
+        var tunnels = new List<ClientWebSocket>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var tunnel = new ClientWebSocket();
+                tunnels.Add(tunnel);
+                tunnel.Options.HttpVersion = System.Net.HttpVersion.Version20;
+                tunnel.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                tunnel.Options.SetRequestHeader(TunnelHeaders.Authorization, "Bearer " + session.Online.Token);
+                tunnel.Options.SetRequestHeader(TunnelHeaders.Destination, scenario.Echo.Destination);
+
+                var refused = await Assert.ThrowsAsync<WebSocketException>(() =>
+                    tunnel.ConnectAsync(new Uri($"wss://{scenario.Server.GatewayAddress}{GatewayPaths.Tunnel}"), invoker, timeout.Token));
+
+                Assert.Contains("400", refused.Message, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            tunnels.ForEach(t => t.Dispose());
+        }
+
+        Assert.Equal(1, await scenario.OnlineCountAsync(smartAgId, "ursula-h2"));
+    }
+}
