@@ -52,11 +52,24 @@ public static class WebSocketRelay
 
     private static async Task PumpWebSocketToSocketAsync(WebSocket webSocket, Socket socket, ChunkHook? hook, int chunkBytes, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+        byte[]? buffer = null;
         try
         {
             while (true)
             {
+                if (buffer is null)
+                {
+                    // A zero-byte receive waits for the next frame without a buffer (ManagedWebSocket passes it down
+                    // as a zero-byte read), so an idle stream holds none; see ReleaseWhenDrained.
+                    if ((await webSocket.ReceiveAsync(Memory<byte>.Empty, cancellationToken)).MessageType == WebSocketMessageType.Close)
+                    {
+                        socket.Shutdown(SocketShutdown.Send);
+                        return;
+                    }
+
+                    buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+                }
+
                 var result = await webSocket.ReceiveAsync(buffer.AsMemory(0, chunkBytes), cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -70,21 +83,32 @@ public static class WebSocketRelay
                 }
 
                 await socket.SendAsync(buffer.AsMemory(0, result.Count), SocketFlags.None, cancellationToken);
+                buffer = ReleaseWhenDrained(buffer, result.Count, chunkBytes);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
     private static async Task PumpSocketToWebSocketAsync(Socket socket, WebSocket webSocket, ChunkHook? hook, int chunkBytes, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+        byte[]? buffer = null;
         try
         {
             while (true)
             {
+                if (buffer is null)
+                {
+                    // Waits for data without a buffer (as Kestrel's transport does); see ReleaseWhenDrained.
+                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+                    buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+                }
+
                 var read = await socket.ReceiveAsync(buffer.AsMemory(0, chunkBytes), SocketFlags.None, cancellationToken);
                 if (read == 0)
                 {
@@ -98,11 +122,32 @@ public static class WebSocketRelay
                 }
 
                 await webSocket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+                buffer = ReleaseWhenDrained(buffer, read, chunkBytes);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
+    }
+
+    /// <summary>
+    /// Keeps the buffer after a read that filled it (more is waiting: the next read goes straight in) and returns it
+    /// to the pool after a shorter one, when the source is probably drained: the next read then waits for data
+    /// without a buffer. A stream left open and idle (a browser's keep-alive connection through SOCKS) so holds no
+    /// chunk buffer at either end of the relay, while a bulk transfer pays no extra wait per chunk.
+    /// </summary>
+    private static byte[]? ReleaseWhenDrained(byte[] buffer, int read, int chunkBytes)
+    {
+        if (read >= chunkBytes)
+        {
+            return buffer;
+        }
+
+        ArrayPool<byte>.Shared.Return(buffer);
+        return null;
     }
 }
