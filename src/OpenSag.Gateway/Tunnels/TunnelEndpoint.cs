@@ -24,6 +24,7 @@ public sealed class TunnelEndpoint(
     DestinationPolicy policy,
     UserBandwidth bandwidth,
     FlowMeter flow,
+    GatewayDescriptors descriptors,
     ILogger<TunnelEndpoint> logger)
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
@@ -74,6 +75,15 @@ public sealed class TunnelEndpoint(
         {
             logger.LogInformation("Session {SessionId}: tunnel to {Destination} refused by policy", session.Info.SessionId, destination);
             await RefuseAsync(http, StatusCodes.Status403Forbidden, $"{destination} is not allowed by the gateway's tunnel policy");
+            return;
+        }
+
+        // The destination socket is a descriptor of the gateway's budget, as the client's connection is.
+        using var descriptor = descriptors.TryAcquire();
+        if (!descriptor.IsAcquired)
+        {
+            logger.LogInformation("Session {SessionId}: tunnel to {Destination} refused: the gateway holds {Total} connections and destination sockets, its cap", session.Info.SessionId, destination, descriptors.Total);
+            await RefuseAsync(http, StatusCodes.Status503ServiceUnavailable, "the gateway is at its connection cap (--gateway-max-connections); try again later");
             return;
         }
 

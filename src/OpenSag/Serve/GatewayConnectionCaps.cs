@@ -25,14 +25,14 @@ internal static class GatewayConnectionCaps
 
     /// <summary>
     /// Descriptors kept out of the gateway's reach: an idle server already uses about 240 (runtime, thread pool, epoll,
-    /// database files, certificates); the rest is for the API listener's connections, PostgreSQL's pool, and the
-    /// destinations of tunnels opened while the gateway is full.
+    /// database files, certificates); the rest is for the API listener's connections and PostgreSQL's pool. Tunnels'
+    /// destination sockets count against the gateway's own budget (<see cref="GatewayDescriptors"/>).
     /// </summary>
     public const int DescriptorReserve = 1024;
 
     /// <summary>
     /// The default total cap for an open-file limit: the limit less the reserve (less half the limit, when the limit is
-    /// under twice the reserve), since each gateway connection is one descriptor. E.g. a limit of 20,000 gives
+    /// under twice the reserve), since each gateway connection and each tunnel's destination socket is one descriptor. E.g. a limit of 20,000 gives
     /// 20,000 − 1,024 = 18,976, which keeps the 18,000 idle sessions bench/README.md measures on such a machine.
     /// </summary>
     public static int DefaultTotal(ulong? openFileLimit)
@@ -48,17 +48,15 @@ internal static class GatewayConnectionCaps
     }
 
     /// <summary>Adds the caps to <paramref name="listen"/>; call it before anything else on the listener.</summary>
-    /// <param name="total">Most connections held at once.</param>
-    /// <param name="perSource">Most held at once from one source (<see cref="SourceOf"/>).</param>
-    public static ListenOptions CapConnections(this ListenOptions listen, int total, int perSource)
+    /// <param name="descriptors">The gateway's budget in all, which tunnels' destination sockets share.</param>
+    /// <param name="perSource">Most connections held at once from one source (<see cref="SourceOf"/>).</param>
+    public static ListenOptions CapConnections(this ListenOptions listen, GatewayDescriptors descriptors, int perSource)
     {
         // Idle per-source limiters are dropped by the partitioned limiter itself (about 10 s after their last
         // connection ends), so a stream of distinct sources holds no memory for long.
-        var limiter = PartitionedRateLimiter.CreateChained(
-            PartitionedRateLimiter.Create<IPAddress, IPAddress>(source =>
-                RateLimitPartition.GetConcurrencyLimiter(source, _ => new ConcurrencyLimiterOptions { PermitLimit = perSource, QueueLimit = 0 })),
-            PartitionedRateLimiter.Create<IPAddress, bool>(_ =>
-                RateLimitPartition.GetConcurrencyLimiter(true, _ => new ConcurrencyLimiterOptions { PermitLimit = total, QueueLimit = 0 })));
+        var perSourceLimiter = PartitionedRateLimiter.Create<IPAddress, IPAddress>(source =>
+            RateLimitPartition.GetConcurrencyLimiter(source, _ => new ConcurrencyLimiterOptions { PermitLimit = perSource, QueueLimit = 0 }));
+        var total = descriptors.Total;
         listen.Use(next =>
         {
             var logger = listen.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayConnectionCaps));
@@ -67,8 +65,9 @@ internal static class GatewayConnectionCaps
             return async connection =>
             {
                 var source = SourceOf(connection.RemoteEndPoint);
-                using var lease = limiter.AttemptAcquire(source);
-                if (!lease.IsAcquired)
+                using var sourceLease = perSourceLimiter.AttemptAcquire(source);
+                using var totalLease = sourceLease.IsAcquired ? descriptors.TryAcquire() : null;
+                if (totalLease is not { IsAcquired: true })
                 {
                     // A flood refuses thousands of connections a second: one warning a minute, the rest at Debug.
                     var now = time.GetTimestamp();

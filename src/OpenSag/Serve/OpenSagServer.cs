@@ -108,6 +108,8 @@ internal static class OpenSagServer
         // starting are the exception StartAsync throws, which RunAsync reports in one line (or whole, if a bug).
         var frameworkLevel = options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning;
         builder.Logging.AddFilter("Microsoft", level => level >= frameworkLevel && startup.Allows(level));
+        var descriptors = new GatewayDescriptors(caps.Total);
+        builder.Services.AddSingleton(descriptors);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -118,7 +120,7 @@ internal static class OpenSagServer
             kestrel.Listen(options.GatewayListen.Address, options.GatewayListen.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.CapConnections(caps.Total, caps.PerSource);
+                listen.CapConnections(descriptors, caps.PerSource);
                 listen.TagConnections(Listener.Gateway);
                 listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, HandshakeTimeout = TlsHandshakeTimeout });
             });

@@ -50,4 +50,26 @@ public sealed class TunnelProtocolTests
 
         Assert.Equal(1, await scenario.OnlineCountAsync(smartAgId, "ursula-h2"));
     }
+
+    /// <summary>
+    /// A tunnel holds two of the gateway's descriptors, its client connection and its socket to the destination, and
+    /// both count against <c>--gateway-max-connections</c>; when only client connections were counted, a gateway full
+    /// of tunnels needed twice its cap in open files. With a cap of 2, the control channel and the tunnel's own
+    /// connection take both permits, so the destination socket is refused with a reason and the session stays up.
+    /// </summary>
+    [Fact]
+    public async Task Tunnel_DestinationSocketBeyondTheTotalCap_RefusedAsServiceUnavailable()
+    {
+        await using var scenario = await GatewayScenario.StartAsync("--gateway-max-connections", "2");
+        var smartAgId = await scenario.CreateInstanceAsync();
+        await scenario.CreateUserAsync(smartAgId, "ursula-cap");
+        using var timeout = new CancellationTokenSource(Timeout);
+        await using var session = await ClientSession.LoginAsync(scenario.ClientOptions(smartAgId, "ursula-cap"), null, timeout.Token);
+
+        var refused = await Assert.ThrowsAsync<TunnelRefusedException>(() => session.OpenTunnelAsync(scenario.Echo.Destination, timeout.Token));
+
+        Assert.Equal(503, refused.Status);
+        Assert.Contains("--gateway-max-connections", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await scenario.OnlineCountAsync(smartAgId, "ursula-cap"));
+    }
 }
