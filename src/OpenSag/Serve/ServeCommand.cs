@@ -75,6 +75,12 @@ internal static class ServeCommand
                 errors.Add($"--tls-key: {key} {MissingFile.Reason(key)}.");
             }
 
+            // Alone, a key would be ignored for a self-signed certificate, while the operator believes it is in use.
+            if (parse.GetValue(tlsKey) is not null && parse.GetValue(tlsCert) is null)
+            {
+                errors.Add("--tls-key needs --tls-cert (the certificate the key belongs to).");
+            }
+
             if (parse.GetValue(tlsCert) is { } certFile && File.Exists(certFile) && parse.GetValue(tlsKey) is var keyFile && (keyFile is null || File.Exists(keyFile))
                 && TlsFiles.Check(certFile, keyFile) is { } tlsError)
             {

@@ -115,6 +115,24 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         Directory.Delete(folder);
     }
 
+    /// <summary>A key without its certificate was ignored: serve started on a self-signed certificate, saying nothing.</summary>
+    [Fact]
+    public async Task Serve_TlsKeyWithoutTlsCert_ExitsTwoNamingBoth()
+    {
+        var folder = Directory.CreateTempSubdirectory("opensag-key-alone-").FullName;
+        var keyFile = Path.Combine(folder, "gateway-key.pem");
+        await File.WriteAllTextAsync(keyFile, "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n");
+
+        var result = await OpensagCommand.RunAsync(NoEnvironment,
+            "serve", "--data", Path.Combine(folder, "data"), "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0", "--tls-key", keyFile);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.Contains("--tls-key needs --tls-cert", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(folder, "data")), "serve made its data folder before refusing the usage.");
+        Directory.Delete(folder, recursive: true);
+    }
+
     [Fact]
     public async Task Serve_DataIsAFile_ExitsOneSayingItIsAFile()
     {
