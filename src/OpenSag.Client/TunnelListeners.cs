@@ -84,13 +84,17 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
         }
         catch (Exception e)
         {
-            report($"tunnel to {destination} failed: {e.Message}");
+            report(Failure(destination, e));
             local.Dispose();
             return;
         }
 
         await WebSocketRelay.RunAsync(tunnel, local, null, null, WebSocketRelay.UnshapedChunkBytes, cancellationToken);
     }
+
+    /// <summary>One wording for forwards and SOCKS alike: the gateway's refusal (policy, cap) or a failure to get there.</summary>
+    private static string Failure(string destination, Exception e) =>
+        e is TunnelRefusedException ? $"tunnel to {destination} refused: {e.Message}" : $"tunnel to {destination} failed: {e.Message}";
 
     private async Task SocksAsync(Socket local, CancellationToken cancellationToken)
     {
@@ -114,7 +118,7 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
         }
         catch (TunnelRefusedException e)
         {
-            report($"tunnel to {destination} refused: {e.Message}");
+            report(Failure(destination, e));
             await Socks5Handshake.ReplyAsync(local, e.Status == 403 ? Socks5Handshake.NotAllowed : Socks5Handshake.HostUnreachable, cancellationToken);
             local.Dispose();
             return;
@@ -126,7 +130,7 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
         }
         catch (Exception e)
         {
-            report($"tunnel to {destination} failed: {e.Message}");
+            report(Failure(destination, e));
             var status = e is NotOnlineException ? Socks5Handshake.NetworkUnreachable : Socks5Handshake.GeneralFailure;
             await Socks5Handshake.ReplyAsync(local, status, cancellationToken);
             local.Dispose();

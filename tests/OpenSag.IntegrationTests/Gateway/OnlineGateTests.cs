@@ -137,6 +137,20 @@ public sealed class OnlineGateTests
         Assert.Equal(0, gate.Waiting);
     }
 
+    /// <summary>A forward said "failed" for the gateway's refusal, where SOCKS said "refused": one wording for both.</summary>
+    [Fact]
+    public async Task Forward_GatewayRefusesTheDestination_ReportsItAsRefused()
+    {
+        var gate = new OnlineGate(TimeProvider.System, Deadline * 2, OnlineGate.DefaultWaitingLimit);
+        gate.SetOnline((_, _) => Task.FromException<WebSocket>(new TunnelRefusedException(403, $"{Destination} is not allowed by the gateway's tunnel policy")));
+        await using var forward = ForwardListener.Start(gate);
+
+        using var local = await forward.ConnectAsync();
+        await AssertClosedAsync(local);
+
+        Assert.Equal($"tunnel to {Destination} refused: {Destination} is not allowed by the gateway's tunnel policy", Assert.Single(forward.Reports));
+    }
+
     /// <summary>The connection ends (FIN or RST) well before <see cref="Deadline"/>.</summary>
     private static async Task AssertClosedAsync(Socket local)
     {
