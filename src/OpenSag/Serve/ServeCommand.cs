@@ -15,7 +15,7 @@ internal static class ServeCommand
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate for the gateway (default: self-signed, made on first start and kept in --data)." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key for --tls-cert (omit if the certificate file holds it)." };
         var tunnelAllow = new Option<string>("--tunnel-allow") { Description = "CIDR[,CIDR…] tunnels may reach.", DefaultValueFactory = _ => "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" };
-        var keepalive = new Option<int>("--keepalive-seconds") { Description = "Control-channel keepalive: a client silent for half of it is pinged, one silent for twice it is dropped.", DefaultValueFactory = _ => 15, CustomParser = r => WholeNumberOption.Parse(r, 15) };
+        var keepalive = new Option<int>("--keepalive-seconds") { Description = "Control-channel keepalive: a client silent for half of it is pinged, one silent for 1.75 times it is dropped at the next quarter-interval tick (within twice it).", DefaultValueFactory = _ => 15, CustomParser = r => WholeNumberOption.Parse(r, 15) };
         var noShaping = new Option<bool>("--no-shaping") { Description = "Do not enforce users' Bandwidth (for measuring the relay itself)." };
         var store = new Option<string>("--store") { Description = "sqlite (embedded, in --data) or postgres (a database several nodes share; see --postgres).", DefaultValueFactory = _ => StoreChoice.Sqlite };
         store.AcceptOnlyFromAmong(StoreChoice.Sqlite, StoreChoice.Postgres);
