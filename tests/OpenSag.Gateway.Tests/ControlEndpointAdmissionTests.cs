@@ -42,14 +42,14 @@ public sealed class ControlEndpointAdmissionTests
         using var heartbeat = new ControlHeartbeat(options, clock);
         var endpoint = new ControlEndpoint(options, verifier, leases, registry, tokens, FailingUsers.Create(failure),
             heartbeat, clock, NullLogger<ControlEndpoint>.Instance);
-        var (server, client) = await WebSocketPairAsync();
+        var (server, client) = await LoopbackWebSockets.PairAsync(Timeout);
         using (server)
         using (client)
         {
             var http = new DefaultHttpContext();
             http.Request.Protocol = HttpProtocol.Http11;
             http.Connection.RemoteIpAddress = IPAddress.Loopback;
-            http.Features.Set<IHttpWebSocketFeature>(new AcceptedWebSocket(server));
+            http.Features.Set<IHttpWebSocketFeature>(new LoopbackWebSockets.Accepted(server));
 
             var handling = endpoint.HandleAsync(http);
             var login = new LoginRequest { SmartAGId = LoginVerifierTests.StoreFake.InstanceId, UserName = "alice01", Password = "Passw0rd_1", ClientVersion = "test", ClientOs = "test" };
@@ -60,25 +60,6 @@ public sealed class ControlEndpointAdmissionTests
         Assert.Equal(1, leases.Leased);
         Assert.Equal(0, registry.Count);
         Assert.Equal(1, leases.Released);
-    }
-
-    private static async Task<(WebSocket Server, WebSocket Client)> WebSocketPairAsync()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var accepting = listener.AcceptTcpClientAsync();
-        var connecting = new TcpClient();
-        await connecting.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port).WaitAsync(Timeout);
-        var accepted = await accepting.WaitAsync(Timeout);
-        return (WebSocket.CreateFromStream(accepted.GetStream(), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }),
-            WebSocket.CreateFromStream(connecting.GetStream(), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero }));
-    }
-
-    private sealed class AcceptedWebSocket(WebSocket socket) : IHttpWebSocketFeature
-    {
-        public bool IsWebSocketRequest => true;
-
-        public Task<WebSocket> AcceptAsync(WebSocketAcceptContext context) => Task.FromResult(socket);
     }
 
     private sealed class CountingLeases : IClientIpLeases

@@ -80,16 +80,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         var owns = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("opensag-it-").FullName;
         var server = new OpenSagServer(dataDir, owns, accessKeyId, accessKeySecret, extraArguments);
-        try
-        {
-            await server.StartProcessAsync();
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return await StartedAsync(server);
     }
 
     /// <summary>Starts a server with a random root key pair in a fresh temporary folder.</summary>
@@ -107,16 +98,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         {
             _shellSetup = shellSetup,
         };
-        try
-        {
-            await server.StartProcessAsync();
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return await StartedAsync(server);
     }
 
     /// <summary>
@@ -133,6 +115,12 @@ public sealed partial class OpenSagServer : IAsyncDisposable
             _namespace = network,
             _gatewayListen = gatewayListen,
         };
+        return await StartedAsync(server);
+    }
+
+    /// <summary>Starts <paramref name="server"/>'s process; a server that does not come up is disposed (its folder too, if owned).</summary>
+    private static async Task<OpenSagServer> StartedAsync(OpenSagServer server)
+    {
         try
         {
             await server.StartProcessAsync();
