@@ -129,7 +129,8 @@ public sealed class ClientSession : IAsyncDisposable
     /// CPU at both ends (its 16 KiB DATA frames, flow control and the connection's writer loop, one more thread-pool
     /// hop each way) and added latency to every round trip. What one connection per stream costs instead is a TLS handshake when a stream opens.
     /// </remarks>
-    /// <exception cref="TunnelRefusedException">The gateway refused it (policy, unreachable); the session is fine.</exception>
+    /// <exception cref="TunnelRefusedException">The gateway refused it (policy, unreachable, its cap); the session is fine.</exception>
+    /// <exception cref="IOException">The gateway closed the connection during its TLS handshake (a connection cap).</exception>
     public async Task<WebSocket> OpenTunnelAsync(string destination, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
@@ -150,11 +151,39 @@ public sealed class ClientSession : IAsyncDisposable
             socket.Dispose();
             throw new TunnelRefusedException((int)socket.HttpStatusCode, reason);
         }
+        catch (WebSocketException e) when (ClosedDuringHandshake(e))
+        {
+            socket.Dispose();
+            throw new IOException(
+                "the gateway closed the connection during its TLS handshake; with the session up, it most likely holds as many "
+                + "connections from this address (--gateway-max-connections-per-address) or in all (--gateway-max-connections) as it allows", e);
+        }
         catch
         {
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The gateway's connection caps close a connection before its TLS handshake, which the client sees as a secure
+    /// connection that could not be set up without any certificate verdict (a rejected certificate is an
+    /// <see cref="System.Security.Authentication.AuthenticationException"/>).
+    /// </summary>
+    private static bool ClosedDuringHandshake(Exception failure)
+    {
+        var secureConnectionFailed = false;
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException)
+            {
+                return false;
+            }
+
+            secureConnectionFailed |= e is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError };
+        }
+
+        return secureConnectionFailed;
     }
 
     /// <summary>

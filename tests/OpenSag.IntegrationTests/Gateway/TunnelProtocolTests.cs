@@ -72,4 +72,24 @@ public sealed class TunnelProtocolTests
         Assert.Contains("--gateway-max-connections", refused.Message, StringComparison.Ordinal);
         Assert.Equal(1, await scenario.OnlineCountAsync(smartAgId, "ursula-cap"));
     }
+
+    /// <summary>
+    /// A stream over the per-address cap is closed by the gateway before its TLS handshake, so the client cannot be
+    /// told why; it said "Unable to connect to the remote server", like a dead gateway, while its control channel was
+    /// plainly up. It now names the likely cause and the option.
+    /// </summary>
+    [Fact]
+    public async Task Tunnel_OverThePerAddressCap_FailureNamesTheCap()
+    {
+        await using var scenario = await GatewayScenario.StartAsync("--gateway-max-connections-per-address", "1");
+        var smartAgId = await scenario.CreateInstanceAsync();
+        await scenario.CreateUserAsync(smartAgId, "ursula-pcap");
+        using var timeout = new CancellationTokenSource(Timeout);
+        await using var session = await ClientSession.LoginAsync(scenario.ClientOptions(smartAgId, "ursula-pcap"), null, timeout.Token);
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => session.OpenTunnelAsync(scenario.Echo.Destination, timeout.Token));
+
+        Assert.Contains("--gateway-max-connections-per-address", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(1, await scenario.OnlineCountAsync(smartAgId, "ursula-pcap"));
+    }
 }
