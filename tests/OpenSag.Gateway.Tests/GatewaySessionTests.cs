@@ -89,6 +89,61 @@ public sealed class GatewaySessionTests
         }
     }
 
+    /// <summary>
+    /// A kicked session whose client is slow to answer the goodbye (it may wait <c>GoodbyeTimeout</c>, 2 s) is Closing,
+    /// not online: the online list and counts (and, through the observer, the cluster's row) drop it when the close
+    /// starts, and its address goes back with its entry. Before, it stayed listed and leased for the whole goodbye.
+    /// </summary>
+    [Fact]
+    public async Task GatewaySession_ClosingWhileTheClientIsSlowToAnswer_NoLongerListedNorLeased()
+    {
+        var pool = new CountingPool();
+        var observer = new ClosedObserver();
+        var table = new SessionRegistry([observer]);
+        var (server, client) = await LoopbackWebSockets.PairAsync(Bound);
+        using var serverSocket = server;
+        using var clientSocket = client;
+        using var channel = new ControlChannel(server, TimeProvider.System);
+        using var session = new GatewaySession(Info("s1"), 1, 2000, channel, ControlReader.Start(channel),
+            new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2")), table, NullLogger.Instance);
+        Assert.True(await table.PublishAsync(session, CancellationToken.None).WaitAsync(Bound));
+        Assert.Equal(1, table.CountByUser("sag-a", "alice01"));
+
+        // The client reads nothing yet, so the goodbye waits for its close frame.
+        var kick = table.CloseUserSessionsAsync("sag-a", "alice01", SessionCloseReason.KickedOut, CancellationToken.None);
+
+        Assert.Equal(SessionState.Closing, session.State);
+        Assert.Empty(table.ListByUser("sag-a", "alice01"));
+        Assert.Equal(0, table.CountByUser("sag-a", "alice01"));
+        Assert.Equal(0, table.CountByInstance("sag-a"));
+        Assert.Empty(table.FindByClientIp("10.0.0.2"));
+        Assert.Equal(1, observer.Closed);
+        Assert.Equal(1, pool.Released);
+
+        // The client answers: the goodbye ends, the kick returns, nothing is released twice.
+        var buffer = new byte[4096];
+        while ((await client.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Bound)).MessageType != WebSocketMessageType.Close)
+        {
+        }
+
+        await client.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(Bound);
+        Assert.Equal(1, await kick.WaitAsync(Bound));
+        Assert.Equal(SessionState.Closed, session.State);
+        Assert.Equal(1, pool.Released);
+        Assert.Equal(1, observer.Closed);
+    }
+
+    private sealed class ClosedObserver : ISessionObserver
+    {
+        private int _closed;
+
+        public int Closed => Volatile.Read(ref _closed);
+
+        public ValueTask SessionOpenedAsync(OnlineSessionInfo session, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public void SessionClosed(OnlineSessionInfo session) => Interlocked.Increment(ref _closed);
+    }
+
     private sealed class CountingPool : IClientIpLeases
     {
         private int _released;

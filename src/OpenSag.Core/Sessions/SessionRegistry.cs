@@ -78,8 +78,9 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
 
     /// <summary>
     /// Removes the session from every index and tells the observers, if it was published; otherwise does nothing. The
-    /// session's close path calls it after its state left <see cref="SessionState.Online"/>, so a publication racing
-    /// the close either happened before (and is removed here) or fails. Idempotent; must not wait for I/O.
+    /// session's close path calls it first, once its state has left <see cref="SessionState.Online"/> and before any
+    /// goodbye, so a Closing session is listed and counted nowhere, and a publication racing the close either happened
+    /// before (and is removed here) or fails. Idempotent; must not wait for I/O.
     /// </summary>
     public void Withdraw(IOnlineSession session)
     {
@@ -160,7 +161,10 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         }
     }
 
-    /// <summary>Closes every session of the user and returns how many there were.</summary>
+    /// <summary>
+    /// Closes every online session of the user and returns how many there were. A session already closing has left the
+    /// table: its own close, which has already ended its streams, finishes it without this call waiting for its goodbye.
+    /// </summary>
     public Task<int> CloseUserSessionsAsync(string smartAgId, string userName, SessionCloseReason reason, CancellationToken cancellationToken) =>
         CloseAsync(Snapshot(new UserKey(smartAgId, userName)), reason, cancellationToken);
 

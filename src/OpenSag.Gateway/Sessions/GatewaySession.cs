@@ -144,6 +144,20 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
 
         try
         {
+            // First, before the goodbye (which may wait GoodbyeTimeout for a slow client): a Closing session is not
+            // online, so the online list, the counts and the cluster's row (observers) drop it now. The state has left
+            // Online, so a publication racing this close either came first (withdrawn here) or fails. The address goes
+            // back with the entry: the cluster's reconciliation frees the lease of any session missing from the table,
+            // and nothing of a Closing session is routed by its address.
+            try
+            {
+                _table.Withdraw(this);
+            }
+            finally
+            {
+                _lease?.Release();
+            }
+
             await _closed.CancelAsync();
             WebSocket[] streams;
             UserBandwidth.Share? bandwidth;
@@ -163,17 +177,7 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
             // After the aborts: a relay still waiting for tokens ends with the streams, not on a released bucket.
             bandwidth?.Dispose();
 
-            try
-            {
-                await SayGoodbyeAsync(reason, detail);
-            }
-            finally
-            {
-                // After the state left Online: a publication racing this close either came first (withdrawn here)
-                // or fails (SessionRegistry.PublishAsync), so no entry outlives the close.
-                _table.Withdraw(this);
-                _lease?.Release();
-            }
+            await SayGoodbyeAsync(reason, detail);
 
             if (detail is null)
             {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using OpenSag.Client;
 using OpenSag.Gateway.Protocol;
+using OpenSag.IntegrationTests.Support;
 
 namespace OpenSag.IntegrationTests.Gateway;
 
@@ -160,7 +161,10 @@ public sealed class ControlProtocolTests
         Assert.Equal("control messages are JSON in text frames; a binary frame arrived", closing.Message);
         await AssertCloseFrameAsync(socket);
         await scenario.WaitOnlineCountAsync(smartAgId, user, 0, AnswerTimeout);
-        Assert.Contains($"of {user} on {smartAgId} closed: ProtocolError (control messages are JSON in text frames; a binary frame arrived)", scenario.Server.Output, StringComparison.Ordinal);
+        // The session leaves the online list when its close starts; the log line comes when the close has finished.
+        var logged = $"of {user} on {smartAgId} closed: ProtocolError (control messages are JSON in text frames; a binary frame arrived)";
+        await Polling.UntilAsync(() => Task.FromResult(scenario.Server.Output), o => o.Contains(logged, StringComparison.Ordinal), AnswerTimeout,
+            $"the server log contains \"{logged}\"");
     }
 
     private static HttpMessageInvoker Invoker(GatewayScenario scenario) =>
