@@ -151,7 +151,7 @@ public sealed class ClientSession : IAsyncDisposable
             socket.Dispose();
             throw new TunnelRefusedException((int)socket.HttpStatusCode, reason);
         }
-        catch (WebSocketException e) when (ClosedDuringHandshake(e))
+        catch (WebSocketException e) when (GatewayTrust.ClosedDuringHandshake(e))
         {
             socket.Dispose();
             throw new IOException(
@@ -163,27 +163,6 @@ public sealed class ClientSession : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// The gateway's connection caps close a connection before its TLS handshake, which the client sees as a secure
-    /// connection that could not be set up without any certificate verdict (a rejected certificate is an
-    /// <see cref="System.Security.Authentication.AuthenticationException"/>).
-    /// </summary>
-    private static bool ClosedDuringHandshake(Exception failure)
-    {
-        var secureConnectionFailed = false;
-        for (var e = failure; e is not null; e = e.InnerException)
-        {
-            if (e is System.Security.Authentication.AuthenticationException)
-            {
-                return false;
-            }
-
-            secureConnectionFailed |= e is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError };
-        }
-
-        return secureConnectionFailed;
     }
 
     /// <summary>

@@ -84,6 +84,27 @@ public static class GatewayTrust
     }
 
     /// <summary>
+    /// Whether the gateway closed the connection during the TLS handshake without any certificate verdict: what its
+    /// connection caps do to a connection over them. A rejected certificate (an <see cref="AuthenticationException"/>,
+    /// see <see cref="DescribeHandshakeFailure"/>) is not this.
+    /// </summary>
+    public static bool ClosedDuringHandshake(Exception failure)
+    {
+        var secureConnectionFailed = false;
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException)
+            {
+                return false;
+            }
+
+            secureConnectionFailed |= e is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError };
+        }
+
+        return secureConnectionFailed;
+    }
+
+    /// <summary>
     /// What a failed TLS handshake with <paramref name="gateway"/> means for the user, when retrying cannot help;
     /// null when <paramref name="failure"/> is not a handshake failure (e.g. a refused connection).
     /// </summary>
