@@ -18,6 +18,13 @@ public static class GatewayPaths
 {
     public const string Control = "/v1/control";
     public const string Tunnel = "/v1/tunnel";
+
+    /// <summary>
+    /// The layer-3 data channel's TLS fallback (DESIGN.md §4.1): a WebSocket (RFC 6455) over HTTP/1.1 opened with the
+    /// session's token (<see cref="TunnelHeaders.Authorization"/>), carrying one IP packet per binary message in each
+    /// direction. TLS seals it, so packets on it are not AEAD-sealed again.
+    /// </summary>
+    public const string Packets = "/v1/packets";
 }
 
 /// <summary>First message from the client. <see cref="ResumeToken"/> replaces the password when reconnecting.</summary>
@@ -30,6 +37,13 @@ public sealed record LoginRequest
     [JsonPropertyName("resumeToken")] public string? ResumeToken { get; init; }
     [JsonPropertyName("clientVersion")] public string ClientVersion { get; init; } = "";
     [JsonPropertyName("clientOs")] public string ClientOs { get; init; } = "";
+
+    /// <summary>
+    /// True when the client wants the layer-3 data channel (<c>connect --tun</c>): the answer then carries
+    /// <see cref="OnlineMessage.DataChannel"/>, or the login is refused with <see cref="CloseReasons.TunUnavailable"/>
+    /// when the gateway runs without one.
+    /// </summary>
+    [JsonPropertyName("tun")] public bool Tun { get; init; }
 }
 
 /// <summary>Login accepted: the session's address, DNS servers, and the token that opens tunnels and resumes.</summary>
@@ -41,6 +55,48 @@ public sealed record OnlineMessage
     [JsonPropertyName("clientIp")] public required string ClientIp { get; init; }
     [JsonPropertyName("dns")] public required IReadOnlyList<string> Dns { get; init; }
     [JsonPropertyName("keepaliveSeconds")] public required int KeepaliveSeconds { get; init; }
+
+    /// <summary>What the layer-3 data channel needs, when the login asked for it (<see cref="LoginRequest.Tun"/>).</summary>
+    [JsonPropertyName("dataChannel")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DataChannelOffer? DataChannel { get; init; }
+}
+
+/// <summary>
+/// The session's layer-3 data channel (DESIGN.md §4.1), sent once over the TLS control channel: fresh keys, one per
+/// direction, and the receiver indexes, as OpenVPN sends its data-channel keys over its TLS control channel. A
+/// datagram to the gateway carries <see cref="GatewayIndex"/> and is sealed with <see cref="KeyToGateway"/>; one to
+/// the client carries <see cref="ClientIndex"/> and is sealed with <see cref="KeyToClient"/>. A resumed session is a
+/// new session with new keys.
+/// </summary>
+public sealed record DataChannelOffer
+{
+    /// <summary>The AEAD: <c>aes-256-gcm</c> or <c>chacha20-poly1305</c>.</summary>
+    [JsonPropertyName("cipher")] public required string Cipher { get; init; }
+
+    /// <summary>Base64 of the 32-byte key sealing datagrams from the client to the gateway.</summary>
+    [JsonPropertyName("keyToGateway")] public required string KeyToGateway { get; init; }
+
+    /// <summary>Base64 of the 32-byte key sealing datagrams from the gateway to the client.</summary>
+    [JsonPropertyName("keyToClient")] public required string KeyToClient { get; init; }
+
+    /// <summary>Receiver index the client writes in its datagrams: how the gateway finds the session and its key.</summary>
+    [JsonPropertyName("gatewayIndex")] public required uint GatewayIndex { get; init; }
+
+    /// <summary>Receiver index the gateway writes in its datagrams to the client.</summary>
+    [JsonPropertyName("clientIndex")] public required uint ClientIndex { get; init; }
+
+    /// <summary>The gateway's UDP port for the data channel, on the host the client dialled (0: no UDP, TLS only).</summary>
+    [JsonPropertyName("udpPort")] public required int UdpPort { get; init; }
+
+    /// <summary>Prefix length of the instance's CidrBlock: the client's interface gets ClientIp/prefixLength.</summary>
+    [JsonPropertyName("prefixLength")] public required int PrefixLength { get; init; }
+
+    /// <summary>MTU for the client's interface, bytes: room for the encapsulation inside a 1500-byte path.</summary>
+    [JsonPropertyName("mtu")] public required int Mtu { get; init; }
+
+    /// <summary>Networks (CIDR) the client routes through its interface (<c>serve --client-routes</c>).</summary>
+    [JsonPropertyName("routes")] public required IReadOnlyList<string> Routes { get; init; }
 }
 
 /// <summary>Why the server is ending (or refusing) the session, and whether the client may come back.</summary>
@@ -79,6 +135,10 @@ public static class CloseReasons
     public const string KeepaliveTimeout = "keepalive-timeout";
     public const string ConnectionLost = "connection-lost";
     public const string ProtocolError = "protocol-error";
+
+    /// <summary>The login asked for the layer-3 data channel (<see cref="LoginRequest.Tun"/>) and this gateway runs
+    /// without one (<c>serve</c> without <c>--tun</c>): not a verdict on the account.</summary>
+    public const string TunUnavailable = "tun-unavailable";
 }
 
 public static class ControlJson
