@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using OpenSag.IntegrationTests.Support;
+
+namespace OpenSag.IntegrationTests.Layer3;
+
+/// <summary>
+/// Issue 11 item 5: a kick stops packets, not just a connection. While the kicked user pings and streams UDP to the
+/// private host, <c>KickOutClients</c> answers; from that answer on not one of its packets reaches the private network.
+/// "After the answer" is measured without clocks: right after the answer the private host puts a fence into each
+/// receive queue (the UDP socket's and the ICMP one's), and anything of the session queued behind a fence arrived
+/// after the answer. The client exits 4 and its interface is gone, the other user's stream goes on untouched, and a
+/// fresh login works.
+/// </summary>
+public sealed class Layer3KickTests
+{
+    /// <summary>Bound on the kicked client's exit, on the other user's stream showing progress, on the streams warming up.</summary>
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(20);
+
+    [NetworkNamespaceFact]
+    public async Task Kick_DuringPingAndUdpStream_NoPacketOfTheSessionReachesThePrivateNetworkAfterTheAnswer()
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 2);
+        var gateway = await lab.StartGatewayAsync();
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "l3kicked01");
+        await gateway.CreateUserAsync(smartAgId, "l3bystander01");
+        var kicked = await lab.ConnectTunAsync(0, gateway, smartAgId, "l3kicked01");
+        var bystander = await lab.ConnectTunAsync(1, gateway, smartAgId, "l3bystander01");
+        var kickedIp = IPAddress.Parse(kicked.ClientIp!);
+        var bystanderIp = IPAddress.Parse(bystander.ClientIp!);
+
+        lab.StartContinuousPing(0);
+        using var stop = new CancellationTokenSource();
+        using var kickedSocket = lab.ClientSocket(0, SocketType.Dgram, ProtocolType.Udp);
+        using var bystanderSocket = lab.ClientSocket(1, SocketType.Dgram, ProtocolType.Udp);
+        StrongBox<int> kickedEchoes = new(), bystanderEchoes = new();
+        // About 4 Mbit/s for the kicked user (well under its 20 Mbit/s Bandwidth), 0.4 for the other.
+        var kickedStream = Layer3Traffic.StreamAsync(kickedSocket, 500, perTick: 10, TimeSpan.FromMilliseconds(10), kickedEchoes, stop.Token);
+        var bystanderStream = Layer3Traffic.StreamAsync(bystanderSocket, 500, perTick: 1, TimeSpan.FromMilliseconds(10), bystanderEchoes, stop.Token);
+        try
+        {
+            await Polling.UntilAsync(() => Task.FromResult((Udp: lab.Udp.Arrivals.Count(a => a.Source.Equals(kickedIp)), Icmp: lab.Icmp.Requests.Count(s => s.Equals(kickedIp)))),
+                seen => seen.Udp >= 100 && seen.Icmp >= 10, StepTimeout, "the kicked user's UDP stream and ping reaching the private host");
+
+            await gateway.KickOutAsync(smartAgId, "l3kicked01");
+            var fences = await Task.WhenAll(lab.Udp.FenceAsync(), lab.Icmp.FenceAsync());
+            var bystanderEchoesAtKick = Volatile.Read(ref bystanderEchoes.Value);
+
+            Assert.Equal(4, await kicked.WaitForExitAsync(StepTimeout));
+            Assert.False(await lab.HasInterfaceAsync(0, kicked.Interface!), $"the kicked client's {kicked.Interface} is still there\n{kicked.Output}");
+            // The other user goes on through the same gateway and TUN: 50 more echoes is half a second of its stream.
+            await Polling.UntilAsync(() => Task.FromResult(Volatile.Read(ref bystanderEchoes.Value)), n => n >= bystanderEchoesAtKick + 50, StepTimeout,
+                "the other user's UDP echoes after the kick");
+
+            await stop.CancelAsync();
+            var kickedSent = await kickedStream;
+            await bystanderStream;
+
+            var udpAfter = lab.Udp.Arrivals.Skip(fences[0] + 1).Where(a => a.Source.Equals(kickedIp)).ToList();
+            var icmpAfter = lab.Icmp.Requests.Skip(fences[1] + 1).Count(s => s.Equals(kickedIp));
+            Assert.True(udpAfter.Count == 0,
+                $"{udpAfter.Count} UDP datagrams of the kicked session (of {kickedSent} sent) reached the private host after KickOutClients "
+                + $"answered, sequence numbers {string.Join(' ', udpAfter.Take(10).Select(a => a.Sequence))}…\n{gateway.Server.Output}");
+            Assert.True(icmpAfter == 0, $"{icmpAfter} pings of the kicked session reached the private host after KickOutClients answered\n{gateway.Server.Output}");
+            Assert.Contains(lab.Udp.Arrivals.Skip(fences[0] + 1), a => a.Source.Equals(bystanderIp));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        Assert.Equal(bystander.ClientIp, Assert.Single(await gateway.OnlineClientsAsync(smartAgId, "l3bystander01")).ClientIp);
+        Assert.False(bystander.HasExited, bystander.Output);
+
+        // Not banned: a fresh login of the kicked user comes online and its packets flow again.
+        var again = await lab.ConnectTunAsync(0, gateway, smartAgId, "l3kicked01");
+        var (sent, received, output) = await lab.PingAsync(0, 3);
+        Assert.True(sent == 3 && received == 3, $"{output}\n{again.Output}");
+        Assert.Equal(again.ClientIp, Assert.Single(await gateway.OnlineClientsAsync(smartAgId, "l3kicked01")).ClientIp);
+    }
+}
