@@ -121,6 +121,24 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         return await StartedAsync(server);
     }
 
+    /// <summary>
+    /// <see cref="StartInNamespaceAsync"/> with the root key pair the caller chose, in a fresh temporary folder: for one
+    /// node of several on one database, which must all bootstrap the same root key.
+    /// </summary>
+    public static async Task<OpenSagServer> StartNodeInNamespaceAsync(NetworkNamespace network, string gatewayListen, string accessKeyId, string accessKeySecret,
+        params string[] extraArguments)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrEmpty(accessKeyId);
+        ArgumentException.ThrowIfNullOrEmpty(accessKeySecret);
+        var server = new OpenSagServer(Directory.CreateTempSubdirectory("opensag-it-").FullName, true, accessKeyId, accessKeySecret, extraArguments)
+        {
+            _namespace = network,
+            _gatewayListen = gatewayListen,
+        };
+        return await StartedAsync(server);
+    }
+
     /// <summary>Starts <paramref name="server"/>'s process; a server that does not come up is disposed (its folder too, if owned).</summary>
     private static async Task<OpenSagServer> StartedAsync(OpenSagServer server)
     {

@@ -34,6 +34,22 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
             ? $"{Variable} is not set; start a throw-away server with 'bash .ci/postgres.sh start' and export it"
             : null;
 
+    /// <summary>
+    /// <see cref="ConnectionString"/> over the server's unix socket instead of TCP, for a server under test that runs in
+    /// a network namespace of its own, where the test PostgreSQL's 127.0.0.1 is not reachable but its socket file is.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server has no unix socket directory.</exception>
+    public async Task<string> UnixSocketConnectionStringAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(_adminConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SHOW unix_socket_directories", connection);
+        var directories = (string?)await command.ExecuteScalarAsync(cancellationToken) ?? "";
+        var directory = directories.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
+            ?? throw new InvalidOperationException("the test PostgreSQL has no unix socket directory (unix_socket_directories is empty)");
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Host = directory }.ConnectionString;
+    }
+
     public static async Task<PostgresTestDatabase> CreateAsync(CancellationToken cancellationToken)
     {
         var admin = Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } value
