@@ -3,6 +3,8 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using OpenSag.Client;
+using OpenSag.Client.Packets;
+using OpenSag.Gateway.Tun;
 using OpenSag.Gateway.Protocol;
 
 namespace OpenSag.Cli.Connect;
@@ -16,12 +18,30 @@ namespace OpenSag.Cli.Connect;
 /// was reset) is answered with one password login from memory; a rate-limited login after having been online waits as
 /// long as the gateway asks and tries again, while a rate-limited first login exits <see cref="ConnectCommand.RateLimited"/>.
 /// </summary>
-internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks)
+internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks, TunOptions? tun)
 {
     private readonly OnlineGate _online = new();
+    private ClientInterface? _interface;
+    private string? _dnsOutcome;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        if (tun is not null)
+        {
+            // Before the first login, so a client without the privilege fails at once instead of after a password check.
+            try
+            {
+                _interface = ClientInterface.Create(tun.Name);
+            }
+            catch (TunUnavailableException e)
+            {
+                await Console.Error.WriteLineAsync("opensag connect: " + e.Message);
+                return Serve.ExitCodes.Failed;
+            }
+        }
+
+        // Every way out removes the interface: closing its descriptor deletes it with its addresses and routes.
+        using var removeInterface = _interface;
         var listeners = new List<(Socket Socket, string? Target)>();
         foreach (var (local, target) in forwards.Select(f => (f.Local, (string?)f.Target)).Concat(socks is null ? [] : [(socks, null)]))
         {
@@ -89,6 +109,12 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
 
                 continue;
             }
+            catch (LoginRefusedException e) when (e.Reason == CloseReasons.TunUnavailable)
+            {
+                // Not a verdict on the account: this gateway runs without layer 3, and retrying does not change that.
+                await Console.Error.WriteLineAsync($"opensag connect: {e.Message}");
+                return Serve.ExitCodes.Failed;
+            }
             catch (LoginRefusedException e)
             {
                 // The gateway's message is the whole sentence ("kicked out by administrator — do not reconnect"): say it once.
@@ -130,9 +156,22 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 backoff.Reset();
                 resumeToken = session.Online.Token;
                 var dns = session.Online.Dns.Count > 0 ? string.Join(",", session.Online.Dns) : "none";
-                Console.WriteLine($"online: ClientIp {session.Online.ClientIp}, DNS {dns}, session {session.Online.SessionId}");
+                SessionDataChannel? packets = null;
                 try
                 {
+                    if (_interface is not null)
+                    {
+                        packets = await StartPacketsAsync(session, cancellationToken);
+                        if (packets is null)
+                        {
+                            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                            await session.LogoutAsync(timeout.Token);
+                            return Serve.ExitCodes.Failed;
+                        }
+                    }
+
+                    var named = _interface is null ? "" : ", interface " + _interface.Name;
+                    Console.WriteLine($"online: ClientIp {session.Online.ClientIp}, DNS {dns}, session {session.Online.SessionId}{named}");
                     var closing = await session.RunAsync(cancellationToken);
                     if (!closing.Reconnect)
                     {
@@ -156,6 +195,15 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 finally
                 {
                     _online.SetOffline();
+                    if (packets is not null)
+                    {
+                        // Before the session goes: from here the interface drops packets until the next session.
+                        await packets.DisposeAsync();
+                        if (packets.DescribeDrops() is { } drops)
+                        {
+                            await Console.Error.WriteLineAsync("opensag connect: " + drops);
+                        }
+                    }
                 }
             }
 
@@ -163,6 +211,53 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             {
                 return Serve.ExitCodes.Ok;
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives the interface the session's address, MTU, routes and DNS, and starts the session's data channel; null
+    /// (after one line saying why) when the client cannot go on: the gateway offered no data channel, or the
+    /// interface cannot be configured. A network failure opening the TLS fallback is thrown, to reconnect.
+    /// </summary>
+    private async Task<SessionDataChannel?> StartPacketsAsync(ClientSession session, CancellationToken cancellationToken)
+    {
+        var tunInterface = _interface!;
+        if (session.Online.DataChannel is not { } offer)
+        {
+            await Console.Error.WriteLineAsync("opensag connect: the gateway accepted the login without a data channel (a gateway older than --tun?); cannot carry packets");
+            return null;
+        }
+
+        try
+        {
+            tunInterface.Configure(session.Online.ClientIp, offer);
+        }
+        catch (Exception e) when (e is LinkConfigException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"opensag connect: cannot configure the interface {tunInterface.Name}: {e.Message}");
+            return null;
+        }
+
+        if (tun!.ApplyDns && session.Online.Dns.Count > 0)
+        {
+            var outcome = tunInterface.ApplyDns(session.Online.Dns);
+            if (outcome != _dnsOutcome)
+            {
+                // Once, and again only when it changes: a reconnect applies the servers again and says nothing new.
+                _dnsOutcome = outcome;
+                await Console.Error.WriteLineAsync("opensag connect: " + outcome);
+            }
+        }
+
+        try
+        {
+            return await SessionDataChannel.StartAsync(tunInterface, session, tun.Transport, options.Gateway,
+                message => Console.Error.WriteLine("opensag connect: " + message), TimeProvider.System, cancellationToken);
+        }
+        catch (Exception e) when (e is ArgumentException or TunnelRefusedException)
+        {
+            await Console.Error.WriteLineAsync("opensag connect: cannot start the data channel: " + e.Message);
+            return null;
         }
     }
 
