@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.Versioning;
 using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Tun;
@@ -13,6 +14,7 @@ namespace OpenSag.Client.Packets;
 /// (<see cref="Attach"/>); between sessions (the network is lost, the client resumes) packets are dropped and the
 /// interface stays, so programs keep their sockets and addresses.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed class ClientInterface : IDisposable
 {
     /// <summary>

@@ -13,6 +13,7 @@ namespace OpenSag.Client.Packets;
 /// own channel with the session's fresh keys; disposing it detaches it from the interface first, so from then on
 /// the interface's packets are dropped until the next session attaches its own.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SessionDataChannel : IAsyncDisposable
 {
     /// <summary>

@@ -10,6 +10,7 @@ namespace OpenSag.Client.Packets;
 /// message to the interface from one preallocated buffer. A message longer than any IP packet is dropped
 /// (counted as malformed), never an exception.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class TlsDataChannel : IPacketSink, IAsyncDisposable
 {
     /// <summary>The largest IPv4 packet (its total length is 16 bits).</summary>

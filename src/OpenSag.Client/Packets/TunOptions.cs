@@ -1,3 +1,5 @@
+using OpenSag.Gateway.Tun;
+
 namespace OpenSag.Client.Packets;
 
 /// <summary>
@@ -13,24 +15,22 @@ public sealed record TunOptions(string Name, PacketTransport Transport, bool App
     public const string DefaultName = "opensag0";
 
     /// <summary>
-    /// Why the kernel would refuse <paramref name="name"/> as an interface name, or null when it would not: 1–15
-    /// bytes (IFNAMSIZ is 16 with the terminating NUL), not "." or "..", and no '/', ':' or whitespace
-    /// (Linux dev_valid_name; ':' marks an alias label).
+    /// Why the kernel would refuse <paramref name="name"/> as an interface name (<see cref="TunDevice.ValidateName"/>'s
+    /// rules), or null when it would not.
     /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public static string? CheckName(string name)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        if (name.Length is 0 or > 15 || System.Text.Encoding.UTF8.GetByteCount(name) > 15)
+        try
         {
-            return $"'{name}' is not 1 to 15 characters long (the kernel's limit for an interface name).";
+            TunDevice.ValidateName(name);
+            return null;
         }
-
-        if (name is "." or ".." || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || char.IsControl(c)))
+        catch (ArgumentException e)
         {
-            return $"'{name}' is not an interface name (no '/', ':' or whitespace; not '.' or '..').";
+            // Without ArgumentException's " (Parameter 'name')": the line is for the user, who typed --tun-name.
+            return e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
         }
-
-        return null;
     }
 }
 

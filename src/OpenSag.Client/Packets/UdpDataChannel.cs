@@ -19,6 +19,7 @@ namespace OpenSag.Client.Packets;
 /// accepted (a gateway listening on a wildcard address may answer from another of its addresses), and a port
 /// unreachable for an early datagram does not turn into an error on the next receive.
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class UdpDataChannel : IPacketSink, IDisposable
 {
     /// <summary>10 s, as the contract says: well inside the 30 s that common NAT and conntrack UDP mappings live idle.</summary>
@@ -92,9 +93,10 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
             _socket.SendTo(_datagram.AsSpan(0, length), SocketFlags.None, _gateway);
             return true;
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
         {
-            // No route while the network is down, or the session is closing: the packet is lost, as on any link.
+            // No route while the network is down, or the session is closing (or, after 2^60 datagrams, needs new
+            // keys, which only a new session brings): the packet is lost, as on any link.
             return false;
         }
     }
@@ -132,7 +134,6 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
     private void ReceiveLoop()
     {
         var datagram = new byte[MaxDatagram];
-        var packet = new byte[MaxDatagram];
         while (true)
         {
             int length;
@@ -168,6 +169,8 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
                 continue;
             }
 
+            // In place: the plaintext takes the ciphertext's own bytes.
+            var packet = datagram.AsSpan(TransportMessage.HeaderLength);
             var result = _opener.Open(received, packet, out var packetLength);
             if (result != OpenResult.Accepted)
             {
@@ -184,7 +187,7 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
             // Length 0 is the gateway's keepalive answer: it has done its work by arriving.
             if (packetLength > 0)
             {
-                _tun.TryWrite(packet.AsSpan(0, packetLength));
+                _tun.TryWrite(packet[..packetLength]);
             }
         }
     }

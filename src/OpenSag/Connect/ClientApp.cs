@@ -21,17 +21,16 @@ namespace OpenSag.Cli.Connect;
 internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks, TunOptions? tun)
 {
     private readonly OnlineGate _online = new();
-    private ClientInterface? _interface;
-    private string? _dnsOutcome;
+    private Layer3Client? _layer3;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        if (tun is not null)
+        if (tun is not null && OperatingSystem.IsLinux())
         {
             // Before the first login, so a client without the privilege fails at once instead of after a password check.
             try
             {
-                _interface = ClientInterface.Create(tun.Name);
+                _layer3 = Layer3Client.Create(tun, options.Gateway);
             }
             catch (TunUnavailableException e)
             {
@@ -40,8 +39,22 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             }
         }
 
-        // Every way out removes the interface: closing its descriptor deletes it with its addresses and routes.
-        using var removeInterface = _interface;
+        try
+        {
+            return await ServeAsync(cancellationToken);
+        }
+        finally
+        {
+            // Every way out removes the interface: closing its descriptor deletes it with its addresses and routes.
+            if (OperatingSystem.IsLinux())
+            {
+                _layer3?.Dispose();
+            }
+        }
+    }
+
+    private async Task<int> ServeAsync(CancellationToken cancellationToken)
+    {
         var listeners = new List<(Socket Socket, string? Target)>();
         foreach (var (local, target) in forwards.Select(f => (f.Local, (string?)f.Target)).Concat(socks is null ? [] : [(socks, null)]))
         {
@@ -159,9 +172,9 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 SessionDataChannel? packets = null;
                 try
                 {
-                    if (_interface is not null)
+                    if (_layer3 is not null && OperatingSystem.IsLinux())
                     {
-                        packets = await StartPacketsAsync(session, cancellationToken);
+                        packets = await _layer3.StartAsync(session, cancellationToken);
                         if (packets is null)
                         {
                             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -170,7 +183,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                         }
                     }
 
-                    var named = _interface is null ? "" : ", interface " + _interface.Name;
+                    var named = tun is null ? "" : ", interface " + tun.Name;
                     Console.WriteLine($"online: ClientIp {session.Online.ClientIp}, DNS {dns}, session {session.Online.SessionId}{named}");
                     var closing = await session.RunAsync(cancellationToken);
                     if (!closing.Reconnect)
@@ -195,7 +208,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 finally
                 {
                     _online.SetOffline();
-                    if (packets is not null)
+                    if (packets is not null && OperatingSystem.IsLinux())
                     {
                         // Before the session goes: from here the interface drops packets until the next session.
                         await packets.DisposeAsync();
@@ -211,53 +224,6 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             {
                 return Serve.ExitCodes.Ok;
             }
-        }
-    }
-
-    /// <summary>
-    /// Gives the interface the session's address, MTU, routes and DNS, and starts the session's data channel; null
-    /// (after one line saying why) when the client cannot go on: the gateway offered no data channel, or the
-    /// interface cannot be configured. A network failure opening the TLS fallback is thrown, to reconnect.
-    /// </summary>
-    private async Task<SessionDataChannel?> StartPacketsAsync(ClientSession session, CancellationToken cancellationToken)
-    {
-        var tunInterface = _interface!;
-        if (session.Online.DataChannel is not { } offer)
-        {
-            await Console.Error.WriteLineAsync("opensag connect: the gateway accepted the login without a data channel (a gateway older than --tun?); cannot carry packets");
-            return null;
-        }
-
-        try
-        {
-            tunInterface.Configure(session.Online.ClientIp, offer);
-        }
-        catch (Exception e) when (e is LinkConfigException or FormatException)
-        {
-            await Console.Error.WriteLineAsync($"opensag connect: cannot configure the interface {tunInterface.Name}: {e.Message}");
-            return null;
-        }
-
-        if (tun!.ApplyDns && session.Online.Dns.Count > 0)
-        {
-            var outcome = tunInterface.ApplyDns(session.Online.Dns);
-            if (outcome != _dnsOutcome)
-            {
-                // Once, and again only when it changes: a reconnect applies the servers again and says nothing new.
-                _dnsOutcome = outcome;
-                await Console.Error.WriteLineAsync("opensag connect: " + outcome);
-            }
-        }
-
-        try
-        {
-            return await SessionDataChannel.StartAsync(tunInterface, session, tun.Transport, options.Gateway,
-                message => Console.Error.WriteLine("opensag connect: " + message), TimeProvider.System, cancellationToken);
-        }
-        catch (Exception e) when (e is ArgumentException or TunnelRefusedException)
-        {
-            await Console.Error.WriteLineAsync("opensag connect: cannot start the data channel: " + e.Message);
-            return null;
         }
     }
 

@@ -142,6 +142,12 @@ internal static class ConnectCommand
             return null;
         }
 
+        if (!OperatingSystem.IsLinux())
+        {
+            error = "--tun works on Linux only (a TUN interface through /dev/net/tun).";
+            return null;
+        }
+
         name ??= TunOptions.DefaultName;
         if (TunOptions.CheckName(name) is { } nameError)
         {
