@@ -105,7 +105,7 @@ public sealed class ConnectTunTests
         Assert.True(await client.WaitForExitAsync(ConnectProcess.OnlineTimeout) == 1, client.Output);
         var line = Assert.Single(client.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.StartsWith("err: opensag connect: ", line, StringComparison.Ordinal);
-        Assert.Contains("--tun", line, StringComparison.Ordinal);
+        Assert.Contains("without --tun", line, StringComparison.Ordinal);
         Assert.False(await lab.HasInterfaceAsync(0, "opensag0"), "the interface outlived the refused client");
     }
 }
