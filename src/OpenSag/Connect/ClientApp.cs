@@ -4,8 +4,8 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using OpenSag.Client;
 using OpenSag.Client.Packets;
-using OpenSag.Gateway.Tun;
 using OpenSag.Gateway.Protocol;
+using OpenSag.Gateway.Tun;
 
 namespace OpenSag.Cli.Connect;
 
