@@ -34,15 +34,41 @@ public static class LinkConfig
         Ip("addr", "add", Cidr(address, prefixLength), "dev", name);
 
     /// <summary>
-    /// Makes <paramref name="address"/> the interface's only address of its family (flush, then add): for a resumed
-    /// session whose ClientIp changed. Flushing the old address also drops the routes that used it as their source;
-    /// routes added with <see cref="ReplaceRoute"/> (no source) stay.
+    /// Makes <paramref name="address"/>/<paramref name="prefixLength"/> the interface's only address of its family:
+    /// for a resumed session whose ClientIp changed. Routes through the interface (<see cref="ReplaceRoute"/>) stay
+    /// throughout, so no packet meant for the tunnel takes another route meanwhile. That rules out "flush, then add":
+    /// the kernel deletes every route through an interface when its last IPv4 address goes (fib_disable_ip), and
+    /// deleting a primary address deletes its secondaries (unless promote_secondaries, a sysctl we do not change). So
+    /// the new address first comes as a /32 (a primary of its own, whatever the old prefix), the old ones go, the new
+    /// one gets its prefix, and the /32 goes.
     /// </summary>
     /// <exception cref="LinkConfigException">ip failed.</exception>
     public static void ReplaceAddress(string name, IPAddress address, int prefixLength)
     {
-        Ip(Family(address), "addr", "flush", "dev", name);
-        AddAddress(name, address, prefixLength);
+        var target = Cidr(address, prefixLength);
+        var host = Cidr(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
+        var current = AddressesOf(name, address.AddressFamily);
+        if (current.Count == 1 && current[0] == target)
+        {
+            return;
+        }
+
+        Ip("addr", "replace", host, "dev", name);
+        foreach (var old in current.Where(old => old != host && old != target))
+        {
+            // A secondary of an old primary went with it: "Cannot assign requested address" is fine.
+            var result = TryIp("addr", "del", old, "dev", name);
+            if (result.ExitCode != 0 && !result.Error.Contains("Cannot assign requested address", StringComparison.Ordinal))
+            {
+                throw Failure(["addr", "del", old, "dev", name], result);
+            }
+        }
+
+        if (target != host)
+        {
+            Ip("addr", "replace", target, "dev", name);
+            Ip("addr", "del", host, "dev", name);
+        }
     }
 
     /// <summary>Routes <paramref name="network"/> through the interface, replacing a route to it elsewhere (<c>ip route replace</c>, main table).</summary>
@@ -94,6 +120,26 @@ public static class LinkConfig
         return routes;
     }
 
+    /// <summary>The interface's addresses of one family as "A/P", from <c>ip -j addr show dev NAME</c>.</summary>
+    private static List<string> AddressesOf(string name, AddressFamily family)
+    {
+        var output = Ip(family == AddressFamily.InterNetwork ? "-4" : "-6", "-j", "addr", "show", "dev", name);
+        try
+        {
+            using var json = JsonDocument.Parse(string.IsNullOrWhiteSpace(output) ? "[]" : output);
+            return
+            [
+                .. json.RootElement.EnumerateArray()
+                    .SelectMany(link => link.TryGetProperty("addr_info", out var info) ? info.EnumerateArray() : (IEnumerable<JsonElement>)[])
+                    .Select(info => Cidr(IPAddress.Parse(info.GetProperty("local").GetString()!), info.GetProperty("prefixlen").GetInt32())),
+            ];
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new LinkConfigException($"ip -j addr show dev {name}: unreadable output ({e.Message})", e);
+        }
+    }
+
     private static string Cidr(IPAddress address, int prefixLength)
     {
         var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
@@ -101,8 +147,6 @@ public static class LinkConfig
         ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, bits);
         return address + "/" + prefixLength.ToString(CultureInfo.InvariantCulture);
     }
-
-    private static string Family(IPAddress address) => address.AddressFamily == AddressFamily.InterNetwork ? "-4" : "-6";
 
     private static string Ip(params string[] arguments)
     {
