@@ -61,7 +61,7 @@ public sealed class Layer3ClusterTests
                 var (sent, received, output) = await lab.PingAsync(i, 3);
                 Assert.True(sent == 3 && received == 3, $"{output}\n{clients[i].Output}\n{nodes[i].Server.Output}");
                 using var udp = lab.ClientSocket(i, SocketType.Dgram, ProtocolType.Udp);
-                await Layer3Traffic.EchoAsync(udp, count: 10, size: 1000);
+                await Layer3Traffic.EchoAsync(udp, count: 10, size: 1000, describe: lab.Describe);
                 Assert.Equal(10, lab.Udp.Arrivals.Count(a => a.Source.Equals(clientIp)));
             }
 

@@ -160,6 +160,16 @@ public sealed partial class Layer3Lab : IAsyncDisposable
         return process;
     }
 
+    /// <summary>For failure messages: what the private host received so far, by source, and what each process printed.</summary>
+    public string Describe()
+    {
+        var udp = string.Join(", ", Udp.Arrivals.GroupBy(a => a.Source).Select(g => $"{g.Key} ×{g.Count()}"));
+        var icmp = string.Join(", ", Icmp.Requests.GroupBy(s => s).Select(g => $"{g.Key} ×{g.Count()}"));
+        var clients = string.Join("\n", _clients.Select(c => $"--- {c} ---\n{c.Output}"));
+        var gateways = string.Join("\n", _gateways.Select(g => $"--- {g.Server} ---\n{g.Server.Output}"));
+        return $"private host received UDP from [{udp}], pings from [{icmp}]\n{clients}\n{gateways}";
+    }
+
     /// <summary>Whether <paramref name="interfaceName"/> exists in client <paramref name="client"/>'s namespace.</summary>
     public async Task<bool> HasInterfaceAsync(int client, string interfaceName)
     {

@@ -49,7 +49,7 @@ public sealed class Layer3PolicyTests
         // Then honest datagrams on the same path: once their echoes are back, the lies had every chance to arrive first.
         using (var honest = lab.ClientSocket(0, SocketType.Dgram, ProtocolType.Udp))
         {
-            await Layer3Traffic.EchoAsync(honest, count: 20, size: 100);
+            await Layer3Traffic.EchoAsync(honest, count: 20, size: 100, describe: lab.Describe);
         }
 
         await lab.Udp.FenceAsync();
@@ -72,7 +72,7 @@ public sealed class Layer3PolicyTests
 
         using (var socket = lab.ClientSocket(0, SocketType.Dgram, ProtocolType.Udp))
         {
-            await Layer3Traffic.EchoAsync(socket, Count, Size);
+            await Layer3Traffic.EchoAsync(socket, Count, Size, describe: lab.Describe);
         }
 
         // Each datagram went up once and came back once. Counted as payload or as whole IP packets, the growth lies

@@ -19,9 +19,10 @@ public static class Layer3Traffic
     /// <summary>
     /// Sends <paramref name="count"/> datagrams of <paramref name="size"/> bytes (sequence numbers
     /// <paramref name="firstSequence"/>…) one at a time to the private UDP echo, each waiting for its echo.
+    /// <paramref name="describe"/> adds what the lab saw to a timeout's message.
     /// </summary>
     /// <exception cref="TimeoutException">An echo did not come back within <see cref="EchoTimeout"/>.</exception>
-    public static async Task EchoAsync(Socket socket, int count, int size, long firstSequence = 0)
+    public static async Task EchoAsync(Socket socket, int count, int size, long firstSequence = 0, Func<string>? describe = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         var datagram = new byte[size];
@@ -40,7 +41,7 @@ public static class Layer3Traffic
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"UDP echo #{i} of {count} ({size} bytes) did not come back within {EchoTimeout.TotalSeconds} s");
+                throw new TimeoutException($"UDP echo #{i} of {count} ({size} bytes) did not come back within {EchoTimeout.TotalSeconds} s\n{describe?.Invoke()}");
             }
         }
     }

@@ -60,7 +60,7 @@ public sealed class Layer3TrafficTests
 
             using (var udp = lab.ClientSocket(index, SocketType.Dgram, ProtocolType.Udp))
             {
-                await Layer3Traffic.EchoAsync(udp, count: 20, size: 1200);
+                await Layer3Traffic.EchoAsync(udp, count: 20, size: 1200, describe: lab.Describe);
             }
 
             Assert.Equal(20, lab.Udp.Arrivals.Count(a => a.Source.Equals(clientIp)));

@@ -27,7 +27,7 @@ public sealed class PrivateTcpSink : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(privateNetwork);
         _listener = privateNetwork.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Any, Port));
+        _listener.Bind(new IPEndPoint(Layer3Lab.PrivateServerIp, Port));
         _listener.Listen();
         _accepting = Task.Run(AcceptAsync);
     }

@@ -42,7 +42,9 @@ public sealed class PrivateUdpServer : IAsyncDisposable
         _socket = privateNetwork.CreateSocket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         // Room for a few seconds of a test stream while the reader is descheduled, so nothing is lost to the queue.
         _socket.ReceiveBufferSize = 4 * 1024 * 1024;
-        _socket.Bind(new IPEndPoint(IPAddress.Any, Port));
+        // Bound to the address, not to any: an echo sent from a wildcard socket takes the outgoing link's address as
+        // its source, which is outside the gateway's --tunnel-allow, so the gateway would rightly drop it.
+        _socket.Bind(new IPEndPoint(Layer3Lab.PrivateServerIp, Port));
         _receiving = Task.Run(ReceiveAsync);
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace OpenSag.IntegrationTests.Support;
@@ -13,12 +12,10 @@ namespace OpenSag.IntegrationTests.Support;
 /// 127.0.0.0/8 and, inside their namespaces, the benchmarking range 198.18.0.0/15 (RFC 2544), which no real network
 /// routes.
 /// </summary>
-public sealed partial class NetworkNamespace : IAsyncDisposable
+public sealed class NetworkNamespace : IAsyncDisposable
 {
     private static readonly string? IpProgram = new[] { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" }.FirstOrDefault(File.Exists);
 
-    /// <summary>setns(2)'s nstype for a network namespace (linux/sched.h).</summary>
-    private const int CloneNewNet = 0x40000000;
 
     private int _interfaces;
 
@@ -110,54 +107,13 @@ public sealed partial class NetworkNamespace : IAsyncDisposable
 
     /// <summary>
     /// A socket that lives in this namespace: its binds, routes and addresses are the namespace's, while this process
-    /// (and every other socket of it) stays where it is. Made on a thread of its own that enters the namespace with
-    /// setns(2) (which moves only the calling thread) and ends right after, so no pooled thread is ever left inside.
+    /// (and every other socket of it) stays where it is. Made by <see cref="NamespaceThread"/>, on a thread of its own
+    /// that enters the namespace; synchronous, for the constructors of the servers that listen in it.
     /// </summary>
     /// <exception cref="InvalidOperationException">setns failed (not root, or the namespace is gone).</exception>
-    public Socket CreateSocket(AddressFamily family, SocketType type, ProtocolType protocol)
-    {
-        Socket? created = null;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var home = File.OpenHandle("/proc/thread-self/ns/net");
-                using var target = File.OpenHandle(Path.Combine("/run/netns", Name));
-                Enter(target, Name);
-                try
-                {
-                    created = new Socket(family, type, protocol);
-                }
-                finally
-                {
-                    Enter(home, "the test's own namespace");
-                }
-            }
-            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or SocketException)
-            {
-                failure = e;
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "setns " + Name,
-        };
-        thread.Start();
-        thread.Join();
-        return created ?? throw new InvalidOperationException($"could not make a socket in {Name}: {failure?.Message}", failure);
-    }
-
-    private static void Enter(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string what)
-    {
-        if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
-        {
-            throw new InvalidOperationException($"setns into {what} failed: errno {Marshal.GetLastPInvokeError().ToString(CultureInfo.InvariantCulture)}");
-        }
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setns(int fd, int nstype);
+    public Socket CreateSocket(AddressFamily family, SocketType type, ProtocolType protocol) =>
+        // A thread of its own, never a pooled one, does the work, so waiting here cannot starve what it waits for.
+        NamespaceThread.RunAsync(this, () => new Socket(family, type, protocol)).GetAwaiter().GetResult();
 
     /// <summary>Runs <c>ip -n NAME <paramref name="arguments"/></c>.</summary>
     /// <exception cref="InvalidOperationException">It failed; the message has its stderr.</exception>
