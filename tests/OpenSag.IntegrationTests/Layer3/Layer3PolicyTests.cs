@@ -57,6 +57,14 @@ public sealed class Layer3PolicyTests
         Assert.Equal(20, lab.Udp.Arrivals.Count(a => a.Source.Equals(clientIp)));
         var leaked = lab.Udp.Arrivals.Where(a => !a.IsFence && !a.Source.Equals(clientIp)).Select(a => a.Source.ToString()).ToList();
         Assert.True(leaked.Count == 0, $"datagrams with a spoofed source reached the private host: {string.Join(", ", leaked.Distinct())}\n{gateway.Server.Output}");
+
+        // And the gateway, not the client, is what stopped them: the session's close line counts each one.
+        Assert.Equal(0, await client.StopAsync());
+        var output = await Polling.UntilAsync(() => Task.FromResult(gateway.Server.Output),
+            o => o.Contains($"Session {client.SessionId} ", StringComparison.Ordinal) && o.Contains("closed", StringComparison.Ordinal),
+            Layer3Lab.TrafficTimeout, "the session's close line");
+        var closeLine = output.Split('\n').Single(l => l.Contains($"Session {client.SessionId} ", StringComparison.Ordinal) && l.Contains("closed", StringComparison.Ordinal));
+        Assert.Contains("spoofed 40", closeLine, StringComparison.Ordinal);
     }
 
     [NetworkNamespaceFact]
