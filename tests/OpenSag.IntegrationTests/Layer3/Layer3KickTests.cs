@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -79,5 +80,58 @@ public sealed class Layer3KickTests
         var (sent, received, output) = await lab.PingAsync(0, 3);
         Assert.True(sent == 3 && received == 3, $"{output}\n{again.Output}");
         Assert.Equal(again.ClientIp, Assert.Single(await gateway.OnlineClientsAsync(smartAgId, "l3kicked01")).ClientIp);
+    }
+
+    /// <summary>
+    /// The same promise when the client does not play along: the gateway's TCP to it is blackholed just before the kick,
+    /// so it never hears the goodbye and goes on sealing the stream's datagrams with the session's keys and sending them
+    /// by UDP (its link's packet count shows it). The real client stops sending on the goodbye, which the answer waits
+    /// for, so only a client like this one shows whether the gateway itself stops a kicked session's packets.
+    /// </summary>
+    [NetworkNamespaceFact]
+    public async Task Kick_ClientThatMissesTheGoodbye_ItsDatagramsStopAtTheGatewayFromTheAnswerOn()
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 1);
+        // Without shaping: a closed session's bandwidth share refuses packets too, which would hide whether the packet
+        // state itself is gone before the answer.
+        var gateway = await lab.StartGatewayAsync(0, "--no-shaping");
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "l3deaf01");
+        var kicked = await lab.ConnectTunAsync(0, gateway, smartAgId, "l3deaf01");
+        var kickedIp = IPAddress.Parse(kicked.ClientIp!);
+
+        lab.StartContinuousPing(0);
+        using var stop = new CancellationTokenSource();
+        using var socket = lab.ClientSocket(0, SocketType.Dgram, ProtocolType.Udp);
+        var stream = Layer3Traffic.StreamAsync(socket, 500, perTick: 5, TimeSpan.FromMilliseconds(10), new StrongBox<int>(), stop.Token);
+        try
+        {
+            await Polling.UntilAsync(() => Task.FromResult((Udp: lab.Udp.Arrivals.Count(a => a.Source.Equals(kickedIp)), Icmp: lab.Icmp.Requests.Count(s => s.Equals(kickedIp)))),
+                seen => seen.Udp >= 100 && seen.Icmp >= 10, StepTimeout, "the kicked user's UDP stream and ping reaching the private host");
+
+            // On the gateway's side, so the client's TCP sees nothing at all (a blackhole on its own side fails its sends,
+            // and it would notice, drop the data channel and reconnect): the goodbye never arrives, the connection looks idle.
+            await lab.GatewayNamespaces[0].IpAsync("rule", "add", "ipproto", "tcp", "sport", Layer3Lab.GatewayPort.ToString(CultureInfo.InvariantCulture), "blackhole");
+            await gateway.KickOutAsync(smartAgId, "l3deaf01");
+            var fences = await Task.WhenAll(lab.Udp.FenceAsync(), lab.Icmp.FenceAsync());
+            var sentAtAnswer = await lab.ClientLinkSentPacketsAsync(0);
+
+            // Half a second of the stream and the ping (about 300 datagrams) still sent to the gateway by UDP.
+            await Polling.UntilAsync(() => lab.ClientLinkSentPacketsAsync(0), sent => sent >= sentAtAnswer + 300, StepTimeout,
+                "the deaf client's datagrams to the gateway after the kick");
+            await lab.Udp.FenceAsync();
+            await lab.Icmp.FenceAsync();
+
+            var udpAfter = lab.Udp.Arrivals.Skip(fences[0] + 1).Where(a => a.Source.Equals(kickedIp)).ToList();
+            var icmpAfter = lab.Icmp.Requests.Skip(fences[1] + 1).Count(s => s.Equals(kickedIp));
+            Assert.True(udpAfter.Count == 0 && icmpAfter == 0,
+                $"{udpAfter.Count} UDP datagrams and {icmpAfter} pings of the kicked session reached the private host after KickOutClients answered\n{lab.Describe()}");
+            Assert.False(kicked.HasExited, "the client heard of the kick after all, so this test showed nothing of the gateway\n" + kicked.Output);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await stream;
+        }
     }
 }

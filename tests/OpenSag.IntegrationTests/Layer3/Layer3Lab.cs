@@ -58,6 +58,9 @@ public sealed partial class Layer3Lab : IAsyncDisposable
 
     public IReadOnlyList<NetworkNamespace> ClientNamespaces { get; private set; } = [];
 
+    /// <summary>Per client, the name of its end of the link to its gateway, in its own namespace.</summary>
+    public IReadOnlyList<string> ClientLinks { get; private set; } = [];
+
     public PrivateUdpServer Udp { get; private set; } = null!;
 
     public PrivateTcpSink Tcp { get; private set; } = null!;
@@ -170,6 +173,15 @@ public sealed partial class Layer3Lab : IAsyncDisposable
         return $"private host received UDP from [{udp}], pings from [{icmp}]\n{clients}\n{gateways}";
     }
 
+    /// <summary>How many packets client <paramref name="client"/> has sent towards its gateway so far (its link's TX count).</summary>
+    public async Task<long> ClientLinkSentPacketsAsync(int client)
+    {
+        var result = await ClientNamespaces[client].RunAsync(new Dictionary<string, string?>(), "ip", "-s", "-j", "link", "show", "dev", ClientLinks[client]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(result.Stdout);
+        return json.RootElement[0].GetProperty("stats64").GetProperty("tx").GetProperty("packets").GetInt64();
+    }
+
     /// <summary>Whether <paramref name="interfaceName"/> exists in client <paramref name="client"/>'s namespace.</summary>
     public async Task<bool> HasInterfaceAsync(int client, string interfaceName)
     {
@@ -256,16 +268,19 @@ public sealed partial class Layer3Lab : IAsyncDisposable
 
         GatewayNamespaces = gatewayNamespaces;
         var clientNamespaces = new List<NetworkNamespace>();
+        var clientLinks = new List<string>();
         for (var j = 0; j < clients; j++)
         {
             var client = await AddNamespaceAsync("l3c");
             clientNamespaces.Add(client);
             var gateway = gatewayNamespaces[j % gateways];
-            await gateway.LinkAsync(client, Hop(20 + j, 1) + "/24", Hop(20 + j, 2) + "/24");
+            var (_, clientEnd) = await gateway.LinkAsync(client, Hop(20 + j, 1) + "/24", Hop(20 + j, 2) + "/24");
+            clientLinks.Add(clientEnd);
             await client.IpAsync("route", "add", GatewayIp(j % gateways) + "/32", "via", Hop(20 + j, 1));
         }
 
         ClientNamespaces = clientNamespaces;
+        ClientLinks = clientLinks;
         Udp = new PrivateUdpServer(Private);
         Tcp = new PrivateTcpSink(Private);
         Icmp = new PrivateIcmpRecorder(Private);
