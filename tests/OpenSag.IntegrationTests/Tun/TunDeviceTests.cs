@@ -44,6 +44,9 @@ public sealed class TunDeviceTests
         var link = await IpJsonAsync(network, "link", "show", "dev", Name);
         Assert.Equal(TransportMessage.Mtu, link[0].GetProperty("mtu").GetInt32());
         Assert.Contains("UP", link[0].GetProperty("flags").EnumerateArray().Select(flag => flag.GetString()));
+        // No IPv6 link-local address, so the kernel sends no router or listener solicitations into the tunnel.
+        var ipv6 = await IpJsonAsync(network, "-6", "addr", "show", "dev", Name);
+        Assert.All(ipv6.EnumerateArray(), entry => Assert.Empty(entry.GetProperty("addr_info").EnumerateArray()));
 
         await udp.SendToAsync("ping"u8.ToArray(), new IPEndPoint(Remote, 5353)).WaitAsync(Bound);
         var packet = new byte[TransportMessage.Mtu];
