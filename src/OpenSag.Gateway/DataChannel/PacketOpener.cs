@@ -37,7 +37,7 @@ public sealed class PacketOpener : IDisposable
     public OpenResult Open(ReadOnlySpan<byte> datagram, Span<byte> packet, out int length)
     {
         length = 0;
-        if (datagram.Overlaps(packet) && !PacketSealer.StartsAt(packet, datagram[TransportMessage.HeaderLength..]))
+        if (datagram.Overlaps(packet) && (datagram.Length < TransportMessage.HeaderLength || !PacketSealer.StartsAt(packet, datagram[TransportMessage.HeaderLength..])))
         {
             throw new ArgumentException("The packet buffer overlaps the datagram other than at its payload's offset.", nameof(packet));
         }

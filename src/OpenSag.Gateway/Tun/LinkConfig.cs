@@ -20,6 +20,7 @@ public static class LinkConfig
     /// interface's IPv6 link-local address (<c>addrgenmode none</c>, where the kernel has IPv6), so the kernel does not
     /// send router and multicast-listener solicitations into a tunnel that carries IPv4 only.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mtu"/> is below 68, IPv4's minimum (RFC 791).</exception>
     /// <exception cref="LinkConfigException">ip failed or is missing; the message has its stderr in one line.</exception>
     public static void SetUp(string name, int mtu)
     {
@@ -29,6 +30,7 @@ public static class LinkConfig
     }
 
     /// <summary>Adds an address (<c>ip addr add A/P dev NAME</c>); the kernel adds the on-link route to its network.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The prefix length is not 0–32 (IPv4) or 0–128 (IPv6).</exception>
     /// <exception cref="LinkConfigException">ip failed (also when the address is already there).</exception>
     public static void AddAddress(string name, IPAddress address, int prefixLength) =>
         Ip("addr", "add", Cidr(address, prefixLength), "dev", name);

@@ -131,9 +131,10 @@ public sealed class TunDevice : IDisposable
 
     /// <summary>
     /// Waits for the next packet the kernel routes into the interface and copies it into <paramref name="packet"/>
-    /// (give it <see cref="DataChannel.TransportMessage.Mtu"/> bytes at least; a longer packet is cut, as read(2) cuts).
+    /// (give it <see cref="DataChannel.TransportMessage.Mtu"/> bytes at least; a longer packet, which only comes when
+    /// someone raised the interface's MTU, is cut to the buffer: its IPv4 total length then exceeds what was read).
     /// </summary>
-    /// <returns>The packet's length, or 0 once disposed.</returns>
+    /// <returns>The packet's length (at most the buffer's), or 0 once disposed.</returns>
     /// <exception cref="ArgumentException"><paramref name="packet"/> is empty.</exception>
     /// <exception cref="IOException">The read failed otherwise, e.g. the interface was deleted under us (errno in the message).</exception>
     public int Read(Span<byte> packet)
@@ -161,7 +162,9 @@ public sealed class TunDevice : IDisposable
                 var length = LinuxTun.Read(_device.Number, ref MemoryMarshal.GetReference(packet), (nuint)packet.Length);
                 if (length >= 0)
                 {
-                    return (int)length;
+                    // A packet longer than the buffer is cut to it; never report more than was copied, whatever
+                    // length a kernel version returns for a cut packet.
+                    return (int)Math.Min(length, packet.Length);
                 }
 
                 var errno = Marshal.GetLastPInvokeError();

@@ -85,6 +85,27 @@ public sealed class Ipv4HeaderTests
         Assert.Equal(kind is not ("empty" or "ipv6"), Ipv4Header.IsVersion4(input));
     }
 
+    [Fact]
+    public void Readers_TwentyThousandRandomInputs_NeverThrowAndAgree()
+    {
+        var random = new Random(11);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var input = new byte[random.Next(0, 80)];
+            random.NextBytes(input);
+            if (i % 2 == 0 && input.Length > 0)
+            {
+                // Half of them IPv4 with a plausible IHL, so the length checks, not the version, decide.
+                input[0] = (byte)(0x40 | random.Next(0, 16));
+            }
+
+            var wellFormed = Ipv4Header.TryRead(input, out _, out _);
+            Assert.Equal(wellFormed, Ipv4Header.TryReadProtocol(input, out _));
+            Assert.Equal(wellFormed, Ipv4Header.TotalLength(input) != 0);
+            Assert.True(!Ipv4Header.TryReadPorts(input, out _, out _, out _) || wellFormed);
+        }
+    }
+
     private static byte[] WithTotalLength(byte[] packet, ushort totalLength)
     {
         var copy = (byte[])packet.Clone();

@@ -113,6 +113,10 @@ public sealed class PacketSealingTests
         Assert.Equal(0UL, sealer.NextCounter);
         var length = sealer.Seal(new byte[100], buffer);
         Assert.Throws<ArgumentException>(() => opener.Open(buffer.AsSpan(0, length), buffer.AsSpan(8), out _));
+        // A datagram shorter than a header, overlapped by the packet buffer: the same refusal, not a slicing error.
+        Assert.Throws<ArgumentException>(() => opener.Open(buffer.AsSpan(0, 10), buffer.AsSpan(4), out _));
+        // In place with a datagram too short to hold a header: malformed input, no exception.
+        Assert.Equal(OpenResult.Malformed, opener.Open(buffer.AsSpan(0, 20), buffer.AsSpan(TransportMessage.HeaderLength), out _));
     }
 
     [Fact]
