@@ -83,6 +83,36 @@ public sealed class Layer3GatewayTests
     }
 
     [NetworkNamespaceFact]
+    public async Task PacketsWebSocket_PacketsBothWaysOverTls_ThroughTheSameChecks()
+    {
+        await using var lab = await Lab.StartAsync();
+        await using var client = await lab.LoginAsync();
+        using var listener = await lab.PrivateUdpAsync();
+        using var packets = await client.OpenPacketsAsync();
+        using var timeout = new CancellationTokenSource(DataChannelTestClient.Timeout);
+
+        await packets.SendAsync(Packet(IPAddress.Parse("198.18.100.251"), "spoofed"), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
+        await packets.SendAsync(Packet(client.ClientIp, "over tls"), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
+        var (payload, from) = await ReceiveAsync(listener);
+        Assert.Equal("over tls", payload);
+        Assert.Equal(client.ClientIp, from.Address);
+
+        // With the fallback attached, replies take it rather than UDP.
+        await listener.SendToAsync(Encoding.ASCII.GetBytes("back over tls"), from);
+        var reply = await DataChannelTestClient.ReceivePacketAsync(packets);
+        Assert.Equal("back over tls", Encoding.ASCII.GetString(reply.AsSpan(28)));
+
+        // A token that names no live session is refused, as for a tunnel.
+        await client.LogoutAsync();
+        var refused = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(client.OpenPacketsAsync);
+        Assert.Contains("401", refused.Message, StringComparison.Ordinal);
+        var closed = await WaitForLineAsync(lab.Server, $"Session {client.Online.SessionId}", "closed");
+        Assert.Contains("packets in 1 (", closed, StringComparison.Ordinal);
+        Assert.Contains("out 1 (", closed, StringComparison.Ordinal);
+        Assert.Contains("dropped: spoofed 1", closed, StringComparison.Ordinal);
+    }
+
+    [NetworkNamespaceFact]
     public async Task ServeTun_StartUpProblems_OneLineAndExit1()
     {
         await using var network = await NetworkNamespace.CreateAsync("l3start");
@@ -136,8 +166,10 @@ public sealed class Layer3GatewayTests
         return output.Split('\n').First(Matches);
     }
 
-    private static byte[] Datagram(DataChannelTestClient client, IPAddress source, string payload) =>
-        client.Seal(DataChannelTestClient.UdpPacket(source, IPAddress.Parse(PrivateServer), 5555, EchoPort, Encoding.ASCII.GetBytes(payload)));
+    private static byte[] Datagram(DataChannelTestClient client, IPAddress source, string payload) => client.Seal(Packet(source, payload));
+
+    private static byte[] Packet(IPAddress source, string payload) =>
+        DataChannelTestClient.UdpPacket(source, IPAddress.Parse(PrivateServer), 5555, EchoPort, Encoding.ASCII.GetBytes(payload));
 
     private static async Task<(string Payload, IPEndPoint From)> ReceiveAsync(Socket listener)
     {
