@@ -39,6 +39,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<LoginVerifier>();
         services.AddSingleton<LoginStateSweep>();
         services.AddHostedService(sp => sp.GetRequiredService<LoginStateSweep>());
+        services.AddSingleton(options.ClientIpSlice);
         services.TryAddSingleton<IClientIpLeases, ClientIpPool>();
         services.AddSingleton<UserBandwidth>();
         services.AddSingleton<FlowMeter>();
