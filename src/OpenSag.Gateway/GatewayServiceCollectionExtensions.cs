@@ -103,5 +103,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new RouteKeeper(sp.GetRequiredService<Storage.IOpenSagStore>(), options.Layer3!,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RouteKeeper>>()));
         services.AddHostedService(sp => sp.GetRequiredService<RouteKeeper>());
+        services.AddSingleton<IBlockRoutes>(sp => sp.GetRequiredService<RouteKeeper>());
     }
 }
