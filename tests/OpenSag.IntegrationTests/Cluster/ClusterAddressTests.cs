@@ -124,6 +124,34 @@ public sealed class ClusterAddressTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A node that beats but never closes (its listening connection down, say) holds a session of the user: the kick
+    /// answers after the 5 s bound, not sooner and not never, and the warning names the node.
+    /// </summary>
+    [PostgresFact]
+    public async Task KickOutClients_ANodeThatDoesNotClose_AnswersAfterTheBoundNamingIt()
+    {
+        await using var cluster = await ClusterScenario.StartAsync(1);
+        var a = cluster.Nodes[0];
+        var smartAgId = await cluster.CreateInstanceWithUserAsync("10.49.0.0/24", "kim-kicked");
+        await ExecuteAsync(cluster, "INSERT INTO cluster_nodes (node_id, heartbeat_at) VALUES ('node-silent', now())");
+        await ExecuteAsync(cluster,
+            """
+            INSERT INTO cluster_sessions (node_id, session_id, smart_ag_id, user_name, client_ip, online_since, peer_address, client_version, client_os, session_generation)
+            VALUES ('node-silent', 's-silent', $1, 'kim-kicked', '10.49.0.9', now(), '', '', '', 0)
+            """,
+            smartAgId);
+
+        var clock = Stopwatch.StartNew();
+        await a.KickOutAsync(smartAgId, "kim-kicked");
+        var answered = clock.Elapsed;
+        output.WriteLine($"KickOutClients answered after {answered.TotalMilliseconds:0} ms");
+
+        Assert.InRange(answered, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(12));
+        await Polling.UntilAsync(() => Task.FromResult(a.Server.Output), o => o.Contains("node(s) node-silent still list its sessions", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(5), "the warning naming node-silent");
+    }
+
     private static Dictionary<string, string> StaticUser(GatewayScenario node, string smartAgId, string userName, string clientIp) => new()
     {
         ["RegionId"] = node.RegionId,
@@ -143,13 +171,16 @@ public sealed class ClusterAddressTests(ITestOutputHelper output)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task ExecuteAsync(ClusterScenario cluster, string sql, string smartAgId, long address)
+    private static async Task ExecuteAsync(ClusterScenario cluster, string sql, params object[] values)
     {
         await using var connection = new NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue(smartAgId);
-        command.Parameters.AddWithValue(address);
+        foreach (var value in values)
+        {
+            command.Parameters.AddWithValue(value);
+        }
+
         await command.ExecuteNonQueryAsync();
     }
 }

@@ -27,8 +27,11 @@ internal sealed class DataChannelTestClient : IAsyncDisposable
     private readonly Task _reading;
     private readonly TaskCompletionSource<string> _closing = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private DataChannelTestClient(ClientWebSocket control, HttpMessageInvoker invoker, OnlineMessage online, Socket udp)
+    private readonly string _gateway;
+
+    private DataChannelTestClient(ClientWebSocket control, HttpMessageInvoker invoker, OnlineMessage online, Socket udp, string gateway)
     {
+        _gateway = gateway;
         _control = control;
         _invoker = invoker;
         Online = online;
@@ -101,7 +104,7 @@ internal sealed class DataChannelTestClient : IAsyncDisposable
 
         var udp = await NamespaceSockets.CreateAsync(network, AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         await udp.ConnectAsync(new IPEndPoint(IPAddress.Parse(gateway[..gateway.LastIndexOf(':')]), online.DataChannel.UdpPort), timeout.Token);
-        return new DataChannelTestClient(control, invoker, online, udp);
+        return new DataChannelTestClient(control, invoker, online, udp, gateway);
     }
 
     /// <summary>Seals <paramref name="packet"/> (empty: a keepalive) with the session's key and returns the datagram, unsent.</summary>
@@ -123,6 +126,34 @@ internal sealed class DataChannelTestClient : IAsyncDisposable
         var packet = new byte[length];
         var result = Opener.Open(buffer.AsSpan(0, length), packet, out var opened);
         return result == OpenResult.Accepted ? packet[..opened] : throw new InvalidOperationException("the gateway's datagram did not open: " + result);
+    }
+
+    /// <summary>Opens the session's TLS fallback (<see cref="GatewayPaths.Packets"/>) with its token.</summary>
+    public async Task<ClientWebSocket> OpenPacketsAsync()
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = HttpVersion.Version11;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.SetRequestHeader(TunnelHeaders.Authorization, "Bearer " + Online.Token);
+        using var timeout = new CancellationTokenSource(Timeout);
+        await socket.ConnectAsync(new Uri($"wss://{_gateway}{GatewayPaths.Packets}"), _invoker, timeout.Token);
+        return socket;
+    }
+
+    /// <summary>The next packet on a TLS fallback (one binary message).</summary>
+    public static async Task<byte[]> ReceivePacketAsync(WebSocket packets)
+    {
+        var buffer = new byte[65_536];
+        var length = 0;
+        using var timeout = new CancellationTokenSource(Timeout);
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            result = await packets.ReceiveAsync(buffer.AsMemory(length), timeout.Token);
+            length += result.Count;
+        }
+        while (!result.EndOfMessage);
+        return result.MessageType == WebSocketMessageType.Binary ? buffer[..length] : throw new InvalidOperationException("not a packet: " + result.MessageType);
     }
 
     public async Task LogoutAsync()

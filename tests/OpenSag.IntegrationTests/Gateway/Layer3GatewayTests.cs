@@ -83,6 +83,36 @@ public sealed class Layer3GatewayTests
     }
 
     [NetworkNamespaceFact]
+    public async Task PacketsWebSocket_PacketsBothWaysOverTls_ThroughTheSameChecks()
+    {
+        await using var lab = await Lab.StartAsync();
+        await using var client = await lab.LoginAsync();
+        using var listener = await lab.PrivateUdpAsync();
+        using var packets = await client.OpenPacketsAsync();
+        using var timeout = new CancellationTokenSource(DataChannelTestClient.Timeout);
+
+        await packets.SendAsync(Packet(IPAddress.Parse("198.18.100.251"), "spoofed"), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
+        await packets.SendAsync(Packet(client.ClientIp, "over tls"), System.Net.WebSockets.WebSocketMessageType.Binary, true, timeout.Token);
+        var (payload, from) = await ReceiveAsync(listener);
+        Assert.Equal("over tls", payload);
+        Assert.Equal(client.ClientIp, from.Address);
+
+        // With the fallback attached, replies take it rather than UDP.
+        await listener.SendToAsync(Encoding.ASCII.GetBytes("back over tls"), from);
+        var reply = await DataChannelTestClient.ReceivePacketAsync(packets);
+        Assert.Equal("back over tls", Encoding.ASCII.GetString(reply.AsSpan(28)));
+
+        // A token that names no live session is refused, as for a tunnel.
+        await client.LogoutAsync();
+        var refused = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(client.OpenPacketsAsync);
+        Assert.Contains("401", refused.Message, StringComparison.Ordinal);
+        var closed = await WaitForLineAsync(lab.Server, $"Session {client.Online.SessionId}", "closed");
+        Assert.Contains("packets in 1 (", closed, StringComparison.Ordinal);
+        Assert.Contains("out 1 (", closed, StringComparison.Ordinal);
+        Assert.Contains("dropped: spoofed 1", closed, StringComparison.Ordinal);
+    }
+
+    [NetworkNamespaceFact]
     public async Task ServeTun_StartUpProblems_OneLineAndExit1()
     {
         await using var network = await NetworkNamespace.CreateAsync("l3start");
@@ -117,8 +147,68 @@ public sealed class Layer3GatewayTests
         Assert.StartsWith("opensag serve: --tun: ", Assert.Single(badName.ErrorLines), StringComparison.Ordinal);
     }
 
+    /// <summary>Blocks that overlap were allowed without layer 3; with it every block is routed to one TUN.</summary>
+    [NetworkNamespaceFact]
+    public async Task ServeTun_OverlappingCidrBlocks_RefusedAtStartAndByTheApi()
+    {
+        await using var network = await NetworkNamespace.CreateAsync("l3overlap");
+        await network.AddAddressAsync(GatewayOnClientSide + "/24");
+        await network.RunAsync(new Dictionary<string, string?>(), "sysctl", "-w", "net.ipv4.ip_forward=1");
+        var dataDir = Directory.CreateTempSubdirectory("opensag-it-").FullName;
+        try
+        {
+            string first, second;
+            await using (var withoutTun = await OpenSagServer.StartInNamespaceAsync(network, GatewayOnClientSide + ":0", dataDir))
+            {
+                first = await InstanceWithBlockAsync(network, withoutTun, "198.18.100.0/24");
+                second = await InstanceWithBlockAsync(network, withoutTun, "198.18.100.128/25");
+            }
+
+            var refused = await network.RunAsync(new Dictionary<string, string?>(), RepositoryLayout.DotnetHost,
+                [RepositoryLayout.ServerAssemblyPath, .. ServeArguments(TunName, "--data", dataDir)]);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Equal($"opensag serve: --tun {TunName}: the CidrBlocks of instances {first} (198.18.100.0/24) and {second} (198.18.100.128/25) overlap; "
+                + "give one of them another block (ModifySmartAccessGateway) before turning layer 3 on.", Assert.Single(refused.ErrorLines));
+
+            await using var withTun = await OpenSagServer.StartInNamespaceAsync(network, GatewayOnClientSide + ":0", null, "--tun", TunName);
+            var third = await InstanceWithBlockAsync(network, withTun, "198.18.101.0/24");
+            var fourth = await InstanceWithBlockAsync(network, withTun, "198.18.102.0/24");
+            var ownBlock = await SmartagAsync(network, withTun, "ModifySmartAccessGateway", "--RegionId", "cn-l3", "--SmartAGId", third, "--CidrBlock", "198.18.101.0/25");
+            Assert.True(ownBlock.ExitCode == 0, ownBlock.ToString());
+            var modify = await SmartagAsync(network, withTun, "ModifySmartAccessGateway", "--RegionId", "cn-l3", "--SmartAGId", fourth, "--CidrBlock", "198.18.101.64/26");
+            Assert.Equal(1, modify.ExitCode);
+            Assert.Contains("CidrOverlap", modify.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    private static async Task<string> InstanceWithBlockAsync(NetworkNamespace network, OpenSagServer server, string block)
+    {
+        var created = await SmartagAsync(network, server, "CreateSmartAccessGatewaySoftware", "--RegionId", "cn-l3", "--ChargeType", "PREPAY",
+            "--Period", "1", "--UserCount", "5", "--DataPlan", "5", "--AutoPay", "true");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        using var document = JsonDocument.Parse(created.Stdout);
+        var smartAgId = document.RootElement.GetProperty("SmartAGId").GetString()!;
+        var modified = await SmartagAsync(network, server, "ModifySmartAccessGateway", "--RegionId", "cn-l3", "--SmartAGId", smartAgId, "--CidrBlock", block);
+        Assert.True(modified.ExitCode == 0, modified.ToString());
+        return smartAgId;
+    }
+
+    private static Task<OpensagCommand.Result> SmartagAsync(NetworkNamespace network, OpenSagServer server, params string[] arguments) =>
+        network.RunAsync(new Dictionary<string, string?>
+        {
+            ["OPENSAG_ENDPOINT"] = server.Endpoint.ToString(),
+            ["OPENSAG_ACCESS_KEY_ID"] = server.AccessKeyId,
+            ["OPENSAG_ACCESS_KEY_SECRET"] = server.AccessKeySecret,
+        }, RepositoryLayout.DotnetHost, [RepositoryLayout.ServerAssemblyPath, "smartag", .. arguments]);
+
+    /// <summary>serve's arguments; a fresh data folder unless <paramref name="more"/> names one.</summary>
     private static string[] ServeArguments(string tun, params string[] more) =>
-        ["serve", "--data", Directory.CreateTempSubdirectory("opensag-it-").FullName, "--api-listen", "127.0.0.1:0", "--gateway-listen", GatewayOnClientSide + ":0", "--tun", tun, .. more];
+        ["serve", .. more.Contains("--data") ? Array.Empty<string>() : ["--data", Directory.CreateTempSubdirectory("opensag-it-").FullName],
+            "--api-listen", "127.0.0.1:0", "--gateway-listen", GatewayOnClientSide + ":0", "--tun", tun, .. more];
 
     private static Task<OpensagCommand.Result> ServeAsync(NetworkNamespace network, params string[] more)
     {
@@ -136,8 +226,10 @@ public sealed class Layer3GatewayTests
         return output.Split('\n').First(Matches);
     }
 
-    private static byte[] Datagram(DataChannelTestClient client, IPAddress source, string payload) =>
-        client.Seal(DataChannelTestClient.UdpPacket(source, IPAddress.Parse(PrivateServer), 5555, EchoPort, Encoding.ASCII.GetBytes(payload)));
+    private static byte[] Datagram(DataChannelTestClient client, IPAddress source, string payload) => client.Seal(Packet(source, payload));
+
+    private static byte[] Packet(IPAddress source, string payload) =>
+        DataChannelTestClient.UdpPacket(source, IPAddress.Parse(PrivateServer), 5555, EchoPort, Encoding.ASCII.GetBytes(payload));
 
     private static async Task<(string Payload, IPEndPoint From)> ReceiveAsync(Socket listener)
     {
