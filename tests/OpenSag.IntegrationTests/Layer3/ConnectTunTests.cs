@@ -113,6 +113,34 @@ public sealed class ConnectTunTests
     }
 
     /// <summary>
+    /// The user's AppDNS goes to the interface where systemd-resolved runs; either way one line says what became of it,
+    /// and --no-dns leaves DNS alone without a word.
+    /// </summary>
+    [NetworkNamespaceFact]
+    public async Task ConnectTun_AppDns_OneLineSaysWhatBecameOfTheServersUnlessNoDns()
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 1);
+        var gateway = await lab.StartGatewayAsync();
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "tunuser01");
+        await gateway.CallOkAsync("ModifyClientUserDNS", new() { ["SmartAGId"] = smartAgId, ["AppDNS.1"] = "198.18.200.53" });
+
+        await using (var client = ConnectProcess.Start(gateway.Server.GatewayAddress, gateway.Server.GatewayCertificatePath, smartAgId, "tunuser01",
+            GatewayScenario.Password, inNamespace: lab.ClientNamespaces[0], extraArguments: ["--tun", "--transport", "udp"]))
+        {
+            await client.WaitOnlineAsync();
+            var line = await client.WaitForErrorLineAsync("198.18.200.53", ConnectProcess.OnlineTimeout);
+            Assert.StartsWith("opensag connect: ", line, StringComparison.Ordinal);
+            Assert.True(await client.StopAsync() == 0, client.Output);
+            Assert.Single(client.Output.Split('\n'), l => l.Contains("198.18.200.53", StringComparison.Ordinal) && l.StartsWith("err: ", StringComparison.Ordinal));
+        }
+
+        var quiet = await lab.ConnectTunAsync(0, gateway, smartAgId, "tunuser01", "udp");
+        Assert.True(await quiet.StopAsync() == 0, quiet.Output);
+        Assert.DoesNotContain("err:", quiet.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A gateway without --tun refuses the login as tun-unavailable: the client says the gateway's words and exits 1
     /// (not 3: the account is fine), and the interface it made before logging in is gone. The interface is made
     /// first so that a missing privilege fails before a password is sent, which is why this test needs a namespace.
