@@ -52,13 +52,32 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
         ArgumentNullException.ThrowIfNull(offer);
         ArgumentNullException.ThrowIfNull(gateway);
         _tun = tun;
-        var cipher = DataChannelKeys.Cipher(offer);
-        var toGateway = DataChannelKeys.Key(offer.KeyToGateway);
-        var toClient = DataChannelKeys.Key(offer.KeyToClient);
+        _socket = new Socket(gateway.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+        {
+            // Measured: with the default (net.core.rmem_default, 208 KiB: about 140 full datagrams) a download through
+            // the interface lost one datagram in seven to receive-buffer overflow (RcvbufErrors in /proc/net/snmp)
+            // whenever this thread was descheduled, and TCP halved its window each time. The kernel caps the request
+            // at net.core.rmem_max (as a WireGuard endpoint asks for 7 MiB, granted up to its own cap).
+            ReceiveBufferSize = ReceiveBuffer,
+        };
+        PacketSealer? sealer = null;
+        var toGateway = Array.Empty<byte>();
+        var toClient = Array.Empty<byte>();
         try
         {
-            _sealer = new PacketSealer(cipher, toGateway, offer.GatewayIndex);
+            _socket.Bind(new IPEndPoint(gateway.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+            var cipher = DataChannelKeys.Cipher(offer);
+            toGateway = DataChannelKeys.Key(offer.KeyToGateway);
+            toClient = DataChannelKeys.Key(offer.KeyToClient);
+            sealer = new PacketSealer(cipher, toGateway, offer.GatewayIndex);
             _opener = new PacketOpener(cipher, toClient);
+            _sealer = sealer;
+        }
+        catch
+        {
+            sealer?.Dispose();
+            _socket.Dispose();
+            throw;
         }
         finally
         {
@@ -69,15 +88,6 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
 
         _clientIndex = offer.ClientIndex;
         _gateway = gateway.Serialize();
-        _socket = new Socket(gateway.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
-        {
-            // Measured: with the default (net.core.rmem_default, 208 KiB: about 140 full datagrams) a download through
-            // the interface lost one datagram in seven to receive-buffer overflow (RcvbufErrors in /proc/net/snmp)
-            // whenever this thread was descheduled, and TCP halved its window each time. The kernel caps the request
-            // at net.core.rmem_max (as a WireGuard endpoint asks for 7 MiB, granted up to its own cap).
-            ReceiveBufferSize = ReceiveBuffer,
-        };
-        _socket.Bind(new IPEndPoint(gateway.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
         Endpoint = gateway;
         _receiver = new Thread(ReceiveLoop) { IsBackground = true, Name = "opensag udp receive" };
         _receiver.Start();
