@@ -19,7 +19,7 @@ public sealed record ClusterOptions(string ConnectionString, string NodeId)
     /// </summary>
     public TimeSpan RevocationWait { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the revoking node reads the session table while it waits: 50 ms, at most 100 small indexed queries per kick.</summary>
+    /// <summary>How often, at most, the revoking node reads the session table while it waits (it starts faster): about 100 small indexed queries at worst per kick.</summary>
     public TimeSpan RevocationPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>PostgreSQL NOTIFY channel of revocations.</summary>
