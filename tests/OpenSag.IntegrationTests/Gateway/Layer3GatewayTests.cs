@@ -28,6 +28,10 @@ public sealed class Layer3GatewayTests
         await using var client = await lab.LoginAsync();
         using var listener = await lab.PrivateUdpAsync();
 
+        // The block, made after the server started, was routed to the TUN before the session went online.
+        var routes = await lab.Gateway.RunAsync(new Dictionary<string, string?>(), "ip", "route", "show", "dev", TunName);
+        Assert.Contains(ClientBlock, routes.Stdout, StringComparison.Ordinal);
+
         // A keepalive is answered with one: UDP works both ways.
         await client.SendDatagramAsync(client.Seal([]));
         Assert.Empty(await client.ReceivePacketAsync());
