@@ -19,6 +19,8 @@ command -v iperf3 >/dev/null || need+=(iperf3)
 command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || need+=(stunnel4)
 command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || need+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+# The layer-3 tests (tests/OpenSag.IntegrationTests/Layer3) ping the private network through the TUN.
+command -v ping >/dev/null || need+=(iputils-ping)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "test.sh: installing ${need[*]} for the stream-path bench" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \

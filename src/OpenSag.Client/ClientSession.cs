@@ -61,6 +61,7 @@ public sealed class ClientSession : IAsyncDisposable
                 ResumeToken = resumeToken,
                 ClientVersion = options.ClientVersion,
                 ClientOs = Environment.OSVersion.ToString(),
+                Tun = options.Tun,
             };
             await control.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login, ControlJson.Options), WebSocketMessageType.Text, true, cancellationToken);
             while (true)
@@ -131,7 +132,20 @@ public sealed class ClientSession : IAsyncDisposable
     /// </remarks>
     /// <exception cref="TunnelRefusedException">The gateway refused it (policy, unreachable, its cap); the session is fine.</exception>
     /// <exception cref="IOException">The gateway closed the connection during its TLS handshake (a connection cap).</exception>
-    public async Task<WebSocket> OpenTunnelAsync(string destination, CancellationToken cancellationToken)
+    public Task<WebSocket> OpenTunnelAsync(string destination, CancellationToken cancellationToken) =>
+        OpenWebSocketAsync(GatewayPaths.Tunnel, destination, cancellationToken);
+
+    /// <summary>
+    /// Opens the layer-3 data channel's TLS fallback (<see cref="GatewayPaths.Packets"/>): a WebSocket on a TLS
+    /// connection of its own, opened with the session's token as a tunnel is, carrying one IP packet per binary
+    /// message each way. From then on the gateway sends this session's packets there instead of by UDP.
+    /// </summary>
+    /// <exception cref="TunnelRefusedException">The gateway refused it (e.g. the session has no data channel).</exception>
+    /// <exception cref="IOException">The gateway closed the connection during its TLS handshake (a connection cap).</exception>
+    public Task<WebSocket> OpenPacketsAsync(CancellationToken cancellationToken) =>
+        OpenWebSocketAsync(GatewayPaths.Packets, destination: null, cancellationToken);
+
+    private async Task<WebSocket> OpenWebSocketAsync(string path, string? destination, CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.HttpVersion = System.Net.HttpVersion.Version11;
@@ -139,10 +153,14 @@ public sealed class ClientSession : IAsyncDisposable
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
         socket.Options.SetRequestHeader(TunnelHeaders.Authorization, "Bearer " + Online.Token);
-        socket.Options.SetRequestHeader(TunnelHeaders.Destination, destination);
+        if (destination is not null)
+        {
+            socket.Options.SetRequestHeader(TunnelHeaders.Destination, destination);
+        }
+
         try
         {
-            await socket.ConnectAsync(new Uri(_gateway, GatewayPaths.Tunnel), _invoker, cancellationToken);
+            await socket.ConnectAsync(new Uri(_gateway, path), _invoker, cancellationToken);
             return socket;
         }
         catch (WebSocketException) when (socket.HttpStatusCode != 0 && socket.HttpStatusCode != System.Net.HttpStatusCode.SwitchingProtocols && socket.HttpStatusCode != System.Net.HttpStatusCode.OK)
@@ -274,6 +292,9 @@ public sealed class ClientSession : IAsyncDisposable
 
 public sealed record ClientOptions(string Gateway, string? CaFile, string Instance, string UserName, string Password)
 {
+    /// <summary>Ask for the layer-3 data channel (<see cref="LoginRequest.Tun"/>, <c>connect --tun</c>).</summary>
+    public bool Tun { get; init; }
+
     public string ClientVersion { get; init; } = typeof(ClientOptions).Assembly.GetName().Version?.ToString() ?? "0";
 }
 

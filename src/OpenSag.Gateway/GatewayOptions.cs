@@ -46,4 +46,7 @@ public sealed record GatewayOptions
     /// <summary>Password checks (PBKDF2, ~0.2 s of a core each) run at once; the rest queue. One core fewer than the
     /// machine has (at least one), so a login storm never takes the core that serves TLS and WebSocket I/O.</summary>
     public int PasswordCheckConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+
+    /// <summary>The layer-3 data path (<c>serve --tun</c>, DESIGN.md §4.1); null runs the gateway with streams only.</summary>
+    public Packets.Layer3Options? Layer3 { get; init; }
 }

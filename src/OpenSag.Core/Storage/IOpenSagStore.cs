@@ -52,7 +52,16 @@ public interface IInstanceStore
     /// such instance (a wrong region counts as none, as for <see cref="FindInstanceAsync"/>).
     /// </summary>
     Task<InstanceWriteResult> UpdateInstanceAsync(InstanceChange change, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every instance's CidrBlock, of every region, for the instances that have one (as stored), ordered by id: what
+    /// the layer-3 gateway routes to its TUN (<c>serve --tun</c>).
+    /// </summary>
+    Task<IReadOnlyList<InstanceCidrBlock>> ListCidrBlocksAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>An instance's id and its CidrBlock as stored.</summary>
+public sealed record InstanceCidrBlock(string SmartAGId, string CidrBlock);
 
 /// <summary>What DescribeSmartAccessGateways filters on; null means "any".</summary>
 public sealed record InstanceFilter(string RegionId)

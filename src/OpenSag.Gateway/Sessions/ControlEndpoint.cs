@@ -26,7 +26,8 @@ public sealed class ControlEndpoint(
     IClientUserStore users,
     ControlHeartbeat heartbeat,
     TimeProvider time,
-    ILogger<ControlEndpoint> logger)
+    ILogger<ControlEndpoint> logger,
+    Packets.PacketAdmission? packets = null)
 {
     /// <summary>How long a client has to send its login message once the WebSocket is up. Only the read is on this clock:
     /// a login that then waits its turn in the <see cref="PasswordCheckGate"/> (a storm) is slow, not refused.</summary>
@@ -121,6 +122,13 @@ public sealed class ControlEndpoint(
             return null;
         }
 
+        if (login.Tun && packets is null)
+        {
+            // Before the password check: this gateway cannot serve the login whoever the user is.
+            await RefuseAsync(socket, CloseReasons.TunUnavailable, "this gateway has no layer-3 data channel (it runs without --tun); connect without --tun", cancellationToken);
+            return null;
+        }
+
         // The client now sends nothing until it is answered, but a pending receive is what notices a client that
         // closes or resets meanwhile (VerifyWhileConnectedAsync gives up its queued check). Once admitted, this
         // reader is the session's.
@@ -174,6 +182,15 @@ public sealed class ControlEndpoint(
         {
             session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration,
                 decision.LoginId, decision.ExpiresAt, tokens.StampOf(user.PasswordHash)));
+            // Registered right before publication, owned by the session from here: its close path removes it first.
+            var dataChannel = login.Tun ? packets!.Admit(session, instance) : null;
+            if (login.Tun && dataChannel is null)
+            {
+                await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None);
+                session.Dispose();
+                return null;
+            }
+
             if (!await registry.PublishAsync(session, cancellationToken))
             {
                 // Admitted while the host stops: the shutdown's sweep of the table ran before this publication.
@@ -194,6 +211,7 @@ public sealed class ControlEndpoint(
                 return null;
             }
 
+            packets?.StartPolicing(session);
             await session.SendAsync(new OnlineMessage
             {
                 SessionId = info.SessionId,
@@ -201,6 +219,7 @@ public sealed class ControlEndpoint(
                 ClientIp = info.ClientIp,
                 Dns = instance.AppDns,
                 KeepaliveSeconds = (int)options.KeepaliveInterval.TotalSeconds,
+                DataChannel = dataChannel,
             }, cancellationToken);
             logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
             return session;

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using OpenSag.Gateway.Packets;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Tunnels;
 using OpenSag.Sessions;
@@ -29,6 +30,7 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
     private readonly CancellationTokenSource _closed = new();
     private readonly ILogger _logger;
     private UserBandwidth.Share? _bandwidth;
+    private (PacketPeer Peer, PacketRouter Router)? _packets;
     private int _state = (int)SessionState.Admitting;
     private readonly TaskCompletionSource _closeDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -83,6 +85,39 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
 
     public Task SendAsync<T>(T message, CancellationToken cancellationToken) =>
         _control.SendAsync(JsonSerializer.SerializeToUtf8Bytes(message, ControlJson.Options), cancellationToken);
+
+    /// <summary>The session's layer-3 state, when it has a data channel (<see cref="LoginRequest.Tun"/>).</summary>
+    public PacketPeer? Packets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _packets?.Peer;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the session own <paramref name="peer"/>, registered in <paramref name="router"/>: its close path removes it
+    /// first. False (and the peer removed here) when the session is already ending.
+    /// </summary>
+    public bool TryAttachPackets(PacketPeer peer, PacketRouter router)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentNullException.ThrowIfNull(router);
+        lock (_gate)
+        {
+            if (State is SessionState.Admitting or SessionState.Online && _packets is null)
+            {
+                _packets = (peer, router);
+                return true;
+            }
+        }
+
+        router.Remove(peer);
+        return false;
+    }
 
     /// <summary>Adds a tunnel stream; false when the session is already ending (the stream must not start).</summary>
     public bool TryAddStream(WebSocket stream)
@@ -142,8 +177,22 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
             return;
         }
 
+        (PacketPeer Peer, PacketRouter Router)? packets;
+        lock (_gate)
+        {
+            packets = _packets;
+        }
+
         try
         {
+            // Before anything else (DESIGN.md §4.1): the packet state goes, waiting for any packet of the session being
+            // processed right now, so from here on not one packet of the session moves in either direction, and a
+            // kick's answer (which awaits this close) comes after that.
+            if (packets is { } held)
+            {
+                held.Router.Remove(held.Peer);
+            }
+
             // First, before the goodbye (which may wait GoodbyeTimeout for a slow client): a Closing session is not
             // online, so the online list, the counts and the cluster's row (observers) drop it now. The state has left
             // Online, so a publication racing this close either came first (withdrawn here) or fails. The address goes
@@ -179,13 +228,14 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
 
             await SayGoodbyeAsync(reason, detail);
 
+            var traffic = packets is { } closed ? "; " + closed.Peer.Describe() : "";
             if (detail is null)
             {
-                _logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} closed: {Reason}", Info.SessionId, Info.UserName, Info.SmartAGId, reason);
+                _logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} closed: {Reason}{Packets}", Info.SessionId, Info.UserName, Info.SmartAGId, reason, traffic);
             }
             else
             {
-                _logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} closed: {Reason} ({Detail})", Info.SessionId, Info.UserName, Info.SmartAGId, reason, detail);
+                _logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} closed: {Reason} ({Detail}){Packets}", Info.SessionId, Info.UserName, Info.SmartAGId, reason, detail, traffic);
             }
         }
         finally

@@ -1,13 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OpenSag.Gateway.Protocol;
-using OpenSag.Gateway.Security;
 using OpenSag.Gateway.Sessions;
-using OpenSag.Sessions;
 
 namespace OpenSag.Gateway.Tunnels;
 
@@ -19,8 +15,7 @@ namespace OpenSag.Gateway.Tunnels;
 /// </summary>
 public sealed class TunnelEndpoint(
     GatewayOptions options,
-    SessionRegistry sessions,
-    SessionTokens tokens,
+    SessionBearer bearer,
     DestinationPolicy policy,
     UserBandwidth bandwidth,
     FlowMeter flow,
@@ -45,7 +40,7 @@ public sealed class TunnelEndpoint(
             return;
         }
 
-        var session = Authenticate(http.Request.Headers[TunnelHeaders.Authorization].ToString());
+        var session = bearer.Authenticate(http.Request.Headers[TunnelHeaders.Authorization].ToString());
         if (session is null)
         {
             await RefuseAsync(http, StatusCodes.Status401Unauthorized, "the session is not online on this gateway");
@@ -136,23 +131,6 @@ public sealed class TunnelEndpoint(
             async (n, ct) => { await share.AcquireUpstreamAsync(n, ct); counter.Add(n, 0); },
             async (n, ct) => { await share.AcquireDownstreamAsync(n, ct); counter.Add(0, n); },
             share.MaxChunk, session.Closed);
-    }
-
-    private GatewaySession? Authenticate(string authorization)
-    {
-        const string prefix = "Bearer ";
-        if (!authorization.StartsWith(prefix, StringComparison.Ordinal) || tokens.TryRead(authorization[prefix.Length..], out var claims) != TokenRead.Valid)
-        {
-            return null;
-        }
-
-        // The MAC proves we issued the token; equality with the live session's own token proves it is this
-        // session's, not one from before a restart or a kick that happens to name the same id.
-        var session = sessions.Find(claims.SessionId) as GatewaySession;
-        return session is not null && session.IsOnline
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(session.Token), Encoding.UTF8.GetBytes(authorization[prefix.Length..]))
-            ? session
-            : null;
     }
 
     private static async Task<Socket?> ConnectAsync(IPAddress[] addresses, int port, CancellationToken cancellationToken)

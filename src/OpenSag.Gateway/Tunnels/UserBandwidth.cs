@@ -166,6 +166,41 @@ public sealed class UserBandwidth
             }
         }
 
+        /// <summary>
+        /// The policer of the layer-3 path (DESIGN.md §4.1): takes <paramref name="bytes"/> from the user's upstream
+        /// bucket now, or nothing, without waiting (a packet is dropped, never queued). Shares the stream relays'
+        /// bucket, so streams and packets together hold the user's Bandwidth; while a stream waits its turn in the
+        /// bucket's queue, packets get none (the limiter serves the oldest waiter first). A packet larger than the
+        /// bucket (a Bandwidth of a few Kbit/s) is charged the bucket's whole size. No allocation when it succeeds.
+        /// </summary>
+        public bool TryTakeUpstream(int bytes) => TryTake(upstream: true, bytes);
+
+        /// <summary>As <see cref="TryTakeUpstream"/>, for packets to the client.</summary>
+        public bool TryTakeDownstream(int bytes) => TryTake(upstream: false, bytes);
+
+        private bool TryTake(bool upstream, int bytes)
+        {
+            // Two tries: the buckets may be replaced (the user's rate changed) between reading Current and taking.
+            for (var attempt = 0; attempt < 2; attempt++)
+            {
+                if (_user.Current is not { } buckets)
+                {
+                    return false;
+                }
+
+                try
+                {
+                    using var lease = (upstream ? buckets.Upstream : buckets.Downstream).AttemptAcquire(Math.Min(bytes, buckets.TokenLimit));
+                    return lease.IsAcquired;
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }
+
+            return false;
+        }
+
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -184,6 +219,9 @@ public sealed class UserBandwidth
 
         public int MaxChunk { get; } = BurstBytes(kilobitsPerSecond);
 
+        /// <summary>The most one acquisition may take (the limiter throws beyond it).</summary>
+        public int TokenLimit { get; } = TokenLimitFor(kilobitsPerSecond);
+
         public void Dispose()
         {
             Upstream.Dispose();
@@ -192,13 +230,15 @@ public sealed class UserBandwidth
 
         private static TokenBucketRateLimiter Create(int kbps) => new(new TokenBucketRateLimiterOptions
         {
-            TokenLimit = BurstBytes(kbps) + TokensFor(kbps, LateRefillAllowance),
+            TokenLimit = TokenLimitFor(kbps),
             TokensPerPeriod = TokensFor(kbps, Refill),
             ReplenishmentPeriod = Refill,
             QueueLimit = MaxWaitingStreams * BurstBytes(kbps),
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         });
+
+        private static int TokenLimitFor(int kbps) => BurstBytes(kbps) + TokensFor(kbps, LateRefillAllowance);
 
         private static long BytesPerSecond(int kbps) => kbps * 1000L / 8;
 

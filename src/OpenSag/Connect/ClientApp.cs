@@ -3,7 +3,9 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using OpenSag.Client;
+using OpenSag.Client.Packets;
 using OpenSag.Gateway.Protocol;
+using OpenSag.Gateway.Tun;
 
 namespace OpenSag.Cli.Connect;
 
@@ -16,11 +18,42 @@ namespace OpenSag.Cli.Connect;
 /// was reset) is answered with one password login from memory; a rate-limited login after having been online waits as
 /// long as the gateway asks and tries again, while a rate-limited first login exits <see cref="ConnectCommand.RateLimited"/>.
 /// </summary>
-internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks)
+internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks, TunOptions? tun)
 {
     private readonly OnlineGate _online = new();
+    private Layer3Client? _layer3;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        if (tun is not null && OperatingSystem.IsLinux())
+        {
+            // Before the first login, so a client without the privilege fails at once instead of after a password check.
+            try
+            {
+                _layer3 = Layer3Client.Create(tun, options.Gateway);
+            }
+            catch (TunUnavailableException e)
+            {
+                await Console.Error.WriteLineAsync("opensag connect: " + e.Message);
+                return Serve.ExitCodes.Failed;
+            }
+        }
+
+        try
+        {
+            return await ServeAsync(cancellationToken);
+        }
+        finally
+        {
+            // Every way out removes the interface: closing its descriptor deletes it with its addresses and routes.
+            if (OperatingSystem.IsLinux())
+            {
+                _layer3?.Dispose();
+            }
+        }
+    }
+
+    private async Task<int> ServeAsync(CancellationToken cancellationToken)
     {
         var listeners = new List<(Socket Socket, string? Target)>();
         foreach (var (local, target) in forwards.Select(f => (f.Local, (string?)f.Target)).Concat(socks is null ? [] : [(socks, null)]))
@@ -89,6 +122,12 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
 
                 continue;
             }
+            catch (LoginRefusedException e) when (e.Reason == CloseReasons.TunUnavailable)
+            {
+                // Not a verdict on the account: this gateway runs without layer 3, and retrying does not change that.
+                await Console.Error.WriteLineAsync($"opensag connect: {e.Message}");
+                return Serve.ExitCodes.Failed;
+            }
             catch (LoginRefusedException e)
             {
                 // The gateway's message is the whole sentence ("kicked out by administrator — do not reconnect"): say it once.
@@ -130,9 +169,22 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 backoff.Reset();
                 resumeToken = session.Online.Token;
                 var dns = session.Online.Dns.Count > 0 ? string.Join(",", session.Online.Dns) : "none";
-                Console.WriteLine($"online: ClientIp {session.Online.ClientIp}, DNS {dns}, session {session.Online.SessionId}");
+                SessionDataChannel? packets = null;
                 try
                 {
+                    if (_layer3 is not null && OperatingSystem.IsLinux())
+                    {
+                        packets = await _layer3.StartAsync(session, cancellationToken);
+                        if (packets is null)
+                        {
+                            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                            await session.LogoutAsync(timeout.Token);
+                            return Serve.ExitCodes.Failed;
+                        }
+                    }
+
+                    var named = tun is null ? "" : ", interface " + tun.Name;
+                    Console.WriteLine($"online: ClientIp {session.Online.ClientIp}, DNS {dns}, session {session.Online.SessionId}{named}");
                     var closing = await session.RunAsync(cancellationToken);
                     if (!closing.Reconnect)
                     {
@@ -156,6 +208,15 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 finally
                 {
                     _online.SetOffline();
+                    if (packets is not null && OperatingSystem.IsLinux())
+                    {
+                        // Before the session goes: from here the interface drops packets until the next session.
+                        await packets.DisposeAsync();
+                        if (packets.DescribeDrops() is { } drops)
+                        {
+                            await Console.Error.WriteLineAsync("opensag connect: " + drops);
+                        }
+                    }
                 }
             }
 

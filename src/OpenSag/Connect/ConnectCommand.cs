@@ -3,6 +3,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using OpenSag.Cli.Serve;
 using OpenSag.Client;
+using OpenSag.Client.Packets;
 
 namespace OpenSag.Cli.Connect;
 
@@ -27,9 +28,14 @@ internal static class ConnectCommand
         var user = new Option<string>("--user") { Description = "User name.", Required = true };
         var forward = new Option<string[]>("--forward") { Description = "LHOST:LPORT=THOST:TPORT, repeatable: a local port tunnelled to a target.", AllowMultipleArgumentsPerToken = false };
         var socks = new Option<string?>("--socks") { Description = "HOST:PORT for a local SOCKS5 proxy (CONNECT) through the gateway." };
-        var command = new Command("connect", "Log in to a gateway and serve local port forwards and a SOCKS5 proxy through it. Password from OPENSAG_PASSWORD, else prompted.")
+        var tun = new Option<bool>("--tun") { Description = "Layer 3 (a VPN): a TUN interface with the session's ClientIp, the gateway's routes and DNS, carrying IP packets. Needs CAP_NET_ADMIN (root)." };
+        var tunName = new Option<string?>("--tun-name") { Description = $"Name of the --tun interface (default {TunOptions.DefaultName}; 1–15 characters, no '/' or whitespace)." };
+        var transport = new Option<string?>("--transport") { Description = "How --tun carries packets: auto (UDP, switching to the TLS connection when the gateway does not answer on UDP within 3 s; the default), udp (UDP only) or tls (the TLS connection only)." };
+        transport.AcceptOnlyFromAmong(PacketTransports.Auto, PacketTransports.Udp, PacketTransports.Tls);
+        var noDns = new Option<bool>("--no-dns") { Description = "With --tun: leave the system's DNS alone (default: the user's AppDNS servers go to the interface through systemd-resolved)." };
+        var command = new Command("connect", "Log in to a gateway and serve local port forwards and a SOCKS5 proxy through it, and with --tun carry IP packets on an interface. Password from OPENSAG_PASSWORD, else prompted.")
         {
-            gateway, caFile, instance, user, forward, socks,
+            gateway, caFile, instance, user, forward, socks, tun, tunName, transport, noDns,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -83,6 +89,13 @@ internal static class ConnectCommand
                 return ExitCodes.BadUsage;
             }
 
+            var tunOptions = TunOptionsOf(parse.GetValue(tun), parse.GetValue(tunName), parse.GetValue(transport), parse.GetValue(noDns), out var tunError);
+            if (tunError is not null)
+            {
+                await Console.Error.WriteLineAsync("opensag connect: " + tunError);
+                return ExitCodes.BadUsage;
+            }
+
             var password = Environment.GetEnvironmentVariable("OPENSAG_PASSWORD") is { Length: > 0 } fromEnv ? fromEnv : PasswordPrompt.Read();
             if (password is null)
             {
@@ -90,14 +103,14 @@ internal static class ConnectCommand
                 return ExitCodes.BadUsage;
             }
 
-            var options = new ClientOptions(gatewayText, ca, parse.GetValue(instance)!, parse.GetValue(user)!, password);
+            var options = new ClientOptions(gatewayText, ca, parse.GetValue(instance)!, parse.GetValue(user)!, password) { Tun = tunOptions is not null };
             // The host's default SIGTERM handling kills the process before the session can say goodbye;
             // turning both signals into a cancellation lets the client log out and exit 0.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
             using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
             InlineSocketCompletions();
-            return await new ClientApp(options, forwards, socksEndpoint).RunAsync(stop.Token);
+            return await new ClientApp(options, forwards, socksEndpoint, tunOptions).RunAsync(stop.Token);
         });
         return command;
     }
@@ -110,6 +123,40 @@ internal static class ConnectCommand
     /// once, when the first socket starts its event loop, so this must run before the client opens any socket.
     /// </summary>
     private static void InlineSocketCompletions() => Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+
+    /// <summary>
+    /// The layer-3 options, or null without <c>--tun</c>; <paramref name="error"/> is the usage error (an option that
+    /// means something only with --tun, given without it, or an interface name the kernel would refuse).
+    /// </summary>
+    private static TunOptions? TunOptionsOf(bool tun, string? name, string? transport, bool noDns, out string? error)
+    {
+        error = null;
+        if (!tun)
+        {
+            var stray = new[] { (name is not null, "--tun-name"), (transport is not null, "--transport"), (noDns, "--no-dns") }.Where(o => o.Item1).Select(o => o.Item2).ToList();
+            if (stray.Count > 0)
+            {
+                error = $"{string.Join(", ", stray)} {(stray.Count == 1 ? "needs" : "need")} --tun.";
+            }
+
+            return null;
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            error = "--tun works on Linux only (a TUN interface through /dev/net/tun).";
+            return null;
+        }
+
+        name ??= TunOptions.DefaultName;
+        if (TunOptions.CheckName(name) is { } nameError)
+        {
+            error = "--tun-name: " + nameError;
+            return null;
+        }
+
+        return new TunOptions(name, PacketTransports.Parse(transport ?? PacketTransports.Auto), ApplyDns: !noDns);
+    }
 
     private static bool IsHostPort(string text)
     {

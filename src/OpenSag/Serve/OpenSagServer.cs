@@ -17,6 +17,7 @@ using OpenSag.Api;
 using OpenSag.Api.Protocol;
 using OpenSag.Cluster.Postgres;
 using OpenSag.Gateway;
+using OpenSag.Gateway.Packets;
 using OpenSag.Gateway.Security;
 using OpenSag.Security;
 using OpenSag.Storage;
@@ -38,6 +39,7 @@ internal static class OpenSagServer
     {
         IOpenSagStore? store = null;
         DataFolder? dataFolder = null;
+        PacketPath? packets = null;
         var startup = new StartupLogGate();
         try
         {
@@ -50,8 +52,10 @@ internal static class OpenSagServer
             var tokens = SessionTokens.LoadOrCreate(options.DataDirectory);
 
             (int Total, int PerSource) caps = (options.GatewayMaxConnections ?? GatewayConnectionCaps.DefaultTotal(openFiles?.Soft), options.GatewayMaxConnectionsPerAddress);
-            await using var app = Build(options, store, certificate, tokens, caps, startup);
+            packets = await Layer3Start.OpenAsync(options.Gateway.Layer3, store, cancellationToken);
+            await using var app = Build(options, store, certificate, tokens, caps, startup, packets);
             await app.StartAsync(cancellationToken);
+            await Layer3Start.RouteAsync(app.Services, options.Gateway.Layer3, cancellationToken);
             startup.Started();
             app.Logger.LogInformation("Open-file limit: soft {Soft}, hard {Hard}; gateway connections capped at {Total} in all, {PerSource} per source address.",
                 openFiles?.Soft.ToString(CultureInfo.InvariantCulture) ?? "unknown", openFiles?.Hard.ToString(CultureInfo.InvariantCulture) ?? "unknown", caps.Total, caps.PerSource);
@@ -64,6 +68,11 @@ internal static class OpenSagServer
                 Console.WriteLine($"Generated the root access key (shown once; also in {Path.Combine(options.DataDirectory, RootCredentials.ProfileFileName)}):");
                 Console.WriteLine($"  AccessKeyId:     {rootKey.AccessKeyId}");
                 Console.WriteLine($"  AccessKeySecret: {rootKey.AccessKeySecret}");
+            }
+
+            if (packets is not null && OperatingSystem.IsLinux())
+            {
+                Console.WriteLine(Layer3Start.Describe(packets, options.Gateway.Layer3!));
             }
 
             Console.WriteLine($"OpenSAG gateway listening on {gatewayEndpoint} (TLS; certificate {Path.Combine(options.DataDirectory, GatewayCertificate.CertificateFileName)}, SHA-256 {GatewayCertificate.Fingerprint(certificate)})");
@@ -92,11 +101,16 @@ internal static class OpenSagServer
                 await store.DisposeAsync();
             }
 
+            if (OperatingSystem.IsLinux())
+            {
+                packets?.Dispose();
+            }
+
             dataFolder?.Dispose();
         }
     }
 
-    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup)
+    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup, PacketPath? packets)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
         builder.Logging.ClearProviders();
@@ -151,7 +165,7 @@ internal static class OpenSagServer
         }
 
         builder.Services.AddSmartagApi();
-        builder.Services.AddGateway(options.Gateway, tokens);
+        builder.Services.AddGateway(options.Gateway, tokens, packets);
 
         var app = builder.Build();
         // Each listener serves its own endpoints and nothing else, told apart by the tag its connections carry
@@ -195,7 +209,7 @@ internal static class OpenSagServer
         Microsoft.Data.Sqlite.SqliteException sqlite => $"cannot open the database in {options.DataDirectory}: {sqlite.Message}",
         // Refused, unreachable, unknown database, bad password, schema from a newer build: all an operator's to fix.
         Npgsql.NpgsqlException npgsql => $"cannot use the database ({options.Store.Location(options.DataDirectory)}): {OneLine(npgsql.Message)}",
-        ServerStartException => e.Message,
+        ServerStartException or Layer3StartException => e.Message,
         // Another node's key, or a lost or replaced key file: every signed call would fail, so the start does.
         UnreadableSecretException => $"cannot read the access-key secrets in {options.Store.Location(options.DataDirectory)} with the secrets key "
             + $"{SecretsKeyFile.Locate(options.DataDirectory, options.SecretsKey)}: {e.Message}; start with the key file they were sealed with (--secrets-key FILE or {SecretsKeyFile.Variable})",

@@ -22,6 +22,9 @@ internal static class ServeCommand
         var postgres = new Option<string?>("--postgres") { Description = $"Npgsql connection string of the database for --store postgres (default: env {StoreChoice.PostgresVariable})." };
         var secretsKey = new Option<string?>("--secrets-key") { Description = $"32-byte key file that seals access-key secrets in the database (default: env {SecretsKeyFile.Variable}, else <data>/{SecretsKeyFile.DefaultFileName}, made on first start); every node on one PostgreSQL database needs the same." };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name in a cluster on --store postgres (default: host name and gateway port)." };
+        var tun = new Option<string?>("--tun") { Description = "Turn on the layer-3 data path (a real VPN): create the TUN interface NAME and route every instance's CidrBlock to it. Needs CAP_NET_ADMIN and net.ipv4.ip_forward=1." };
+        var udpListen = new Option<string?>("--udp-listen") { Description = "HOST:PORT of the layer-3 data channel, UDP (default: --gateway-listen's host and port). Needs --tun." };
+        var clientRoutes = new Option<string?>("--client-routes") { Description = "CIDR[,CIDR…] pushed to --tun clients as routes through their interface (default: the --tunnel-allow networks). Needs --tun." };
         var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: the open-file limit less a reserve of 1024 for the API and the rest).", CustomParser = WholeNumberOption.ParseOptional };
         var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one); a client holds one for its control channel and one per open tunnelled stream.", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource, CustomParser = r => WholeNumberOption.Parse(r, GatewayConnectionCaps.DefaultPerSource) };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
@@ -29,6 +32,9 @@ internal static class ServeCommand
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
             maxConnections, maxPerAddress,
         };
+        command.Options.Add(tun);
+        command.Options.Add(udpListen);
+        command.Options.Add(clientRoutes);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var errors = new List<string>();
@@ -60,6 +66,7 @@ internal static class ServeCommand
                 }
             }
 
+            var layer3 = Layer3Option.Parse(parse.GetValue(tun), parse.GetValue(udpListen), parse.GetValue(clientRoutes), gateway, allowed, errors);
             if (parse.GetValue(keepalive) is < 1 or > 3600)
             {
                 errors.Add("--keepalive-seconds: give 1 to 3600.");
@@ -128,6 +135,7 @@ internal static class ServeCommand
             var gatewayOptions = new GatewayOptions
             {
                 TunnelAllow = allowed,
+                Layer3 = layer3,
                 KeepaliveInterval = TimeSpan.FromSeconds(parse.GetValue(keepalive)),
                 Shaping = !parse.GetValue(noShaping),
             };

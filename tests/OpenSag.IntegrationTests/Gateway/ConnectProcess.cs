@@ -44,6 +44,9 @@ public sealed partial class ConnectProcess : IAsyncDisposable
     /// <summary>The session id of the most recent "online:" line seen by <see cref="WaitOnlineAsync"/>.</summary>
     public string? SessionId { get; private set; }
 
+    /// <summary>The TUN interface of the most recent "online:" line (<c>connect --tun</c>), else null.</summary>
+    public string? Interface { get; private set; }
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>Everything the process printed so far (stderr lines prefixed with "err: ").</summary>
@@ -53,10 +56,10 @@ public sealed partial class ConnectProcess : IAsyncDisposable
     /// Starts <c>opensag connect</c> without waiting for it to come online (a refused login ends the process
     /// instead). Each of <paramref name="forwardTargets"/> gets a free local port; <paramref name="socks"/> adds a
     /// SOCKS5 port. With <paramref name="inNamespace"/> it runs in that network namespace (its forwards then listen on
-    /// the namespace's loopback).
+    /// the namespace's loopback). <paramref name="extraArguments"/> are more <c>connect</c> options, e.g. <c>--tun</c>.
     /// </summary>
     public static ConnectProcess Start(string gateway, string caFile, string smartAgId, string userName, string password,
-        IReadOnlyList<string>? forwardTargets = null, bool socks = false, NetworkNamespace? inNamespace = null)
+        IReadOnlyList<string>? forwardTargets = null, bool socks = false, NetworkNamespace? inNamespace = null, IReadOnlyList<string>? extraArguments = null)
     {
         var assembly = RepositoryLayout.ServerAssemblyPath;
         if (!File.Exists(assembly))
@@ -92,6 +95,11 @@ public sealed partial class ConnectProcess : IAsyncDisposable
             socksPort = FreeLoopbackPort();
             start.ArgumentList.Add("--socks");
             start.ArgumentList.Add($"127.0.0.1:{socksPort.Value.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        foreach (var argument in extraArguments ?? [])
+        {
+            start.ArgumentList.Add(argument);
         }
 
         inNamespace?.Enter(start);
@@ -139,6 +147,7 @@ public sealed partial class ConnectProcess : IAsyncDisposable
         var match = OnlineLine().Match(await online);
         ClientIp = match.Groups["ip"].Value;
         SessionId = match.Groups["session"].Value;
+        Interface = match.Groups["interface"].Success ? match.Groups["interface"].Value : null;
     }
 
     /// <summary>A stderr line that contains <paramref name="text"/>, waited for within <paramref name="timeout"/>.</summary>
@@ -235,6 +244,6 @@ public sealed partial class ConnectProcess : IAsyncDisposable
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    [GeneratedRegex(@"^online: ClientIp (?<ip>[0-9.]+), DNS (?<dns>\S+), session (?<session>\S+)$")]
+    [GeneratedRegex(@"^online: ClientIp (?<ip>[0-9.]+), DNS (?<dns>\S+), session (?<session>[^\s,]+)(, interface (?<interface>\S+))?$")]
     private static partial Regex OnlineLine();
 }

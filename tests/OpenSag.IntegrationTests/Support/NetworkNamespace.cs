@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace OpenSag.IntegrationTests.Support;
@@ -11,9 +13,12 @@ namespace OpenSag.IntegrationTests.Support;
 /// 127.0.0.0/8 and, inside their namespaces, the benchmarking range 198.18.0.0/15 (RFC 2544), which no real network
 /// routes.
 /// </summary>
-public sealed class NetworkNamespace : IAsyncDisposable
+public sealed partial class NetworkNamespace : IAsyncDisposable
 {
     private static readonly string? IpProgram = new[] { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" }.FirstOrDefault(File.Exists);
+
+    /// <summary>setns(2)'s nstype for a network namespace (linux/sched.h).</summary>
+    private const int CloneNewNet = 0x40000000;
 
     private int _interfaces;
 
@@ -70,6 +75,89 @@ public sealed class NetworkNamespace : IAsyncDisposable
         await IpAsync("link", "set", end, "up");
         await IpAsync("link", "set", peer, "up");
     }
+
+    /// <summary>
+    /// Joins this namespace and <paramref name="peer"/> with a veth pair, up at both ends: this end gets
+    /// <paramref name="cidr"/> (e.g. <c>198.18.20.1/24</c>), the peer's end <paramref name="peerCidr"/>. Returns the two
+    /// interface names (each unique within its own namespace).
+    /// </summary>
+    public async Task<(string End, string PeerEnd)> LinkAsync(NetworkNamespace peer, string cidr, string peerCidr)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        var end = "l" + Interlocked.Increment(ref _interfaces).ToString(CultureInfo.InvariantCulture);
+        var peerEnd = "l" + Interlocked.Increment(ref peer._interfaces).ToString(CultureInfo.InvariantCulture);
+        await IpAsync("link", "add", end, "type", "veth", "peer", "name", peerEnd, "netns", peer.Name);
+        await IpAsync("addr", "add", cidr, "dev", end);
+        await peer.IpAsync("addr", "add", peerCidr, "dev", peerEnd);
+        await IpAsync("link", "set", end, "up");
+        await peer.IpAsync("link", "set", peerEnd, "up");
+        return (end, peerEnd);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="value"/> to <c>/proc/sys/<paramref name="key"/></c> as seen from inside the namespace (e.g.
+    /// <c>net/ipv4/ip_forward</c>): the net.* sysctls are the namespace's own, so the host's stay as they are.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The write failed; the message has its stderr.</exception>
+    public async Task SetSysctlAsync(string key, string value)
+    {
+        var result = await RunAsync(new Dictionary<string, string?>(), "/bin/sh", "-c", "echo \"$1\" > \"/proc/sys/$0\"", key, value);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"setting {key} = {value} in {Name} failed: {result}");
+        }
+    }
+
+    /// <summary>
+    /// A socket that lives in this namespace: its binds, routes and addresses are the namespace's, while this process
+    /// (and every other socket of it) stays where it is. Made on a thread of its own that enters the namespace with
+    /// setns(2) (which moves only the calling thread) and ends right after, so no pooled thread is ever left inside.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">setns failed (not root, or the namespace is gone).</exception>
+    public Socket CreateSocket(AddressFamily family, SocketType type, ProtocolType protocol)
+    {
+        Socket? created = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var home = File.OpenHandle("/proc/thread-self/ns/net");
+                using var target = File.OpenHandle(Path.Combine("/run/netns", Name));
+                Enter(target, Name);
+                try
+                {
+                    created = new Socket(family, type, protocol);
+                }
+                finally
+                {
+                    Enter(home, "the test's own namespace");
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or SocketException)
+            {
+                failure = e;
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "setns " + Name,
+        };
+        thread.Start();
+        thread.Join();
+        return created ?? throw new InvalidOperationException($"could not make a socket in {Name}: {failure?.Message}", failure);
+    }
+
+    private static void Enter(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string what)
+    {
+        if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+        {
+            throw new InvalidOperationException($"setns into {what} failed: errno {Marshal.GetLastPInvokeError().ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setns(int fd, int nstype);
 
     /// <summary>Runs <c>ip -n NAME <paramref name="arguments"/></c>.</summary>
     /// <exception cref="InvalidOperationException">It failed; the message has its stderr.</exception>

@@ -59,6 +59,9 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     /// <summary>The gateway's certificate, for <c>opensag connect --ca-file</c>.</summary>
     public string GatewayCertificatePath => Path.Combine(DataDir, "gateway-cert.pem");
 
+    /// <summary>The network namespace the server runs in (<see cref="StartInNamespaceAsync"/>), or null for the test's own.</summary>
+    public NetworkNamespace? Namespace => _namespace;
+
     /// <summary>Whether the current process is alive.</summary>
     public bool IsRunning => _process is { HasExited: false };
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -7,11 +8,13 @@ namespace OpenSag.IntegrationTests.Support;
 
 /// <summary>
 /// A minimal Smartag RPC caller (GET, signature v1 as in spec/smartag-api.md §2.2) for tests that need a
-/// request or two from C#, e.g. around a restart. The SDK conformance lives in tests/conformance.
+/// request or two from C#, e.g. around a restart. The SDK conformance lives in tests/conformance. A server in a
+/// network namespace (<see cref="OpenSagServer.Namespace"/>) listens on that namespace's loopback, so its requests
+/// go out on sockets made inside it.
 /// </summary>
 public sealed class SignedRpcClient(OpenSagServer server) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };
+    private readonly HttpClient _http = new(Handler(server.Namespace)) { Timeout = TimeSpan.FromSeconds(15) };
 
     public async Task<(int Status, JsonElement Body)> CallAsync(string action, IReadOnlyDictionary<string, string> parameters) =>
         await SendAsync(server.Endpoint, SignedQuery(action, parameters));
@@ -54,6 +57,26 @@ public sealed class SignedRpcClient(OpenSagServer server) : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    private static SocketsHttpHandler Handler(NetworkNamespace? network) => network is null
+        ? new SocketsHttpHandler()
+        : new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
 
     /// <summary>RFC 3986 (§2.2 step 3): since .NET 5 EscapeDataString keeps exactly A–Z a–z 0–9 - _ . ~ and escapes the rest upper-case.</summary>
     private static string Encode(string value) => Uri.EscapeDataString(value);

@@ -1,0 +1,63 @@
+using System.Net;
+using OpenSag.Domain;
+using OpenSag.Gateway.DataChannel;
+using OpenSag.Gateway.Protocol;
+using OpenSag.Gateway.Sessions;
+using OpenSag.Gateway.Tunnels;
+
+namespace OpenSag.Gateway.Packets;
+
+/// <summary>The UDP port the data channel listens on, as bound (<see cref="PacketPath.UdpEndpoint"/>).</summary>
+public sealed record DataChannelPort(int Port);
+
+/// <summary>
+/// Gives an admitted session asking for layer 3 (<see cref="LoginRequest.Tun"/>) its data channel: a registered
+/// <see cref="PacketPeer"/> the session owns from then on, and the offer the online message carries.
+/// </summary>
+public sealed class PacketAdmission(GatewayOptions gateway, PacketRouter router, DataChannelPort port, FlowMeter flow, UserBandwidth bandwidth)
+{
+    /// <summary>
+    /// Registers the session's peer (its close path removes it) and returns the offer; null when the session is already
+    /// ending. Call right before publishing the session.
+    /// </summary>
+    public DataChannelOffer? Admit(GatewaySession session, Instance instance)
+    {
+        var options = gateway.Layer3 ?? throw new InvalidOperationException("layer 3 is off");
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(instance);
+        // Admission gives out only addresses of the block (a lease of it, or a static address the stores check against it).
+        var prefixLength = ClientAddressSpace.TryParse(instance.CidrBlock, out var space) ? space.Network.PrefixLength : 32;
+        var clientIp = Ipv4.ToUInt32(IPAddress.Parse(session.Info.ClientIp));
+        var (peer, keyToGateway, keyToClient, clientIndex) = router.Add(options.Cipher, clientIp, flow.For(session.Info.SmartAGId, session.Info.UserName));
+        if (!session.TryAttachPackets(peer, router))
+        {
+            return null;
+        }
+
+        return new DataChannelOffer
+        {
+            Cipher = DataCiphers.WireName(options.Cipher),
+            KeyToGateway = keyToGateway,
+            KeyToClient = keyToClient,
+            GatewayIndex = peer.GatewayIndex,
+            ClientIndex = clientIndex,
+            UdpPort = port.Port,
+            PrefixLength = prefixLength,
+            Mtu = TransportMessage.Mtu,
+            Routes = [.. options.ClientRoutes.Select(r => r.ToString())],
+        };
+    }
+
+    /// <summary>
+    /// Gives the session's peer the user's bandwidth share, which streams and packets then draw on together; call once
+    /// the session is online (a session joins its user's buckets only then). Without shaping, nothing to do.
+    /// </summary>
+    public void StartPolicing(GatewaySession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (gateway.Shaping && session.Packets is { } peer)
+        {
+            peer.Policer = session.JoinBandwidth(bandwidth);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using OpenSag.Gateway.DataChannel;
+using OpenSag.Gateway.Tunnels;
+
+namespace OpenSag.Gateway.Packets;
+
+/// <summary>Where packets from clients go: the gateway's TUN (a test double in unit tests).</summary>
+public interface IPacketWriter
+{
+    /// <summary>Writes one IP packet; false when the kernel refused it (a malformed packet).</summary>
+    bool TryWrite(ReadOnlySpan<byte> packet);
+}
+
+/// <summary>Where sealed datagrams to clients go: the data channel's UDP socket (a test double in unit tests).</summary>
+public interface IDatagramSender
+{
+    void SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination);
+}
+
+/// <summary>
+/// The checks of the layer-3 path (DESIGN.md §4.1), for one packet at a time and without allocating. From a client
+/// (a UDP datagram, or a packet of its TLS fallback): an IPv4 packet whose source is the session's ClientIp
+/// ("spoofed" otherwise), to a destination <c>--tunnel-allow</c> allows ("denied"), within the user's Bandwidth
+/// ("policed"), counted, written to the TUN. From the TUN: to the session holding the destination ClientIp
+/// ("no-session"), from a source the policy allows, policed, counted, sealed and sent where the client is. Every
+/// drop is counted by reason, on the peer or node-wide; none throws.
+/// </summary>
+public sealed class PacketForwarder(PacketRouter router, DestinationPolicy policy, bool shaping, IPacketWriter tun, IDatagramSender udp, TimeProvider time, ILogger logger)
+{
+    /// <summary>An unknown index is what a client of a restarted gateway (or a scanner) sends: worth a line, not a flood.</summary>
+    private static readonly TimeSpan UnknownIndexLogInterval = TimeSpan.FromMinutes(1);
+
+    private long _unknownIndexLoggedAt = long.MinValue;
+
+    /// <summary>Drops that belong to no session: unknown receiver indexes, malformed datagrams, packets for no session.</summary>
+    public DropCounters NodeDrops { get; } = new();
+
+    /// <summary>
+    /// One datagram from <paramref name="source"/>: opened into <paramref name="scratch"/> (at least the datagram's
+    /// length), a keepalive answered with one, a packet checked and forwarded. <paramref name="reply"/> (at least
+    /// <see cref="TransportMessage.Overhead"/> bytes) holds the keepalive's answer.
+    /// </summary>
+    public void FromDatagram(ReadOnlySpan<byte> datagram, SocketAddress source, Span<byte> scratch, Span<byte> reply)
+    {
+        if (!TransportMessage.TryReadReceiverIndex(datagram, out var index))
+        {
+            NodeDrops.Add(PacketDropReason.Malformed);
+            return;
+        }
+
+        var peer = router.FindByIndex(index);
+        if (peer is null || !peer.TryEnter())
+        {
+            UnknownIndex(index, source);
+            return;
+        }
+
+        try
+        {
+            var result = peer.Opener.Open(datagram, scratch, out var length);
+            switch (result)
+            {
+                case OpenResult.Accepted:
+                    break;
+                case OpenResult.Forged:
+                    peer.Drops.Add(PacketDropReason.Forged);
+                    return;
+                case OpenResult.Replayed:
+                    peer.Drops.Add(PacketDropReason.Replayed);
+                    return;
+                default:
+                    peer.Drops.Add(PacketDropReason.Malformed);
+                    return;
+            }
+
+            // Authenticated: the client is where this came from (WireGuard's roaming), for keepalives too.
+            peer.SawDatagramFrom(source);
+            if (length == 0)
+            {
+                // A keepalive: answered, so the client knows UDP works both ways (its auto transport waits for this).
+                var sealedLength = peer.Sealer.Seal([], reply);
+                udp.SendTo(reply[..sealedLength], source);
+                return;
+            }
+
+            ForwardChecked(peer, scratch[..length]);
+        }
+        finally
+        {
+            peer.Exit();
+        }
+    }
+
+    /// <summary>A packet from the client's TLS fallback (already sealed by TLS), through the same checks as a datagram's.</summary>
+    public void FromFallback(PacketPeer peer, ReadOnlySpan<byte> packet)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        if (!peer.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            ForwardChecked(peer, packet);
+        }
+        finally
+        {
+            peer.Exit();
+        }
+    }
+
+    /// <summary>
+    /// A packet read from the TUN: to the peer holding its destination, sealed into <paramref name="datagram"/> (at
+    /// least the packet's length + <see cref="TransportMessage.Overhead"/>) and sent by UDP, or handed to the peer's
+    /// TLS fallback when one is attached.
+    /// </summary>
+    public void FromNetwork(ReadOnlySpan<byte> packet, Span<byte> datagram)
+    {
+        if (!Ipv4Header.TryRead(packet, out var source, out var destination))
+        {
+            NodeDrops.Add(PacketDropReason.NotIpv4);
+            return;
+        }
+
+        var peer = router.FindByClientIp(destination);
+        if (peer is null || !peer.TryEnter())
+        {
+            NodeDrops.Add(PacketDropReason.NoSession);
+            return;
+        }
+
+        try
+        {
+            if (!policy.Allows(source))
+            {
+                peer.Drops.Add(PacketDropReason.Denied);
+                return;
+            }
+
+            if (shaping && peer.Policer?.TryTakeDownstream(packet.Length) != true)
+            {
+                peer.Drops.Add(PacketDropReason.Policed);
+                return;
+            }
+
+            if (peer.Fallback is { } fallback)
+            {
+                if (!fallback.TrySend(packet))
+                {
+                    peer.Drops.Add(PacketDropReason.Policed);
+                    return;
+                }
+            }
+            else if (peer.Endpoint is { } endpoint)
+            {
+                var length = peer.Sealer.Seal(packet, datagram);
+                udp.SendTo(datagram[..length], endpoint);
+            }
+            else
+            {
+                // Logged in but not heard from by UDP yet, nor by TLS: nowhere to send it.
+                peer.Drops.Add(PacketDropReason.NoSession);
+                return;
+            }
+
+            peer.CountOut(packet.Length);
+        }
+        finally
+        {
+            peer.Exit();
+        }
+    }
+
+    private void ForwardChecked(PacketPeer peer, ReadOnlySpan<byte> packet)
+    {
+        if (!Ipv4Header.TryRead(packet, out var source, out var destination))
+        {
+            peer.Drops.Add(PacketDropReason.NotIpv4);
+            return;
+        }
+
+        if (source != peer.ClientIp)
+        {
+            peer.Drops.Add(PacketDropReason.Spoofed);
+            return;
+        }
+
+        if (!policy.Allows(destination))
+        {
+            peer.Drops.Add(PacketDropReason.Denied);
+            return;
+        }
+
+        if (shaping && peer.Policer?.TryTakeUpstream(packet.Length) != true)
+        {
+            peer.Drops.Add(PacketDropReason.Policed);
+            return;
+        }
+
+        if (!tun.TryWrite(packet))
+        {
+            peer.Drops.Add(PacketDropReason.Malformed);
+            return;
+        }
+
+        peer.CountIn(packet.Length);
+    }
+
+    private void UnknownIndex(uint index, SocketAddress source)
+    {
+        NodeDrops.Add(PacketDropReason.UnknownIndex);
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _unknownIndexLoggedAt);
+        if ((last == long.MinValue || time.GetElapsedTime(last, now) >= UnknownIndexLogInterval)
+            && Interlocked.CompareExchange(ref _unknownIndexLoggedAt, now, last) == last)
+        {
+            logger.LogInformation("Dropped a datagram with unknown receiver index {Index} from {Source} (a client of an ended session, or not a client); {Count} such so far, at most one line a minute",
+                index, source, NodeDrops[PacketDropReason.UnknownIndex]);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace OpenSag.Storage.Postgres;
+
+public sealed partial class PostgresStore
+{
+    public async Task<IReadOnlyList<InstanceCidrBlock>> ListCidrBlocksAsync(CancellationToken cancellationToken)
+    {
+        await using var transaction = await BeginReadAsync(cancellationToken);
+        await using var command = transaction.Command("SELECT smart_ag_id, cidr_block FROM instances WHERE cidr_block <> '' ORDER BY smart_ag_id");
+        return await ReadAllAsync(command, row => new InstanceCidrBlock(row.GetString(0), row.GetString(1)), cancellationToken);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using OpenSag.IntegrationTests.Gateway;
+using OpenSag.IntegrationTests.Support;
+
+namespace OpenSag.IntegrationTests.Layer3;
+
+/// <summary>
+/// The client's side of layer 3 (<c>opensag connect --tun</c>, issue 11) in the <see cref="Layer3Lab"/>'s namespaces:
+/// each transport carries packets to the private network with the session's ClientIp as their source, auto switches
+/// to TLS when UDP does not get through and says so, and every way the client ends (a kick, SIGTERM, a gateway without
+/// --tun) leaves no interface behind.
+/// </summary>
+public sealed class ConnectTunTests
+{
+    /// <summary>How long auto may take to say it switched: its 3 s wait for a UDP answer, plus a TLS handshake, with room.</summary>
+    private static readonly TimeSpan FallbackTimeout = TimeSpan.FromSeconds(15);
+
+    [NetworkNamespaceFact]
+    public Task ConnectTun_Udp_CarriesUdpFromTheClientIpAndSigtermRemovesTheInterface() => CarryAndStopAsync("udp");
+
+    [NetworkNamespaceFact]
+    public Task ConnectTun_Tls_CarriesUdpFromTheClientIpAndSigtermRemovesTheInterface() => CarryAndStopAsync("tls");
+
+    private static async Task CarryAndStopAsync(string transport)
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 1);
+        var gateway = await lab.StartGatewayAsync();
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "tunuser01");
+
+        var client = await lab.ConnectTunAsync(0, gateway, smartAgId, "tunuser01", transport);
+
+        Assert.Equal("opensag0", client.Interface);
+        using (var udp = lab.ClientSocket(0, SocketType.Dgram, ProtocolType.Udp))
+        {
+            await Layer3Traffic.EchoAsync(udp, count: 5, size: 1000);
+        }
+
+        var clientIp = IPAddress.Parse(client.ClientIp!);
+        Assert.Equal(5, lab.Udp.Arrivals.Count(a => a.Source.Equals(clientIp)));
+        Assert.DoesNotContain("carrying packets over TLS", client.Output, StringComparison.Ordinal);
+
+        Assert.True(await client.StopAsync() == 0, client.Output);
+        Assert.False(await lab.HasInterfaceAsync(0, "opensag0"), "the interface outlived the client");
+        Assert.Equal(0, await gateway.OnlineCountAsync(smartAgId, "tunuser01"));
+    }
+
+    /// <summary>
+    /// UDP to the gateway's port is blackholed in the client's namespace (a routing rule: this machine has no
+    /// firewall tools), so the first keepalive gets no answer: auto says so in one line and carries packets over TLS.
+    /// </summary>
+    [NetworkNamespaceFact]
+    public async Task ConnectTun_AutoWithUdpBlocked_SwitchesToTlsSayingSoAndCarriesPackets()
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 1);
+        var gateway = await lab.StartGatewayAsync();
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "tunuser01");
+        await lab.ClientNamespaces[0].IpAsync("rule", "add", "ipproto", "udp", "dport", Layer3Lab.GatewayPort.ToString(CultureInfo.InvariantCulture), "blackhole");
+
+        var client = await lab.ConnectTunAsync(0, gateway, smartAgId, "tunuser01", "auto");
+
+        var line = await client.WaitForErrorLineAsync("carrying packets over TLS", FallbackTimeout);
+        Assert.Equal($"err: opensag connect: no UDP answer from {Layer3Lab.GatewayIp(0)}:{Layer3Lab.GatewayPort} within 3 s; carrying packets over TLS", line);
+        using var udp = lab.ClientSocket(0, SocketType.Dgram, ProtocolType.Udp);
+        await Layer3Traffic.EchoAsync(udp, count: 5, size: 1000);
+        Assert.Equal(5, lab.Udp.Arrivals.Count(a => a.Source.Equals(IPAddress.Parse(client.ClientIp!))));
+    }
+
+    [NetworkNamespaceFact]
+    public async Task ConnectTun_Kicked_ExitsFourAndTheInterfaceIsGone()
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 1);
+        var gateway = await lab.StartGatewayAsync();
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "tunuser01");
+        var client = await lab.ConnectTunAsync(0, gateway, smartAgId, "tunuser01", "udp");
+        Assert.True(await lab.HasInterfaceAsync(0, "opensag0"));
+
+        await gateway.KickOutAsync(smartAgId, "tunuser01");
+
+        Assert.True(await client.WaitForExitAsync(ConnectProcess.StopTimeout) == 4, client.Output);
+        Assert.False(await lab.HasInterfaceAsync(0, "opensag0"), "the interface outlived the kicked client");
+    }
+
+    /// <summary>
+    /// A gateway without --tun refuses the login as tun-unavailable: the client says the gateway's words and exits 1
+    /// (not 3: the account is fine), and the interface it made before logging in is gone. The interface is made
+    /// first so that a missing privilege fails before a password is sent, which is why this test needs a namespace.
+    /// </summary>
+    [NetworkNamespaceFact]
+    public async Task ConnectTun_GatewayWithoutTun_ExitsOneWithTheGatewaysMessageAndNoInterface()
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 1);
+        var listen = Layer3Lab.GatewayIp(0) + ":" + Layer3Lab.GatewayPort.ToString(CultureInfo.InvariantCulture);
+        var gateway = lab.Adopt(await OpenSagServer.StartInNamespaceAsync(lab.GatewayNamespaces[0], listen, null, "--tunnel-allow", Layer3Lab.PrivateNetwork));
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "tunuser01");
+
+        await using var client = ConnectProcess.Start(gateway.Server.GatewayAddress, gateway.Server.GatewayCertificatePath, smartAgId, "tunuser01",
+            GatewayScenario.Password, inNamespace: lab.ClientNamespaces[0], extraArguments: ["--tun", "--no-dns"]);
+
+        Assert.True(await client.WaitForExitAsync(ConnectProcess.OnlineTimeout) == 1, client.Output);
+        var line = Assert.Single(client.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("err: opensag connect: ", line, StringComparison.Ordinal);
+        Assert.Contains("without --tun", line, StringComparison.Ordinal);
+        Assert.False(await lab.HasInterfaceAsync(0, "opensag0"), "the interface outlived the refused client");
+    }
+}
