@@ -28,7 +28,7 @@ internal static class Layer3Paths
     public const int OpenSagUdp = 4;
     public const int OpenSagTls = 5;
     private const int Tunnels = 6;
-    private const string UserName = "layer3";
+    private const string UserName = "layer3user";
 
     // wg-quick's default: 1500 − 20 IPv4 − 8 UDP − 32 WireGuard, rounded down to leave room for an IPv6 outer header.
     private const string WireGuardMtu = "1420";
