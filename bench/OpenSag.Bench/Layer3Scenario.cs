@@ -129,7 +129,15 @@ internal static partial class Scenarios
             foreach (var (key, setup) in setups.Where(s => size.Paths.Contains(s.Key)))
             {
                 Console.WriteLine($"   setting up {key}");
-                await GuardAsync(key, failed, async () => paths.Add(new(key, await setup())));
+                try
+                {
+                    paths.Add(new(key, await setup()));
+                }
+                catch (Exception e) when (IsPathFailure(e))
+                {
+                    Console.Error.WriteLine($"layer3 {key} failed: {e}");
+                    failed.Add($"{key}: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+                }
             }
 
             for (var round = 0; round < size.Rounds; round++)
@@ -189,13 +197,17 @@ internal static partial class Scenarios
                 throw new InvalidOperationException("the client side ended: " + ended);
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.Net.Sockets.SocketException
-            or System.Text.Json.JsonException or KeyNotFoundException)
+        catch (Exception e) when (IsPathFailure(e))
         {
             Console.Error.WriteLine($"layer3 {p.Key} failed: {e}");
             p.Failure = $"{e.GetType().Name}: {e.Message.Split('\n')[0]}; {p.Path.Tail()}";
         }
     }
+
+    /// <summary>What one path's failure looks like (a program that did not start or come up, a probe that failed), as
+    /// opposed to a fault of the bench itself, which ends the scenario.</summary>
+    private static bool IsPathFailure(Exception e) => e is InvalidOperationException or TimeoutException or IOException
+        or System.Net.Sockets.SocketException or HttpRequestException or System.Text.Json.JsonException or KeyNotFoundException;
 
     /// <summary>
     /// <paramref name="count"/> pings, 10 ms apart, from <paramref name="ns"/> to <paramref name="to"/>; each reply's round
