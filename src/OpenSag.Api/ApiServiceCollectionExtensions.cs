@@ -24,6 +24,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<IOnlineSessionReader>(sp => sp.GetRequiredService<SessionRegistry>());
         services.TryAddSingleton<ISessionRevocationAnnouncer, SingleNodeAnnouncer>();
         services.AddSingleton<SessionRevoker>();
+        services.TryAddSingleton(new InstanceRules());
         services.AddSingleton<InstanceService>();
         services.AddSingleton<ClientUserService>();
         services.AddSingleton<SessionService>();

@@ -56,6 +56,11 @@ internal static class ClusterSchema
         );
         CREATE INDEX signature_nonces_by_expiry ON signature_nonces (expires_at);
         """,
+        """
+        -- Every session holds its address here, a static ClientIp too (issue 11): NULL for a dynamic lease, else the
+        -- user whose static address it is, whose other sessions share the row.
+        ALTER TABLE client_ip_leases ADD COLUMN static_user text COLLATE "C";
+        """,
     ];
 
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

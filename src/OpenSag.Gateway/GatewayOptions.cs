@@ -14,6 +14,9 @@ public sealed record GatewayOptions
     /// I/2 and drops one silent for twice I (at most). Whole seconds on the command line, 1 to 3600.</summary>
     public TimeSpan KeepaliveInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The slice of each instance's block this node leases dynamic ClientIps from (<c>--client-ip-slice K/N</c>).</summary>
+    public Domain.ClientIpSlice ClientIpSlice { get; init; } = Domain.ClientIpSlice.Whole;
+
     /// <summary>Per-user bandwidth caps; off only for measuring the relay itself (bench).</summary>
     public bool Shaping { get; init; } = true;
 

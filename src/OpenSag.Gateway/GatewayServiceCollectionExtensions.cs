@@ -39,6 +39,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<LoginVerifier>();
         services.AddSingleton<LoginStateSweep>();
         services.AddHostedService(sp => sp.GetRequiredService<LoginStateSweep>());
+        services.AddSingleton(options.ClientIpSlice);
         services.TryAddSingleton<IClientIpLeases, ClientIpPool>();
         services.AddSingleton<UserBandwidth>();
         services.AddSingleton<FlowMeter>();
@@ -103,5 +104,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new RouteKeeper(sp.GetRequiredService<Storage.IOpenSagStore>(), options.Layer3!,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RouteKeeper>>()));
         services.AddHostedService(sp => sp.GetRequiredService<RouteKeeper>());
+        services.AddSingleton<IBlockRoutes>(sp => sp.GetRequiredService<RouteKeeper>());
     }
 }

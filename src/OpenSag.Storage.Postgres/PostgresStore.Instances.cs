@@ -8,6 +8,9 @@ namespace OpenSag.Storage.Postgres;
 
 public sealed partial class PostgresStore
 {
+    /// <summary>Serializes every CIDR block write across nodes (advisory lock key: "OSCIDR" in ASCII, apart from the migration keys).</summary>
+    private const long CidrBlocksLockKey = 0x4F5343494452;
+
     // Every filter is a parameter that is NULL when absent, so one fixed statement serves every combination; the
     // id list is one text[] parameter rather than a variable number of placeholders.
     private const string InstanceFilterSql = """
@@ -82,6 +85,14 @@ public sealed partial class PostgresStore
         // in only under this same row lock (PostgresStore.Users), so none can appear between the check and the update.
         if (change.CidrBlock is { } cidrBlock)
         {
+            // Blocks of different instances are compared (RefuseCidrOverlap), so a row lock is not enough: two writes to
+            // two instances would each miss the other's uncommitted block. Every CIDR write, checked or not, queues on
+            // this one transaction-scoped lock (from any node); they are rare admin writes.
+            await using (var lockBlocks = transaction.Command($"SELECT pg_advisory_xact_lock({CidrBlocksLockKey})"))
+            {
+                await lockBlocks.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await using (var lockInstance = transaction.Command("SELECT 1 FROM instances WHERE smart_ag_id = @id AND region_id = @region FOR UPDATE"))
             {
                 lockInstance.Parameters.AddWithValue("id", change.SmartAGId);
@@ -98,6 +109,17 @@ public sealed partial class PostgresStore
             if (held.Exists(ip => !IPAddress.TryParse(ip, out var address) || !cidrBlock.IsAssignable(address)))
             {
                 return InstanceWriteResult.StaticClientIpOutside;
+            }
+
+            if (change.RefuseCidrOverlap)
+            {
+                // READ COMMITTED: this statement runs after the lock, so it sees every block committed before it.
+                await using var others = transaction.Command("SELECT cidr_block FROM instances WHERE smart_ag_id <> @id AND cidr_block <> ''");
+                others.Parameters.AddWithValue("id", change.SmartAGId);
+                if (cidrBlock.OverlapsAny(await ReadAllAsync(others, reader => reader.GetString(0), cancellationToken)))
+                {
+                    return InstanceWriteResult.CidrOverlap;
+                }
             }
         }
 

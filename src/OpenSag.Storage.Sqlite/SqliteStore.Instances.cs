@@ -93,6 +93,11 @@ public sealed partial class SqliteStore
                 return await InstanceExistsAsync(transaction, change, ct) ? InstanceWriteResult.StaticClientIpOutside : InstanceWriteResult.NotFound;
             }
 
+            if (change is { RefuseCidrOverlap: true, CidrBlock: { } block } && block.OverlapsAny(await OtherCidrBlocksAsync(transaction, change.SmartAGId, ct)))
+            {
+                return await InstanceExistsAsync(transaction, change, ct) ? InstanceWriteResult.CidrOverlap : InstanceWriteResult.NotFound;
+            }
+
             // A NULL parameter keeps the stored value, read by this same statement: no setting the change does not
             // set is written, so a concurrent write of another setting is never undone.
             var command = transaction.Command("""
@@ -123,6 +128,14 @@ public sealed partial class SqliteStore
         command.Parameters.AddWithValue("$id", smartAgId);
         var held = await ReadAllAsync(command, reader => reader.GetString(0), cancellationToken);
         return held.Exists(ip => !IPAddress.TryParse(ip, out var address) || !cidrBlock.IsAssignable(address));
+    }
+
+    /// <summary>Every other instance's stored block, in any region: one gateway routes them all.</summary>
+    private static async Task<List<string>> OtherCidrBlocksAsync(DatabaseTransaction transaction, string smartAgId, CancellationToken cancellationToken)
+    {
+        var command = transaction.Command("SELECT cidr_block FROM instances WHERE smart_ag_id <> $id AND cidr_block <> ''");
+        command.Parameters.AddWithValue("$id", smartAgId);
+        return await ReadAllAsync(command, reader => reader.GetString(0), cancellationToken);
     }
 
     private static async Task<bool> InstanceExistsAsync(DatabaseTransaction transaction, InstanceChange change, CancellationToken cancellationToken)

@@ -62,6 +62,44 @@ public sealed class ControlEndpointAdmissionTests
         Assert.Equal(1, leases.Released);
     }
 
+    /// <summary>A gateway without <c>--tun</c> says so to a <c>connect --tun</c> login, before checking its password.</summary>
+    [Fact]
+    public async Task HandleAsync_TunLoginWithoutLayer3_RefusedTunUnavailableBeforeAnyLease()
+    {
+        var options = new GatewayOptions();
+        var clock = new ManualTimeProvider();
+        var tokens = new SessionTokens(new byte[32]);
+        var verifier = new LoginVerifier(LoginVerifierTests.StoreFake.Create(), tokens, new LoginThrottle(options, clock),
+            new PasswordCheckGate(options, (_, _) => true), options, clock);
+        var leases = new CountingLeases();
+        var registry = new SessionRegistry();
+        using var heartbeat = new ControlHeartbeat(options, clock);
+        var endpoint = new ControlEndpoint(options, verifier, leases, registry, tokens, FailingUsers.Create("client-gone"),
+            heartbeat, clock, NullLogger<ControlEndpoint>.Instance);
+        var (server, client) = await LoopbackWebSockets.PairAsync(Timeout);
+        using (server)
+        using (client)
+        {
+            var http = new DefaultHttpContext();
+            http.Request.Protocol = HttpProtocol.Http11;
+            http.Connection.RemoteIpAddress = IPAddress.Loopback;
+            http.Features.Set<IHttpWebSocketFeature>(new LoopbackWebSockets.Accepted(server));
+
+            var handling = endpoint.HandleAsync(http);
+            var login = new LoginRequest { SmartAGId = LoginVerifierTests.StoreFake.InstanceId, UserName = "alice01", Password = "Passw0rd_1", ClientVersion = "test", ClientOs = "test", Tun = true };
+            await client.SendAsync(JsonSerializer.SerializeToUtf8Bytes(login, ControlJson.Options), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(Timeout);
+            var buffer = new byte[4096];
+            var received = await client.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Timeout);
+            var closing = JsonSerializer.Deserialize<ClosingMessage>(buffer.AsSpan(0, received.Count), ControlJson.Options)!;
+            Assert.Equal(CloseReasons.TunUnavailable, closing.Reason);
+            Assert.Contains("--tun", closing.Message, StringComparison.Ordinal);
+            await handling.WaitAsync(Timeout);
+        }
+
+        Assert.Equal(0, leases.Leased);
+        Assert.Equal(0, registry.Count);
+    }
+
     private sealed class CountingLeases : IClientIpLeases
     {
         private int _leased;
@@ -77,7 +115,14 @@ public sealed class ControlEndpointAdmissionTests
             return Task.FromResult<IPAddress?>(IPAddress.Parse("10.0.0.1"));
         }
 
-        public void Release(string smartAgId, IPAddress address) => Interlocked.Increment(ref _released);
+        public ClientIpSlice Slice => ClientIpSlice.Whole;
+
+        public Task<bool> TryHoldStaticAsync(Instance instance, string userName, IPAddress address, string sessionId, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task<bool> IsHeldAsync(string smartAgId, IPAddress address, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public void Release(string smartAgId, IPAddress address, string sessionId) => Interlocked.Increment(ref _released);
     }
 
     /// <summary>The user store the endpoint re-reads after publishing, failing as <see cref="Failure"/> says.</summary>

@@ -189,7 +189,14 @@ public sealed class ControlEndpointRevocationDuringAdmissionTests
             return IPAddress.Parse("10.0.0.1");
         }
 
-        public void Release(string smartAgId, IPAddress address) => Interlocked.Increment(ref _released);
+        public ClientIpSlice Slice => ClientIpSlice.Whole;
+
+        public Task<bool> TryHoldStaticAsync(Instance instance, string userName, IPAddress address, string sessionId, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task<bool> IsHeldAsync(string smartAgId, IPAddress address, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public void Release(string smartAgId, IPAddress address, string sessionId) => Interlocked.Increment(ref _released);
     }
 
     /// <summary>The cluster's view of the session table: every session told opened must be told closed.</summary>

@@ -39,7 +39,7 @@ public sealed class GatewaySessionTests
         using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
         using var channel = new ControlChannel(socket, TimeProvider.System);
         using var session = new GatewaySession(Info("s1"), 1, 2000, channel, ControlReader.Start(channel),
-            new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2")), table, NullLogger.Instance);
+            new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2"), "s1"), table, NullLogger.Instance);
         Assert.Equal(SessionState.Admitting, session.State);
 
         await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None).AsTask().WaitAsync(Bound);
@@ -67,7 +67,7 @@ public sealed class GatewaySessionTests
             using var socket = WebSocket.CreateFromStream(new MemoryStream(), new WebSocketCreationOptions { IsServer = true });
             using var channel = new ControlChannel(socket, TimeProvider.System);
             using var session = new GatewaySession(Info("s" + round), 1, 2000, channel, ControlReader.Start(channel),
-                new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2")), table, NullLogger.Instance);
+                new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2"), "s1"), table, NullLogger.Instance);
             using var start = new Barrier(2);
             var publishing = Task.Run(() =>
             {
@@ -105,7 +105,7 @@ public sealed class GatewaySessionTests
         using var clientSocket = client;
         using var channel = new ControlChannel(server, TimeProvider.System);
         using var session = new GatewaySession(Info("s1"), 1, 2000, channel, ControlReader.Start(channel),
-            new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2")), table, NullLogger.Instance);
+            new AddressLease(pool, "sag-a", System.Net.IPAddress.Parse("10.0.0.2"), "s1"), table, NullLogger.Instance);
         Assert.True(await table.PublishAsync(session, CancellationToken.None).WaitAsync(Bound));
         Assert.Equal(1, table.CountByUser("sag-a", "alice01"));
 
@@ -153,7 +153,14 @@ public sealed class GatewaySessionTests
         public Task<System.Net.IPAddress?> LeaseAsync(OpenSag.Domain.Instance instance, string sessionId, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
-        public void Release(string smartAgId, System.Net.IPAddress address) => Interlocked.Increment(ref _released);
+        public OpenSag.Domain.ClientIpSlice Slice => OpenSag.Domain.ClientIpSlice.Whole;
+
+        public Task<bool> TryHoldStaticAsync(OpenSag.Domain.Instance instance, string userName, System.Net.IPAddress address, string sessionId, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task<bool> IsHeldAsync(string smartAgId, System.Net.IPAddress address, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public void Release(string smartAgId, System.Net.IPAddress address, string sessionId) => Interlocked.Increment(ref _released);
     }
 
     private static OnlineSessionInfo Info(string sessionId) => new()

@@ -109,8 +109,21 @@ public sealed class ClientInterface : IDisposable
     /// </summary>
     public void Attach(IPacketSink? sink) => _sink = sink;
 
-    /// <summary>Writes one packet from the gateway to the interface; false when the kernel refused it (malformed) or the interface is gone.</summary>
-    public bool TryWrite(ReadOnlySpan<byte> packet) => _device.TryWrite(packet);
+    /// <summary>
+    /// Writes one packet from the gateway to the interface; false when it was not written: the kernel refused it
+    /// (malformed, no buffer) or the interface is gone. Never throws: the callers are the data channels' receive loops.
+    /// </summary>
+    public bool TryWrite(ReadOnlySpan<byte> packet)
+    {
+        try
+        {
+            return _device.TryWrite(packet);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Removes the interface: DNS reverted (when it was applied), the descriptor closed, which deletes the interface
@@ -143,8 +156,9 @@ public sealed class ClientInterface : IDisposable
             {
                 length = _device.Read(buffer);
             }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (e is ObjectDisposedException or IOException)
             {
+                // Disposed, or the interface was deleted under us (ip link del): nothing more will come from it.
                 return;
             }
 

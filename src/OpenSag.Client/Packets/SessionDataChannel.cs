@@ -89,7 +89,12 @@ public sealed class SessionDataChannel : IAsyncDisposable
         _tun.Attach(null);
         await _stop.CancelAsync();
         await _fallback;
-        _udp?.Dispose();
+        if (_udp is { } udp)
+        {
+            // Joins its receiving thread: not on the caller's thread, which may be the socket event thread.
+            await Task.Run(udp.Dispose);
+        }
+
         if (_tls is not null)
         {
             await _tls.DisposeAsync();
@@ -126,7 +131,7 @@ public sealed class SessionDataChannel : IAsyncDisposable
         {
             await SwitchToTlsAsync(session, _stop.Token);
             _udp = null;
-            udp.Dispose();
+            await Task.Run(udp.Dispose);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {

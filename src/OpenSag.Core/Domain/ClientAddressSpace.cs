@@ -57,5 +57,19 @@ public sealed class ClientAddressSpace
     /// <summary>The last address a client may hold (the one before the broadcast address).</summary>
     public uint LastHost => (Ipv4.ToUInt32(Network.BaseAddress) | (uint.MaxValue >> Network.PrefixLength)) - 1;
 
+    /// <summary>Whether the two blocks share an address: for CIDR prefixes, whether one contains the other's base.</summary>
+    public bool Overlaps(ClientAddressSpace other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Network.Contains(other.Network.BaseAddress) || other.Network.Contains(Network.BaseAddress);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="cidrBlock"/> overlaps any of the stored <paramref name="others"/> (empty or malformed ones
+    /// are skipped: they route nothing). The stores call this inside the transaction that writes the block.
+    /// </summary>
+    public bool OverlapsAny(IEnumerable<string> others) =>
+        others.Any(text => TryParse(text, out var other) && Overlaps(other));
+
     public override string ToString() => Network.ToString();
 }

@@ -18,7 +18,7 @@ namespace OpenSag.Services;
 /// depend on the stored rows (static ClientIp against the CIDR block, name, limit) are the store's, in the same
 /// transaction as the write.
 /// </remarks>
-public sealed class ClientUserService(IOpenSagStore store, InstanceService instances, SessionRevoker revoker, TimeProvider time, ILogger<ClientUserService> logger)
+public sealed class ClientUserService(IOpenSagStore store, InstanceService instances, SessionRevoker revoker, IClientIpLeases addresses, TimeProvider time, ILogger<ClientUserService> logger)
 {
     public async Task<ClientUser> CreateAsync(string regionId, string smartAgId, string userName, string password, string userMail, int bandwidth, string? clientIp, CancellationToken cancellationToken)
     {
@@ -33,6 +33,7 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
             PasswordHash = PasswordHash.Create(password),
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds()),
         };
+        await RefuseIfHeldAsync(instance.SmartAGId, user.ClientIp, cancellationToken);
         ThrowOnFailure(await store.TryAddUserAsync(user, instance.UserCount, cancellationToken));
         return user;
     }
@@ -107,6 +108,13 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
             throw new ApiException(ErrorCatalogue.CidrEmpty);
         }
 
+        // The store keeps the static address only if the target's block can assign it (checked again there).
+        var moving = await store.FindUserAsync(originSmartAgId, userName, cancellationToken);
+        if (moving is { IsStaticIp: true } && ClientAddressSpace.CanAssign(target.CidrBlock, moving.ClientIp))
+        {
+            await RefuseIfHeldAsync(target.SmartAGId, moving.ClientIp, cancellationToken);
+        }
+
         ThrowOnFailure(await store.TryMoveUserAsync(originSmartAgId, userName, target.SmartAGId, target.UserCount, cancellationToken));
         var closed = await revoker.RevokeAsync(new SessionRevocation(originSmartAgId, userName, SessionRevocation.AllGenerations, SessionCloseReason.UserMoved), cancellationToken);
         logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; sessions closed: {Closed}", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
@@ -144,6 +152,21 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         }
 
         return address.ToString();
+    }
+
+    /// <summary>
+    /// Refuses a static ClientIp that a live session of the instance holds (a dynamic lease, on any node): stored, it
+    /// would give two users' sessions one address, and the user's own login would be refused until that session ends
+    /// (IClientIpLeases). A lease taken between this check and the store's commit gives itself up (it re-reads the
+    /// static addresses after taking one), or, if it was checked before the commit, keeps the address and the static
+    /// user's login is refused while it lasts: either way no two users hold one address.
+    /// </summary>
+    private async Task RefuseIfHeldAsync(string smartAgId, string clientIp, CancellationToken cancellationToken)
+    {
+        if (clientIp.Length > 0 && await addresses.IsHeldAsync(smartAgId, IPAddress.Parse(clientIp), cancellationToken))
+        {
+            throw new ApiException(ErrorCatalogue.ClientIpInvalid.WithMessage("The specified ClientIp is held by an online client of the instance; kick it or choose another address."));
+        }
     }
 
     private static void ThrowOnFailure(UserWriteResult result)

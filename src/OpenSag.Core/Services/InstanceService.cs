@@ -5,8 +5,18 @@ using OpenSag.Storage;
 
 namespace OpenSag.Services;
 
+/// <summary>How <see cref="InstanceService"/> checks instance settings beyond the cloud's own rules.</summary>
+public sealed record InstanceRules
+{
+    /// <summary>
+    /// Refuse a CidrBlock overlapping another instance's (SAG.CidrOverlap): on when the gateway carries packets
+    /// (<c>serve --tun</c>), which routes every instance's block to one interface. Every node of a cluster must agree.
+    /// </summary>
+    public bool DisjointCidrBlocks { get; init; }
+}
+
 /// <summary>SAG App instances: creation (active at once, no billing), lookup by region, settings and DNS.</summary>
-public sealed class InstanceService(IOpenSagStore store, TimeProvider time)
+public sealed class InstanceService(IOpenSagStore store, TimeProvider time, InstanceRules? rules = null)
 {
     /// <summary>
     /// SmartAGId → RegionId of every instance seen to exist. Exact, not a guess: no action deletes an instance or moves
@@ -69,7 +79,8 @@ public sealed class InstanceService(IOpenSagStore store, TimeProvider time)
 
     /// <summary>
     /// Changes the given settings; a null argument leaves that setting as it is, whatever another write changes
-    /// meanwhile. A CIDR block that cannot assign a user's static ClientIp is refused (InvalidCidrBlock).
+    /// meanwhile. A CIDR block that cannot assign a user's static ClientIp is refused (InvalidCidrBlock), and with
+    /// <see cref="InstanceRules.DisjointCidrBlocks"/> one overlapping another instance's block (SAG.CidrOverlap).
     /// </summary>
     public Task ModifyAsync(string regionId, string smartAgId, string? name, string? description, ClientAddressSpace? cidrBlock, int? securityLockThreshold, CancellationToken cancellationToken) =>
         UpdateAsync(new InstanceChange(regionId, smartAgId)
@@ -77,6 +88,7 @@ public sealed class InstanceService(IOpenSagStore store, TimeProvider time)
             Name = name,
             Description = description,
             CidrBlock = cidrBlock,
+            RefuseCidrOverlap = cidrBlock is not null && rules?.DisjointCidrBlocks == true,
             SecurityLockThreshold = securityLockThreshold,
         }, cancellationToken);
 
@@ -95,6 +107,8 @@ public sealed class InstanceService(IOpenSagStore store, TimeProvider time)
                 throw new ApiException(ErrorCatalogue.InstanceNotFound);
             case InstanceWriteResult.StaticClientIpOutside:
                 throw new ApiException(ErrorCatalogue.Invalid("CidrBlock").WithMessage("The specified CidrBlock does not contain the static ClientIp of every user of the instance."));
+            case InstanceWriteResult.CidrOverlap:
+                throw new ApiException(ErrorCatalogue.CidrOverlap);
             case var other:
                 throw new InvalidOperationException("Unknown store result " + other);
         }

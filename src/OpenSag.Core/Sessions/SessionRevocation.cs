@@ -12,8 +12,11 @@ public sealed record SessionRevocation(string SmartAGId, string UserName, long G
 }
 
 /// <summary>
-/// Tells the other nodes about a revocation after it is committed and the local sessions are closed. One node:
-/// nobody to tell. A cluster: PostgreSQL NOTIFY. Returns once the announcement is sent (committed, for NOTIFY).
+/// Tells the other nodes about a revocation after it is committed and the local sessions are closed, and waits for
+/// them to close theirs: the API answers a kick only when the user's stale sessions are gone from every node, so from
+/// the answer on not one packet of theirs is forwarded anywhere (issue 11 item 5). One node: nobody to tell. A
+/// cluster: PostgreSQL NOTIFY, then the shared session table until no live node lists a stale session, within a bound
+/// (a node that does not close in time is logged; its sweep closes them later).
 /// </summary>
 public interface ISessionRevocationAnnouncer
 {

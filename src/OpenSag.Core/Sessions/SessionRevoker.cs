@@ -2,8 +2,9 @@ namespace OpenSag.Sessions;
 
 /// <summary>
 /// The second and third steps of a revocation whose generation bump is already committed (DESIGN.md §3): close
-/// this node's stale sessions of the user, then announce it so every other node closes its own. Returning means
-/// both happened; the remote closes follow the announcement (see README "Running several nodes").
+/// this node's stale sessions of the user, then announce it so every other node closes its own, and wait until they
+/// have (bounded, see <see cref="ISessionRevocationAnnouncer"/>). Every revoking action (KickOutClients, disable,
+/// delete, roam) goes through here, so each answers only once the user's stale sessions are closed on every live node.
 /// </summary>
 public sealed class SessionRevoker(SessionRegistry sessions, ISessionRevocationAnnouncer announcer)
 {

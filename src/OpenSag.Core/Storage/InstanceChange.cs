@@ -20,6 +20,14 @@ public sealed record InstanceChange(string RegionId, string SmartAGId)
     /// </summary>
     public ClientAddressSpace? CidrBlock { get; init; }
 
+    /// <summary>
+    /// Refuse (<see cref="InstanceWriteResult.CidrOverlap"/>) a <see cref="CidrBlock"/> that overlaps another instance's,
+    /// in any region: set when the gateway routes every block to one TUN (layer 3, issue 11), where an address in two
+    /// blocks could not say which instance's session it belongs to. Checked in the transaction of the write, which
+    /// every CIDR write serializes with.
+    /// </summary>
+    public bool RefuseCidrOverlap { get; init; }
+
     /// <summary>Seconds, 0 or more.</summary>
     public int? SecurityLockThreshold { get; init; }
 
@@ -38,4 +46,6 @@ public enum InstanceWriteResult
     NotFound,
     /// <summary>A user of the instance holds a static ClientIp outside the new CIDR block; nothing was written.</summary>
     StaticClientIpOutside,
+    /// <summary>The new CIDR block overlaps another instance's (only with <see cref="InstanceChange.RefuseCidrOverlap"/>); nothing was written.</summary>
+    CidrOverlap,
 }

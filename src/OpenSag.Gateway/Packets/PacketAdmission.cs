@@ -1,8 +1,10 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using OpenSag.Domain;
 using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Sessions;
+using OpenSag.Gateway.Tun;
 using OpenSag.Gateway.Tunnels;
 
 namespace OpenSag.Gateway.Packets;
@@ -14,11 +16,12 @@ public sealed record DataChannelPort(int Port);
 /// Gives an admitted session asking for layer 3 (<see cref="LoginRequest.Tun"/>) its data channel: a registered
 /// <see cref="PacketPeer"/> the session owns from then on, and the offer the online message carries.
 /// </summary>
-public sealed class PacketAdmission(GatewayOptions gateway, PacketRouter router, DataChannelPort port, FlowMeter flow, UserBandwidth bandwidth)
+public sealed class PacketAdmission(GatewayOptions gateway, PacketRouter router, DataChannelPort port, IBlockRoutes routes, FlowMeter flow, UserBandwidth bandwidth, ILogger<PacketAdmission> logger)
 {
     /// <summary>
-    /// Registers the session's peer (its close path removes it) and returns the offer; null when the session is already
-    /// ending. Call right before publishing the session.
+    /// Routes the instance's block to the TUN if it is not yet (a block made or changed since the last reconcile, here or
+    /// on another node), registers the session's peer (its close path removes it) and returns the offer; null when the
+    /// session is already ending or the route cannot be made (logged). Call right before publishing the session.
     /// </summary>
     public DataChannelOffer? Admit(GatewaySession session, Instance instance)
     {
@@ -26,7 +29,21 @@ public sealed class PacketAdmission(GatewayOptions gateway, PacketRouter router,
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(instance);
         // Admission gives out only addresses of the block (a lease of it, or a static address the stores check against it).
-        var prefixLength = ClientAddressSpace.TryParse(instance.CidrBlock, out var space) ? space.Network.PrefixLength : 32;
+        var prefixLength = 32;
+        if (ClientAddressSpace.TryParse(instance.CidrBlock, out var space))
+        {
+            prefixLength = space.Network.PrefixLength;
+            try
+            {
+                routes.EnsureRouted(space.Network);
+            }
+            catch (LinkConfigException e)
+            {
+                logger.LogError("Session {SessionId} refused: cannot route {Block} to {Tun}: {Message}", session.Info.SessionId, space.Network, options.TunName, e.Message);
+                return null;
+            }
+        }
+
         var clientIp = Ipv4.ToUInt32(IPAddress.Parse(session.Info.ClientIp));
         var (peer, keyToGateway, keyToClient, clientIndex) = router.Add(options.Cipher, clientIp, flow.For(session.Info.SmartAGId, session.Info.UserName));
         if (!session.TryAttachPackets(peer, router))

@@ -120,7 +120,8 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
     {
         if (!Ipv4Header.TryRead(packet, out var source, out var destination))
         {
-            NodeDrops.Add(PacketDropReason.NotIpv4);
+            // The kernel routes IPv6 (router solicitations, say) into the TUN too: not ours to carry.
+            NodeDrops.Add(Ipv4Header.IsVersion4(packet) ? PacketDropReason.Malformed : PacketDropReason.NotIpv4);
             return;
         }
 
@@ -149,6 +150,7 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
             {
                 if (!fallback.TrySend(packet))
                 {
+                    // The client reads its TLS connection slower than packets come: dropped as a policer would.
                     peer.Drops.Add(PacketDropReason.Policed);
                     return;
                 }
@@ -177,7 +179,7 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
     {
         if (!Ipv4Header.TryRead(packet, out var source, out var destination))
         {
-            peer.Drops.Add(PacketDropReason.NotIpv4);
+            peer.Drops.Add(Ipv4Header.IsVersion4(packet) ? PacketDropReason.Malformed : PacketDropReason.NotIpv4);
             return;
         }
 

@@ -8,6 +8,14 @@ using OpenSag.Storage;
 
 namespace OpenSag.Gateway.Packets;
 
+/// <summary>Routes a block to the TUN before a session of it goes online.</summary>
+public interface IBlockRoutes
+{
+    /// <summary>Makes sure <paramref name="block"/> is routed to the TUN (at once, when it was not yet).</summary>
+    /// <exception cref="LinkConfigException">ip refused.</exception>
+    void EnsureRouted(IPNetwork block);
+}
+
 /// <summary>
 /// Keeps <c>ip route replace CIDR dev TUN</c> true for every instance's CidrBlock, so replies from the private network
 /// to a ClientIp reach the TUN and so the session: at start (<see cref="ReconcileAsync"/> before the gateway listens),
@@ -16,8 +24,30 @@ namespace OpenSag.Gateway.Packets;
 /// only these routes: it is ours, and its routes go with it when the process ends.
 /// </summary>
 [SupportedOSPlatform("linux")]
-public sealed class RouteKeeper(IInstanceStore store, Layer3Options options, TimeProvider time, ILogger<RouteKeeper> logger) : BackgroundService
+public sealed class RouteKeeper(IInstanceStore store, Layer3Options options, TimeProvider time, ILogger<RouteKeeper> logger) : BackgroundService, IBlockRoutes
 {
+    private readonly Lock _gate = new();
+
+    /// <summary>The blocks routed to the TUN as last seen or made: what <see cref="EnsureRouted"/> answers from.</summary>
+    private HashSet<IPNetwork> _routed = [];
+
+    /// <inheritdoc/>
+    public void EnsureRouted(IPNetwork block)
+    {
+        lock (_gate)
+        {
+            if (_routed.Contains(block))
+            {
+                return;
+            }
+
+            LinkConfig.ReplaceRoute(block, options.TunName);
+            _routed.Add(block);
+        }
+
+        logger.LogInformation("Route {Network} dev {Tun} added for a session of a block not routed yet", block, options.TunName);
+    }
+
     /// <summary>
     /// The first pair of instances whose blocks overlap, or null: with layer 3 every block is routed to one interface
     /// and a ClientIp must name one session, so blocks must be disjoint (SAG.CidrOverlap). CIDR blocks overlap exactly
@@ -61,17 +91,23 @@ public sealed class RouteKeeper(IInstanceStore store, Layer3Options options, Tim
             }
         }
 
-        var present = LinkConfig.RoutesVia(options.TunName).ToHashSet();
-        foreach (var network in wanted.Where(n => !present.Contains(n)))
+        // Under the lock: an admission's EnsureRouted between reading the store and the end would be undone otherwise.
+        lock (_gate)
         {
-            LinkConfig.ReplaceRoute(network, options.TunName);
-            logger.LogInformation("Route {Network} dev {Tun} added", network, options.TunName);
-        }
+            var present = LinkConfig.RoutesVia(options.TunName).ToHashSet();
+            foreach (var network in wanted.Where(n => !present.Contains(n)))
+            {
+                LinkConfig.ReplaceRoute(network, options.TunName);
+                logger.LogInformation("Route {Network} dev {Tun} added", network, options.TunName);
+            }
 
-        foreach (var network in present.Where(n => !wanted.Contains(n)))
-        {
-            LinkConfig.DeleteRoute(network, options.TunName);
-            logger.LogInformation("Route {Network} dev {Tun} removed: no instance has that CidrBlock any more", network, options.TunName);
+            foreach (var network in present.Where(n => !wanted.Contains(n) && !_routed.Contains(n)))
+            {
+                LinkConfig.DeleteRoute(network, options.TunName);
+                logger.LogInformation("Route {Network} dev {Tun} removed: no instance has that CidrBlock any more", network, options.TunName);
+            }
+
+            _routed = wanted;
         }
     }
 

@@ -157,10 +157,11 @@ public sealed class ControlEndpoint(
         var user = decision.User!;
         var instance = decision.Instance!;
         var sessionId = Guid.NewGuid().ToString("N");
-        var leased = user.IsStaticIp ? null : await addresses.LeaseAsync(instance, sessionId, cancellationToken);
-        if (!user.IsStaticIp && leased is null)
+        var (lease, leaseRefusal) = await AddressLease.AcquireAsync(addresses, instance, user, sessionId, cancellationToken);
+        if (lease is null)
         {
-            await RefuseAsync(socket, CloseReasons.LoginRefused, "the instance has no free client address", cancellationToken);
+            logger.LogInformation("Login refused for {UserName} on {SmartAGId} from {Peer}: {Refusal}", login.UserName, login.SmartAGId, peer, leaseRefusal);
+            await RefuseAsync(socket, CloseReasons.LoginRefused, leaseRefusal!, cancellationToken);
             return null;
         }
 
@@ -169,7 +170,7 @@ public sealed class ControlEndpoint(
             SessionId = sessionId,
             SmartAGId = instance.SmartAGId,
             UserName = user.UserName,
-            ClientIp = user.IsStaticIp ? user.ClientIp : leased!.ToString(),
+            ClientIp = lease.Address.ToString(),
             OnlineSince = time.GetUtcNow(),
             PeerAddress = new IPEndPoint(peer, peerPort).ToString(),
             ClientVersion = Truncate(login.ClientVersion),
@@ -177,7 +178,7 @@ public sealed class ControlEndpoint(
             SessionGeneration = user.SessionGeneration,
         };
         var session = new GatewaySession(info, user.SessionGeneration, user.Bandwidth, channel, reader,
-            leased is null ? null : new AddressLease(addresses, instance.SmartAGId, leased), registry, logger);
+            lease, registry, logger);
         try
         {
             session.Token = tokens.Issue(new SessionClaims(info.SessionId, info.SmartAGId, info.UserName, user.SessionGeneration,

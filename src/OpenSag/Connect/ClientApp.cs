@@ -46,9 +46,9 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
         finally
         {
             // Every way out removes the interface: closing its descriptor deletes it with its addresses and routes.
-            if (OperatingSystem.IsLinux())
+            if (OperatingSystem.IsLinux() && _layer3 is not null)
             {
-                _layer3?.Dispose();
+                await _layer3.RemoveAsync();
             }
         }
     }

@@ -118,8 +118,9 @@ internal static class ConnectCommand
     /// <summary>
     /// Runs socket completions on the runtime's event thread instead of queueing each one to the thread pool: one
     /// thread wake-up fewer per read, in each direction of every stream (bench/README.md, stream path). Safe here
-    /// because everything the client does after a socket operation is relaying and a little JSON, none of it blocking;
-    /// the gateway, whose API does blocking work (SQLite, password hashing), keeps the default. .NET reads the variable
+    /// because everything the client does after a socket operation is relaying and a little JSON, none of it blocking,
+    /// and what does block (--tun's ip and resolvectl runs, whose output comes back through this same thread) is moved
+    /// off it with Task.Run (<see cref="Layer3Client"/>); the gateway, whose API does blocking work (SQLite, password hashing), keeps the default. .NET reads the variable
     /// once, when the first socket starts its event loop, so this must run before the client opens any socket.
     /// </summary>
     private static void InlineSocketCompletions() => Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");

@@ -12,7 +12,7 @@ namespace OpenSag.Cli.Connect;
 /// <param name="options">The interface's name, the transport, whether DNS is applied.</param>
 /// <param name="gateway">The HOST:PORT dialled; UDP goes to that host.</param>
 [SupportedOSPlatform("linux")]
-internal sealed class Layer3Client(ClientInterface tunInterface, TunOptions options, string gateway) : IDisposable
+internal sealed class Layer3Client(ClientInterface tunInterface, TunOptions options, string gateway)
 {
     private string? _dnsOutcome;
 
@@ -35,7 +35,9 @@ internal sealed class Layer3Client(ClientInterface tunInterface, TunOptions opti
 
         try
         {
-            tunInterface.Configure(session.Online.ClientIp, offer);
+            // Off this thread: with inline socket completions (ConnectCommand) it may be the socket event thread, and
+            // ip's output arrives through that very thread, so waiting for ip here never ended.
+            await Task.Run(() => tunInterface.Configure(session.Online.ClientIp, offer), cancellationToken);
         }
         catch (Exception e) when (e is LinkConfigException or FormatException)
         {
@@ -45,7 +47,7 @@ internal sealed class Layer3Client(ClientInterface tunInterface, TunOptions opti
 
         if (options.ApplyDns && session.Online.Dns.Count > 0)
         {
-            var outcome = tunInterface.ApplyDns(session.Online.Dns);
+            var outcome = await Task.Run(() => tunInterface.ApplyDns(session.Online.Dns), cancellationToken);
             if (outcome != _dnsOutcome)
             {
                 // Once, and again only when it changes: a reconnect applies the servers again and says nothing new.
@@ -66,6 +68,6 @@ internal sealed class Layer3Client(ClientInterface tunInterface, TunOptions opti
         }
     }
 
-    /// <summary>Removes the interface (and reverts its DNS).</summary>
-    public void Dispose() => tunInterface.Dispose();
+    /// <summary>Removes the interface (and reverts its DNS), off the calling thread (see <see cref="StartAsync"/>).</summary>
+    public Task RemoveAsync() => Task.Run(tunInterface.Dispose);
 }

@@ -164,6 +164,12 @@ internal static class OpenSagServer
             builder.Services.AddPostgresCluster(new ClusterOptions(cluster, options.NodeId));
         }
 
+        if (options.Gateway.Layer3 is not null)
+        {
+            // Every block is routed to the one TUN and a ClientIp must name one session (SAG.CidrOverlap).
+            builder.Services.AddSingleton(new Services.InstanceRules { DisjointCidrBlocks = true });
+        }
+
         builder.Services.AddSmartagApi();
         builder.Services.AddGateway(options.Gateway, tokens, packets);
 

@@ -27,10 +27,11 @@ internal static class ServeCommand
         var clientRoutes = new Option<string?>("--client-routes") { Description = "CIDR[,CIDR…] pushed to --tun clients as routes through their interface (default: the --tunnel-allow networks). Needs --tun." };
         var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: the open-file limit less a reserve of 1024 for the API and the rest).", CustomParser = WholeNumberOption.ParseOptional };
         var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one); a client holds one for its control channel and one per open tunnelled stream.", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource, CustomParser = r => WholeNumberOption.Parse(r, GatewayConnectionCaps.DefaultPerSource) };
+        var clientIpSlice = new Option<string>("--client-ip-slice") { Description = "K/N: lease dynamic ClientIps only from the K-th of N equal slices of each instance's CidrBlock (N a power of two), one slice per node of a cluster, so the private network routes each slice to its node (one route per node) for replies to find the session's node.", DefaultValueFactory = _ => "1/1" };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
-            maxConnections, maxPerAddress,
+            maxConnections, maxPerAddress, clientIpSlice,
         };
         command.Options.Add(tun);
         command.Options.Add(udpListen);
@@ -122,6 +123,11 @@ internal static class ServeCommand
                 errors.Add("--gateway-max-connections-per-address: give 1 or more.");
             }
 
+            if (!Domain.ClientIpSlice.TryParse(parse.GetValue(clientIpSlice), out var slice, out var sliceError))
+            {
+                errors.Add("--client-ip-slice: " + sliceError);
+            }
+
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -138,6 +144,7 @@ internal static class ServeCommand
                 Layer3 = layer3,
                 KeepaliveInterval = TimeSpan.FromSeconds(parse.GetValue(keepalive)),
                 Shaping = !parse.GetValue(noShaping),
+                ClientIpSlice = slice,
             };
             var options = new ServerOptions(Path.GetFullPath(parse.GetValue(data)!), storeChoice!, api, gateway, level, gatewayOptions, parse.GetValue(tlsCert), parse.GetValue(tlsKey))
             {

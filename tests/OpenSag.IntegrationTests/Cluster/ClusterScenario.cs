@@ -54,10 +54,11 @@ public sealed class ClusterScenario : IAsyncDisposable
     /// <summary>The key file every node is started with (<c>--secrets-key</c>).</summary>
     public string SecretsKeyPath => Path.Combine(_keyFolder.FullName, "secrets.key");
 
-    public async Task<GatewayScenario> AddNodeAsync(string name, string connectionString)
+    /// <summary>Starts one more node; <paramref name="extraArguments"/> go to its <c>opensag serve</c> after the cluster's own.</summary>
+    public async Task<GatewayScenario> AddNodeAsync(string name, string connectionString, params string[] extraArguments)
     {
         var server = await OpenSagServer.StartAsync(_accessKeyId, _accessKeySecret, null,
-            "--store", "postgres", "--postgres", connectionString, "--node-id", name, "--tunnel-allow", "127.0.0.0/8", "--secrets-key", SecretsKeyPath)
+            ["--store", "postgres", "--postgres", connectionString, "--node-id", name, "--tunnel-allow", "127.0.0.0/8", "--secrets-key", SecretsKeyPath, .. extraArguments])
             .WaitAsync(OpenSagServer.StartTimeout * 2);
         var node = GatewayScenario.Around(server, _regionId);
         _nodes.Add(node);

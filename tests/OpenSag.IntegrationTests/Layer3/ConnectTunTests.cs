@@ -63,7 +63,7 @@ public sealed class ConnectTunTests
         var client = await lab.ConnectTunAsync(0, gateway, smartAgId, "tunuser01", "auto");
 
         var line = await client.WaitForErrorLineAsync("carrying packets over TLS", FallbackTimeout);
-        Assert.Equal($"err: opensag connect: no UDP answer from {Layer3Lab.GatewayIp(0)}:{Layer3Lab.GatewayPort} within 3 s; carrying packets over TLS", line);
+        Assert.Equal($"opensag connect: no UDP answer from {Layer3Lab.GatewayIp(0)}:{Layer3Lab.GatewayPort} within 3 s; carrying packets over TLS", line);
         using var udp = lab.ClientSocket(0, SocketType.Dgram, ProtocolType.Udp);
         await Layer3Traffic.EchoAsync(udp, count: 5, size: 1000);
         Assert.Equal(5, lab.Udp.Arrivals.Count(a => a.Source.Equals(IPAddress.Parse(client.ClientIp!))));

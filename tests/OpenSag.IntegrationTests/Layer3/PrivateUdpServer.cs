@@ -42,7 +42,9 @@ public sealed class PrivateUdpServer : IAsyncDisposable
         _socket = privateNetwork.CreateSocket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         // Room for a few seconds of a test stream while the reader is descheduled, so nothing is lost to the queue.
         _socket.ReceiveBufferSize = 4 * 1024 * 1024;
-        _socket.Bind(new IPEndPoint(IPAddress.Any, Port));
+        // Bound to the address, not Any: an echo from a wildcard socket takes the route's source (the private end of the
+        // gateway link, 198.18.10.2), which the gateway rightly drops as outside --tunnel-allow.
+        _socket.Bind(new IPEndPoint(Layer3Lab.PrivateServerIp, Port));
         _receiving = Task.Run(ReceiveAsync);
     }
 

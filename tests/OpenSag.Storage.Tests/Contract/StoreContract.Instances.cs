@@ -363,4 +363,63 @@ public abstract partial class StoreContract
             }
         }
     }
+    /// <summary>
+    /// A /28 of 100.64.0.0/10 (2^18 of them) that no other test is likely to use: tests share one database, and overlap is
+    /// checked across every instance, whose default block is 10.10.0.0/24.
+    /// </summary>
+    private static string UniqueBlock() => $"100.{64 + Random.Shared.Next(64)}.{Random.Shared.Next(256)}.{16 * Random.Shared.Next(16)}/28";
+
+    [StoreFact]
+    public async Task UpdateInstanceAsync_BlockOverlappingAnotherInstancesWithRefuseCidrOverlap_ReturnsCidrOverlapAndWritesNothing()
+    {
+        var first = await AddInstanceAsync();
+        var second = await AddInstanceAsync(OtherRegion);
+        var block = Cidr(UniqueBlock());
+        Assert.Equal(InstanceWriteResult.Done, await Store.UpdateInstanceAsync(new InstanceChange(Region, first.SmartAGId) { CidrBlock = block, RefuseCidrOverlap = true }, Ct));
+
+        // Half of it, from an instance in another region: one gateway routes every region's blocks.
+        var half = Cidr($"{block.Network.BaseAddress}/29");
+        var change = new InstanceChange(OtherRegion, second.SmartAGId) { Name = "renamed", CidrBlock = half, RefuseCidrOverlap = true };
+        Assert.Equal(InstanceWriteResult.CidrOverlap, await Store.UpdateInstanceAsync(change, Ct));
+
+        AssertSameInstance(second, await Store.FindInstanceAsync(OtherRegion, second.SmartAGId, Ct));
+        Assert.Equal(InstanceWriteResult.Done, await Store.UpdateInstanceAsync(change with { RefuseCidrOverlap = false }, Ct));
+    }
+
+    [StoreFact]
+    public async Task UpdateInstanceAsync_OwnBlockChangedWithRefuseCidrOverlap_IsNoOverlap()
+    {
+        var instance = await AddInstanceAsync();
+        var block = Cidr(UniqueBlock());
+        Assert.Equal(InstanceWriteResult.Done, await Store.UpdateInstanceAsync(new InstanceChange(Region, instance.SmartAGId) { CidrBlock = block, RefuseCidrOverlap = true }, Ct));
+        Assert.Equal(InstanceWriteResult.Done, await Store.UpdateInstanceAsync(new InstanceChange(Region, instance.SmartAGId) { CidrBlock = Cidr($"{block.Network.BaseAddress}/29"), RefuseCidrOverlap = true }, Ct));
+    }
+
+    /// <summary>
+    /// Two instances set overlapping blocks at once, through two store objects as two nodes would: the check and the
+    /// write are one transaction that serializes with the other's, so at most one of them wins each round.
+    /// </summary>
+    [StoreFact]
+    public async Task UpdateInstanceAsync_OverlappingBlocksRacingOnTwoInstances_AtMostOneWins()
+    {
+        const int rounds = 10;
+        var first = await AddInstanceAsync();
+        var second = await AddInstanceAsync();
+        var other = await OpenStoreAsync();
+        for (var round = 0; round < rounds; round++)
+        {
+            var block = Cidr(UniqueBlock());
+            var results = await Task.WhenAll(
+                Task.Run(() => Store.UpdateInstanceAsync(new InstanceChange(Region, first.SmartAGId) { CidrBlock = block, RefuseCidrOverlap = true }, Ct)),
+                Task.Run(() => other.UpdateInstanceAsync(new InstanceChange(Region, second.SmartAGId) { CidrBlock = block, RefuseCidrOverlap = true }, Ct))).WaitAsync(Timeout);
+
+            Assert.Equal(1, results.Count(r => r == InstanceWriteResult.Done));
+            Assert.Equal(1, results.Count(r => r == InstanceWriteResult.CidrOverlap));
+
+            // Apart again for the next round (back to the default 10.10.0.0/24, outside every round's 100.64.0.0/10).
+            var winner = results[0] == InstanceWriteResult.Done ? first : second;
+            Assert.Equal(block.ToString(), (await Store.FindInstanceAsync(Region, winner.SmartAGId, Ct))!.CidrBlock);
+            Assert.Equal(InstanceWriteResult.Done, await Store.UpdateInstanceAsync(new InstanceChange(Region, winner.SmartAGId) { CidrBlock = Cidr("10.10.0.0/24") }, Ct));
+        }
+    }
 }

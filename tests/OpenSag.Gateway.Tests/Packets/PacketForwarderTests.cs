@@ -1,0 +1,235 @@
+using System.Buffers.Binary;
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenSag.Gateway.DataChannel;
+using OpenSag.Gateway.Packets;
+using OpenSag.Gateway.Tunnels;
+
+namespace OpenSag.Gateway.Tests.Packets;
+
+public sealed class PacketForwarderTests : IDisposable
+{
+    private const uint ClientIp = 0xC6120A05; // 198.18.10.5
+    private const uint Server = 0xC6130014; // 198.19.0.20
+    private const uint Outside = 0x08080808; // 8.8.8.8
+
+    private readonly PacketRouter _router = new();
+    private readonly FakeTun _tun = new();
+    private readonly FakeUdp _udp = new();
+    private readonly FlowMeter.Counter _flow = new();
+    private readonly SocketAddress _client = new IPEndPoint(IPAddress.Parse("198.18.1.2"), 40000).Serialize();
+    private readonly byte[] _scratch = new byte[65_536];
+    private readonly byte[] _reply = new byte[TransportMessage.Overhead];
+    private readonly PacketPeer _peer;
+    private readonly PacketSealer _clientSealer;
+    private readonly PacketOpener _clientOpener;
+
+    public PacketForwarderTests()
+    {
+        var (peer, toGateway, toClient, _) = _router.Add(DataCipher.Aes256Gcm, ClientIp, _flow);
+        _peer = peer;
+        _clientSealer = new PacketSealer(DataCipher.Aes256Gcm, Convert.FromBase64String(toGateway), peer.GatewayIndex);
+        _clientOpener = new PacketOpener(DataCipher.Aes256Gcm, Convert.FromBase64String(toClient));
+    }
+
+    public void Dispose()
+    {
+        _clientSealer.Dispose();
+        _clientOpener.Dispose();
+    }
+
+    [Fact]
+    public void FromDatagram_SealedPacketFromClientIp_WrittenToTunAndCounted()
+    {
+        var forwarder = Forwarder();
+        var packet = Ipv4(ClientIp, Server, 100);
+
+        forwarder.FromDatagram(Seal(packet), _client, _scratch, _reply);
+
+        Assert.Equal(packet, Assert.Single(_tun.Written));
+        Assert.Equal((1L, 100L, 0L, 0L), _peer.Counts);
+        Assert.Equal((100L, 0L), _flow.Take());
+        Assert.Equal(_client, _peer.Endpoint);
+        Assert.Equal(0, _peer.Drops.Total);
+    }
+
+    [Fact]
+    public void FromDatagram_Keepalive_AnsweredWithAKeepalive()
+    {
+        var forwarder = Forwarder();
+
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+
+        var (datagram, destination) = Assert.Single(_udp.Sent);
+        Assert.Equal(_client, destination);
+        Assert.Equal(OpenResult.Accepted, _clientOpener.Open(datagram, new byte[64], out var length));
+        Assert.Equal(0, length);
+        Assert.Empty(_tun.Written);
+    }
+
+    [Fact]
+    public void FromDatagram_MalformedReplayedForgedUnknown_EachDroppedAndCounted()
+    {
+        var forwarder = Forwarder();
+        var datagram = Seal(Ipv4(ClientIp, Server, 60));
+        var forged = (byte[])datagram.Clone();
+        forged[^1] ^= 1;
+        var unknown = (byte[])datagram.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(unknown.AsSpan(4), _peer.GatewayIndex + 1);
+
+        forwarder.FromDatagram(datagram.AsSpan(0, 20), _client, _scratch, _reply);
+        forwarder.FromDatagram(forged, _client, _scratch, _reply);
+        forwarder.FromDatagram(unknown, _client, _scratch, _reply);
+        forwarder.FromDatagram(datagram, _client, _scratch, _reply);
+        forwarder.FromDatagram(datagram, _client, _scratch, _reply);
+
+        Assert.Single(_tun.Written);
+        Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.Malformed]);
+        Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.UnknownIndex]);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Forged]);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Replayed]);
+        Assert.Equal("forged 1, replayed 1", _peer.Drops.Describe());
+    }
+
+    [Fact]
+    public void FromDatagram_SpoofedSourceOrDeniedDestination_NeverReachesTheTun()
+    {
+        var forwarder = Forwarder();
+
+        forwarder.FromDatagram(Seal(Ipv4(ClientIp + 1, Server, 60)), _client, _scratch, _reply);
+        forwarder.FromDatagram(Seal(Ipv4(ClientIp, Outside, 60)), _client, _scratch, _reply);
+        forwarder.FromDatagram(Seal([0x60, 0, 0, 0, 0, 0, 0, 0]), _client, _scratch, _reply);
+
+        Assert.Empty(_tun.Written);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Spoofed]);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Denied]);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.NotIpv4]);
+        Assert.Equal((0L, 0L), _flow.Take());
+    }
+
+    [Fact]
+    public void FromDatagram_BeyondTheUsersBandwidth_Policed()
+    {
+        var bandwidth = new UserBandwidth();
+        // 1 Kbit/s: a bucket of 1,036 bytes refilled at 125 bytes/s, so two 500-byte packets pass and the third,
+        // 464 bytes short, would need 3.7 s of refills.
+        using var share = bandwidth.Join("sag-1", "alice", 1);
+        _peer.Policer = share;
+        var forwarder = Forwarder(shaping: true);
+
+        for (var i = 0; i < 3; i++)
+        {
+            forwarder.FromDatagram(Seal(Ipv4(ClientIp, Server, 500)), _client, _scratch, _reply);
+        }
+
+        Assert.Equal(2, _tun.Written.Count);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Policed]);
+    }
+
+    [Fact]
+    public void FromDatagram_ShapingWithoutAShareYet_Policed()
+    {
+        var forwarder = Forwarder(shaping: true);
+
+        forwarder.FromDatagram(Seal(Ipv4(ClientIp, Server, 60)), _client, _scratch, _reply);
+
+        Assert.Empty(_tun.Written);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Policed]);
+    }
+
+    [Fact]
+    public void FromNetwork_PacketToClientIp_SealedToWhereTheClientIs()
+    {
+        var forwarder = Forwarder();
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+        _udp.Sent.Clear();
+        var packet = Ipv4(Server, ClientIp, 300);
+
+        forwarder.FromNetwork(packet, _scratch);
+
+        var (datagram, destination) = Assert.Single(_udp.Sent);
+        Assert.Equal(_client, destination);
+        var opened = new byte[2000];
+        Assert.Equal(OpenResult.Accepted, _clientOpener.Open(datagram, opened, out var length));
+        Assert.Equal(packet, opened[..length]);
+        Assert.Equal((0L, 0L, 1L, 300L), _peer.Counts);
+        Assert.Equal((0L, 300L), _flow.Take());
+    }
+
+    [Fact]
+    public void FromNetwork_NoSessionDeniedSourceOrClientNotHeardYet_Dropped()
+    {
+        var forwarder = Forwarder();
+
+        forwarder.FromNetwork(Ipv4(Server, ClientIp, 60), _scratch);
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+        _udp.Sent.Clear();
+        forwarder.FromNetwork(Ipv4(Server, ClientIp + 1, 60), _scratch);
+        forwarder.FromNetwork(Ipv4(Outside, ClientIp, 60), _scratch);
+
+        Assert.Empty(_udp.Sent);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.NoSession]);
+        Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.NoSession]);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Denied]);
+    }
+
+    [Fact]
+    public void Remove_ThenOldKeysEitherWay_NotOnePacketMoves()
+    {
+        var forwarder = Forwarder();
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+        _udp.Sent.Clear();
+        var late = Seal(Ipv4(ClientIp, Server, 60));
+
+        _router.Remove(_peer);
+        forwarder.FromDatagram(late, _client, _scratch, _reply);
+        forwarder.FromNetwork(Ipv4(Server, ClientIp, 60), _scratch);
+        forwarder.FromFallback(_peer, Ipv4(ClientIp, Server, 60));
+
+        Assert.Empty(_tun.Written);
+        Assert.Empty(_udp.Sent);
+        Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.UnknownIndex]);
+        Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.NoSession]);
+    }
+
+    private PacketForwarder Forwarder(bool shaping = false) =>
+        new(_router, new DestinationPolicy([IPNetwork.Parse("198.19.0.0/16")]), shaping, _tun, _udp, TimeProvider.System, NullLogger.Instance);
+
+    private byte[] Seal(ReadOnlySpan<byte> packet)
+    {
+        var datagram = new byte[packet.Length + TransportMessage.Overhead];
+        Assert.Equal(datagram.Length, _clientSealer.Seal(packet, datagram));
+        return datagram;
+    }
+
+    /// <summary>A UDP packet of <paramref name="length"/> bytes in all (the checksum is not checked on this path).</summary>
+    internal static byte[] Ipv4(uint source, uint destination, int length)
+    {
+        var packet = new byte[length];
+        packet[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)length);
+        packet[8] = 64;
+        packet[9] = Ipv4Header.Udp;
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(12), source);
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(16), destination);
+        return packet;
+    }
+
+    private sealed class FakeTun : IPacketWriter
+    {
+        public List<byte[]> Written { get; } = [];
+
+        public bool TryWrite(ReadOnlySpan<byte> packet)
+        {
+            Written.Add(packet.ToArray());
+            return true;
+        }
+    }
+
+    private sealed class FakeUdp : IDatagramSender
+    {
+        public List<(byte[] Datagram, SocketAddress Destination)> Sent { get; } = [];
+
+        public void SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination) => Sent.Add((datagram.ToArray(), destination));
+    }
+}
