@@ -1,6 +1,5 @@
 using System.Net;
 using System.Runtime.Versioning;
-using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Tun;
 
@@ -25,7 +24,6 @@ public sealed class ClientInterface : IDisposable
 
     private readonly TunDevice _device;
     private readonly Thread _reader;
-    private readonly DropCounters _unsent = new();
     private volatile IPacketSink? _sink;
     private string? _address;
     private IReadOnlyList<IPNetwork> _routes = [];
@@ -41,12 +39,6 @@ public sealed class ClientInterface : IDisposable
 
     /// <summary>The interface's name, e.g. <c>opensag0</c>.</summary>
     public string Name => _device.Name;
-
-    /// <summary>
-    /// Packets read from the interface while no session carried them (offline, or its channel failed to send),
-    /// e.g. "no-session 3"; "none" when every packet went.
-    /// </summary>
-    public string Unsent => _unsent.Describe();
 
     /// <summary>Creates the interface (down, no address) and starts reading from it.</summary>
     /// <exception cref="TunUnavailableException">It cannot be created (no CAP_NET_ADMIN, no /dev/net/tun, the name taken); the message is one line for the user.</exception>
@@ -167,10 +159,8 @@ public sealed class ClientInterface : IDisposable
                 return;
             }
 
-            if (_sink is not { } sink || !sink.TrySend(buffer.AsMemory(0, length)))
-            {
-                _unsent.Add(PacketDropReason.NoSession);
-            }
+            // Offline (between sessions), or the channel could not send: dropped, as a router without a route drops.
+            _sink?.TrySend(buffer.AsMemory(0, length));
         }
     }
 }

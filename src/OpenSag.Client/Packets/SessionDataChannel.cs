@@ -126,10 +126,11 @@ public sealed class SessionDataChannel : IAsyncDisposable
             return;
         }
 
-        report($"no UDP answer from {where}; carrying packets over TLS");
         try
         {
             await SwitchToTlsAsync(session, _stop.Token);
+            // Said once packets do go over TLS, so what the user tries after reading it works.
+            report($"no UDP answer from {where}; carrying packets over TLS");
             _udp = null;
             await Task.Run(udp.Dispose);
         }
@@ -138,7 +139,7 @@ public sealed class SessionDataChannel : IAsyncDisposable
         }
         catch (Exception e) when (e is WebSocketException or TunnelRefusedException or IOException or HttpRequestException)
         {
-            report($"cannot carry packets over TLS either ({e.Message}); staying on UDP");
+            report($"no UDP answer from {where}, and cannot carry packets over TLS either ({e.Message}); staying on UDP");
         }
     }
 

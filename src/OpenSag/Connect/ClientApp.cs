@@ -17,6 +17,8 @@ namespace OpenSag.Cli.Connect;
 /// again. A resume refused as <see cref="CloseReasons.SessionExpired"/> (the token outlived its lifetime, or the password
 /// was reset) is answered with one password login from memory; a rate-limited login after having been online waits as
 /// long as the gateway asks and tries again, while a rate-limited first login exits <see cref="ConnectCommand.RateLimited"/>.
+/// With <c>--tun</c> (<see cref="Layer3Client"/>) the interface is made before the first login, configured and given a
+/// data channel for each session, kept (dropping packets) while the client resumes, and removed on every way out.
 /// </summary>
 internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint Local, string Target)> forwards, IPEndPoint? socks, TunOptions? tun)
 {

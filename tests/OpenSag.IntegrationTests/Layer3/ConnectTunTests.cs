@@ -86,6 +86,61 @@ public sealed class ConnectTunTests
     }
 
     /// <summary>
+    /// The gateway crashes and comes back (the client sees its connection reset, as on a network failure): the client
+    /// keeps its interface (the same link, so programs keep their sockets), resumes, and carries packets again under the
+    /// new session's fresh keys.
+    /// </summary>
+    [NetworkNamespaceFact]
+    public async Task ConnectTun_GatewayRestarted_KeepsTheInterfaceAndCarriesPacketsOnTheNewSession()
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 1);
+        var gateway = await lab.StartGatewayAsync();
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "tunuser01");
+        var client = await lab.ConnectTunAsync(0, gateway, smartAgId, "tunuser01", "udp");
+        var firstSession = client.SessionId;
+        using var udp = lab.ClientSocket(0, SocketType.Dgram, ProtocolType.Udp);
+        await Layer3Traffic.EchoAsync(udp, count: 2, size: 1000);
+        var link = await LinkLineAsync(lab);
+
+        await gateway.Server.RestartAsync(graceful: false);
+        await client.WaitOnlineAsync(occurrence: 2);
+
+        Assert.NotEqual(firstSession, client.SessionId);
+        Assert.Equal(link, await LinkLineAsync(lab));
+        await Layer3Traffic.EchoAsync(udp, count: 2, size: 1000, firstSequence: 2);
+        Assert.Equal(4, lab.Udp.Arrivals.Count(a => a.Source.Equals(IPAddress.Parse(client.ClientIp!))));
+    }
+
+    /// <summary>
+    /// The user's AppDNS goes to the interface where systemd-resolved runs; either way one line says what became of it,
+    /// and --no-dns leaves DNS alone without a word.
+    /// </summary>
+    [NetworkNamespaceFact]
+    public async Task ConnectTun_AppDns_OneLineSaysWhatBecameOfTheServersUnlessNoDns()
+    {
+        await using var lab = await Layer3Lab.CreateAsync(gateways: 1, clients: 1);
+        var gateway = await lab.StartGatewayAsync();
+        var smartAgId = await gateway.CreateInstanceAsync(Layer3Lab.CidrBlock);
+        await gateway.CreateUserAsync(smartAgId, "tunuser01");
+        await gateway.CallOkAsync("ModifyClientUserDNS", new() { ["SmartAGId"] = smartAgId, ["AppDNS.1"] = "198.18.200.53" });
+
+        await using (var client = ConnectProcess.Start(gateway.Server.GatewayAddress, gateway.Server.GatewayCertificatePath, smartAgId, "tunuser01",
+            GatewayScenario.Password, inNamespace: lab.ClientNamespaces[0], extraArguments: ["--tun", "--transport", "udp"]))
+        {
+            await client.WaitOnlineAsync();
+            var line = await client.WaitForErrorLineAsync("198.18.200.53", ConnectProcess.OnlineTimeout);
+            Assert.StartsWith("opensag connect: ", line, StringComparison.Ordinal);
+            Assert.True(await client.StopAsync() == 0, client.Output);
+            Assert.Single(client.Output.Split('\n'), l => l.Contains("198.18.200.53", StringComparison.Ordinal) && l.StartsWith("err: ", StringComparison.Ordinal));
+        }
+
+        var quiet = await lab.ConnectTunAsync(0, gateway, smartAgId, "tunuser01", "udp");
+        Assert.True(await quiet.StopAsync() == 0, quiet.Output);
+        Assert.DoesNotContain("err:", quiet.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A gateway without --tun refuses the login as tun-unavailable: the client says the gateway's words and exits 1
     /// (not 3: the account is fine), and the interface it made before logging in is gone. The interface is made
     /// first so that a missing privilege fails before a password is sent, which is why this test needs a namespace.
@@ -107,5 +162,13 @@ public sealed class ConnectTunTests
         Assert.StartsWith("err: opensag connect: ", line, StringComparison.Ordinal);
         Assert.Contains("without --tun", line, StringComparison.Ordinal);
         Assert.False(await lab.HasInterfaceAsync(0, "opensag0"), "the interface outlived the refused client");
+    }
+
+    /// <summary>The client's interface as <c>ip -o link</c> names it: its index, name and flags, which a re-created link would change.</summary>
+    private static async Task<string> LinkLineAsync(Layer3Lab lab)
+    {
+        var shown = await lab.ClientNamespaces[0].RunAsync(new Dictionary<string, string?>(), "ip", "-o", "link", "show", "dev", "opensag0");
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        return shown.Stdout.Split('\\')[0];
     }
 }
