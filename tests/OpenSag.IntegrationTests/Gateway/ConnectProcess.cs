@@ -56,12 +56,10 @@ public sealed partial class ConnectProcess : IAsyncDisposable
     /// Starts <c>opensag connect</c> without waiting for it to come online (a refused login ends the process
     /// instead). Each of <paramref name="forwardTargets"/> gets a free local port; <paramref name="socks"/> adds a
     /// SOCKS5 port. With <paramref name="inNamespace"/> it runs in that network namespace (its forwards then listen on
-    /// the namespace's loopback). <paramref name="extraArguments"/> are more <c>connect</c> options, e.g. <c>--tun</c>;
-    /// <paramref name="environment"/> more environment variables for it (e.g. the runtime's socket settings).
+    /// the namespace's loopback). <paramref name="extraArguments"/> are more <c>connect</c> options, e.g. <c>--tun</c>.
     /// </summary>
     public static ConnectProcess Start(string gateway, string caFile, string smartAgId, string userName, string password,
-        IReadOnlyList<string>? forwardTargets = null, bool socks = false, NetworkNamespace? inNamespace = null, IReadOnlyList<string>? extraArguments = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyList<string>? forwardTargets = null, bool socks = false, NetworkNamespace? inNamespace = null, IReadOnlyList<string>? extraArguments = null)
     {
         var assembly = RepositoryLayout.ServerAssemblyPath;
         if (!File.Exists(assembly))
@@ -106,11 +104,6 @@ public sealed partial class ConnectProcess : IAsyncDisposable
 
         inNamespace?.Enter(start);
         start.Environment["OPENSAG_PASSWORD"] = password;
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
         var process = new Process { StartInfo = start };
         if (!process.Start())
         {
