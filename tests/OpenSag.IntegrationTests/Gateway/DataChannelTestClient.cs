@@ -66,7 +66,7 @@ internal sealed class DataChannelTestClient : IAsyncDisposable
         {
             ConnectCallback = async (context, cancellationToken) =>
             {
-                var socket = await NamespaceSockets.CreateAsync(network, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var socket = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
                     await socket.ConnectAsync(IPAddress.Parse(context.DnsEndPoint.Host), context.DnsEndPoint.Port, cancellationToken);
@@ -102,7 +102,7 @@ internal sealed class DataChannelTestClient : IAsyncDisposable
             throw new InvalidOperationException("online without a data channel: " + answer);
         }
 
-        var udp = await NamespaceSockets.CreateAsync(network, AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var udp = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         await udp.ConnectAsync(new IPEndPoint(IPAddress.Parse(gateway[..gateway.LastIndexOf(':')]), online.DataChannel.UdpPort), timeout.Token);
         return new DataChannelTestClient(control, invoker, online, udp, gateway);
     }

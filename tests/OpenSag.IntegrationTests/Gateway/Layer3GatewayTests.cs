@@ -127,7 +127,7 @@ public sealed class Layer3GatewayTests
         Assert.Equal($"opensag serve: --tun {TunName}: IP forwarding is off in this network namespace; turn it on with: sysctl -w net.ipv4.ip_forward=1", Assert.Single(forwardingOff.ErrorLines));
 
         await network.RunAsync(new Dictionary<string, string?>(), "sysctl", "-w", "net.ipv4.ip_forward=1");
-        using (var taken = await NamespaceSockets.CreateAsync(network, AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        using (var taken = network.CreateSocket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
         {
             taken.Bind(new IPEndPoint(IPAddress.Parse(GatewayOnClientSide), 0));
             var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
@@ -294,7 +294,7 @@ public sealed class Layer3GatewayTests
         /// <summary>A UDP socket of the private network's server, on <see cref="EchoPort"/>.</summary>
         public async Task<Socket> PrivateUdpAsync()
         {
-            var socket = await NamespaceSockets.CreateAsync(Private, AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            var socket = Private.CreateSocket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             socket.Bind(new IPEndPoint(IPAddress.Parse(PrivateServer), EchoPort));
             return socket;
         }
