@@ -125,6 +125,8 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
             return;
         }
 
+        // Bytes after the header's total length are no packet's: neither sealed nor charged.
+        packet = packet[..Ipv4Header.TotalLength(packet)];
         var peer = router.FindByClientIp(destination);
         if (peer is null || !peer.TryEnter())
         {
@@ -183,6 +185,9 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
             return;
         }
 
+        // A datagram or message may carry bytes after the header's total length (Ipv4Header.TryRead accepts that):
+        // only the packet goes to the TUN and is policed and counted, not padding a client chose.
+        packet = packet[..Ipv4Header.TotalLength(packet)];
         if (source != peer.ClientIp)
         {
             peer.Drops.Add(PacketDropReason.Spoofed);

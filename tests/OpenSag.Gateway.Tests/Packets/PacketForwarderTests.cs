@@ -108,6 +108,44 @@ public sealed class PacketForwarderTests : IDisposable
     }
 
     [Fact]
+    public void FromDatagramOrFallback_BytesAfterTheTotalLength_OnlyThePacketWrittenAndCounted()
+    {
+        var forwarder = Forwarder();
+        // A 60-byte packet followed by 900 bytes its header does not claim: a client could otherwise make the TUN
+        // take (and the month's count and the policer charge) bytes that are no packet's.
+        var packet = Ipv4(ClientIp, Server, 60);
+        var padded = new byte[960];
+        packet.CopyTo(padded, 0);
+
+        forwarder.FromDatagram(Seal(padded), _client, _scratch, _reply);
+        forwarder.FromFallback(_peer, padded);
+
+        Assert.Equal(2, _tun.Written.Count);
+        Assert.All(_tun.Written, written => Assert.Equal(packet, written));
+        Assert.Equal((2L, 120L, 0L, 0L), _peer.Counts);
+        Assert.Equal((120L, 0L), _flow.Take());
+    }
+
+    [Fact]
+    public void FromNetwork_BytesAfterTheTotalLength_OnlyThePacketSealedAndCounted()
+    {
+        var forwarder = Forwarder();
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+        _udp.Sent.Clear();
+        var packet = Ipv4(Server, ClientIp, 60);
+        var padded = new byte[300];
+        packet.CopyTo(padded, 0);
+
+        forwarder.FromNetwork(padded, _scratch);
+
+        var (datagram, _) = Assert.Single(_udp.Sent);
+        var opened = new byte[2000];
+        Assert.Equal(OpenResult.Accepted, _clientOpener.Open(datagram, opened, out var length));
+        Assert.Equal(packet, opened[..length]);
+        Assert.Equal((0L, 0L, 1L, 60L), _peer.Counts);
+    }
+
+    [Fact]
     public void FromDatagram_BeyondTheUsersBandwidth_Policed()
     {
         var bandwidth = new UserBandwidth();
