@@ -58,6 +58,12 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
 
         try
         {
+            if (!peer.Forgeries.AllowsOpening(time))
+            {
+                peer.Drops.Add(PacketDropReason.Throttled);
+                return;
+            }
+
             var result = peer.Opener.Open(datagram, scratch, out var length);
             switch (result)
             {
@@ -65,6 +71,7 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
                     break;
                 case OpenResult.Forged:
                     peer.Drops.Add(PacketDropReason.Forged);
+                    peer.Forgeries.NoteForged(time);
                     return;
                 case OpenResult.Replayed:
                     peer.Drops.Add(PacketDropReason.Replayed);

@@ -49,6 +49,9 @@ public sealed class PacketPeer
     /// <summary>Drops of this peer's packets by reason, logged with the session's close.</summary>
     public DropCounters Drops { get; } = new();
 
+    /// <summary>How many more forged datagrams of this peer are opened this second.</summary>
+    internal ForgeryBudget Forgeries { get; } = new();
+
     /// <summary>The client's UDP address: the source of its latest authenticated datagram (WireGuard's roaming); null
     /// until the first one arrives.</summary>
     public SocketAddress? Endpoint => Volatile.Read(ref _endpoint);
