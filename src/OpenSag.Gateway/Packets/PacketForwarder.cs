@@ -201,7 +201,8 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
             return;
         }
 
-        if (!policy.Allows(destination))
+        // A source route makes the destination field only the first hop: where the packet ends up is not checked.
+        if (!policy.Allows(destination) || Ipv4Header.HasSourceRoute(packet))
         {
             peer.Drops.Add(PacketDropReason.Denied);
             return;

@@ -174,6 +174,41 @@ public sealed class PacketForwarderTests : IDisposable
         Assert.Equal((0L, 0L, 1L, 60L), _peer.Counts);
     }
 
+    [Theory]
+    [InlineData(0x83)] // loose source and record route
+    [InlineData(0x89)] // strict source and record route
+    public void FromDatagramOrFallback_SourceRouteOption_DeniedWhateverTheFirstHop(byte option)
+    {
+        var forwarder = Forwarder();
+        // The header's destination is an allowed host, the route option's next address one --tunnel-allow denies: a
+        // gateway whose kernel accepts source routes (net.ipv4.conf.all.accept_source_route=1) would take it there.
+        var packet = Ipv4(ClientIp, Server, 60, ihl: 8);
+        packet[20] = 1; // a NOP first: options are a list, not one at a fixed place
+        packet[21] = option;
+        packet[22] = 7; // type, length, pointer, one address
+        packet[23] = 4;
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(24), Outside);
+
+        forwarder.FromDatagram(Seal(packet), _client, _scratch, _reply);
+        forwarder.FromFallback(_peer, packet);
+
+        Assert.Empty(_tun.Written);
+        Assert.Equal(2, _peer.Drops[PacketDropReason.Denied]);
+    }
+
+    [Fact]
+    public void FromDatagram_OtherOptions_Forwarded()
+    {
+        var forwarder = Forwarder();
+        var packet = Ipv4(ClientIp, Server, 60, ihl: 6);
+        packet[20] = 0x94; // router alert, 4 bytes
+        packet[21] = 4;
+
+        forwarder.FromDatagram(Seal(packet), _client, _scratch, _reply);
+
+        Assert.Single(_tun.Written);
+    }
+
     [Fact]
     public void FromDatagram_BeyondTheUsersBandwidth_Policed()
     {
@@ -270,10 +305,10 @@ public sealed class PacketForwarderTests : IDisposable
     }
 
     /// <summary>A UDP packet of <paramref name="length"/> bytes in all (the checksum is not checked on this path).</summary>
-    internal static byte[] Ipv4(uint source, uint destination, int length)
+    internal static byte[] Ipv4(uint source, uint destination, int length, int ihl = 5)
     {
         var packet = new byte[length];
-        packet[0] = 0x45;
+        packet[0] = (byte)(0x40 | ihl);
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)length);
         packet[8] = 64;
         packet[9] = Ipv4Header.Udp;
