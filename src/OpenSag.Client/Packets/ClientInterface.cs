@@ -1,5 +1,7 @@
 using System.Net;
 using System.Runtime.Versioning;
+using OpenSag.Domain;
+using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Tun;
 
@@ -26,6 +28,9 @@ public sealed class ClientInterface : IDisposable
     private readonly Thread _reader;
     private volatile IPacketSink? _sink;
     private string? _address;
+
+    /// <summary>The session's ClientIp, host order (<see cref="Ipv4.ToUInt32"/>); 0 (no packet's destination) until configured.</summary>
+    private uint _clientIp;
     private IReadOnlyList<IPNetwork> _routes = [];
     private bool _dnsApplied;
     private int _disposed;
@@ -72,6 +77,7 @@ public sealed class ClientInterface : IDisposable
         }
 
         _address = $"{clientIp}/{offer.PrefixLength}";
+        Volatile.Write(ref _clientIp, Ipv4.ToUInt32(address));
         foreach (var gone in _routes.Except(routes))
         {
             LinkConfig.DeleteRoute(gone, Name);
@@ -102,14 +108,26 @@ public sealed class ClientInterface : IDisposable
     public void Attach(IPacketSink? sink) => _sink = sink;
 
     /// <summary>
-    /// Writes one packet from the gateway to the interface; false when it was not written: the kernel refused it
-    /// (malformed, no buffer) or the interface is gone. Never throws: the callers are the data channels' receive loops.
+    /// Writes one packet from the gateway to the interface; false when it was not written: it is not an IPv4 packet to
+    /// the session's ClientIp, the kernel refused it (no buffer) or the interface is gone. Never throws: the callers are
+    /// the data channels' receive loops.
     /// </summary>
+    /// <remarks>
+    /// The gateway sends a session only packets to its ClientIp (PacketForwarder routes by destination). Anything else
+    /// written here the client's kernel would route on, into the client's own networks when it forwards: the tunnel
+    /// would make the client a router for whoever holds the gateway's keys. WireGuard checks a peer's packets against
+    /// its allowed IPs likewise. Bytes after the packet's total length are not written.
+    /// </remarks>
     public bool TryWrite(ReadOnlySpan<byte> packet)
     {
+        if (!Ipv4Header.TryRead(packet, out _, out var destination) || destination != Volatile.Read(ref _clientIp))
+        {
+            return false;
+        }
+
         try
         {
-            return _device.TryWrite(packet);
+            return _device.TryWrite(packet[..Ipv4Header.TotalLength(packet)]);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {

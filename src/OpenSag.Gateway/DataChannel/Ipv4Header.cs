@@ -74,6 +74,41 @@ public static class Ipv4Header
         return true;
     }
 
+    /// <summary>
+    /// Whether a packet <see cref="TryRead"/> accepts carries a loose or strict source route option (RFC 791 option
+    /// types 131 and 137), or options that do not parse: its destination field is then only the first hop, and a
+    /// kernel that accepts source routes would forward it on to the addresses in the option, past a check of the
+    /// destination alone. False for a header without options (the usual case: one comparison).
+    /// </summary>
+    public static bool HasSourceRoute(ReadOnlySpan<byte> packet)
+    {
+        const byte EndOfOptions = 0, NoOperation = 1, LooseSourceRoute = 0x83, StrictSourceRoute = 0x89;
+        var headerLength = HeaderLength(packet);
+        for (var i = MinLength; i < headerLength;)
+        {
+            var type = packet[i];
+            if (type == EndOfOptions)
+            {
+                return false;
+            }
+
+            if (type == NoOperation)
+            {
+                i++;
+                continue;
+            }
+
+            if (type is LooseSourceRoute or StrictSourceRoute || i + 1 >= headerLength || packet[i + 1] < 2 || i + packet[i + 1] > headerLength)
+            {
+                return true;
+            }
+
+            i += packet[i + 1];
+        }
+
+        return false;
+    }
+
     // The header's length in bytes when the packet is well-formed IPv4 as TryRead says, else 0.
     private static int HeaderLength(ReadOnlySpan<byte> packet)
     {

@@ -29,4 +29,7 @@ public enum PacketDropReason
 
     /// <summary>Not IPv4 (the data channel carries IPv4 only; e.g. an IPv6 packet the kernel sent into the TUN).</summary>
     NotIpv4,
+
+    /// <summary>Not opened: the session's datagrams failed their tag too often this second (<c>Packets.ForgeryBudget</c>).</summary>
+    Throttled,
 }

@@ -58,6 +58,12 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
 
         try
         {
+            if (!peer.Forgeries.AllowsOpening(time))
+            {
+                peer.Drops.Add(PacketDropReason.Throttled);
+                return;
+            }
+
             var result = peer.Opener.Open(datagram, scratch, out var length);
             switch (result)
             {
@@ -65,6 +71,7 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
                     break;
                 case OpenResult.Forged:
                     peer.Drops.Add(PacketDropReason.Forged);
+                    peer.Forgeries.NoteForged(time);
                     return;
                 case OpenResult.Replayed:
                     peer.Drops.Add(PacketDropReason.Replayed);
@@ -125,6 +132,8 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
             return;
         }
 
+        // Bytes after the header's total length are no packet's: neither sealed nor charged.
+        packet = packet[..Ipv4Header.TotalLength(packet)];
         var peer = router.FindByClientIp(destination);
         if (peer is null || !peer.TryEnter())
         {
@@ -183,13 +192,17 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
             return;
         }
 
+        // A datagram or message may carry bytes after the header's total length (Ipv4Header.TryRead accepts that):
+        // only the packet goes to the TUN and is policed and counted, not padding a client chose.
+        packet = packet[..Ipv4Header.TotalLength(packet)];
         if (source != peer.ClientIp)
         {
             peer.Drops.Add(PacketDropReason.Spoofed);
             return;
         }
 
-        if (!policy.Allows(destination))
+        // A source route makes the destination field only the first hop: where the packet ends up is not checked.
+        if (!policy.Allows(destination) || Ipv4Header.HasSourceRoute(packet))
         {
             peer.Drops.Add(PacketDropReason.Denied);
             return;

@@ -28,10 +28,11 @@ public sealed class PacketPeer
     private long _bytesIn;
     private long _bytesOut;
 
-    internal PacketPeer(uint gatewayIndex, uint clientIp, PacketSealer sealer, PacketOpener opener, FlowMeter.Counter flow)
+    internal PacketPeer(uint gatewayIndex, uint clientIp, string holder, PacketSealer sealer, PacketOpener opener, FlowMeter.Counter flow)
     {
         GatewayIndex = gatewayIndex;
         ClientIp = clientIp;
+        Holder = holder;
         _sealer = sealer;
         _opener = opener;
         Flow = flow;
@@ -43,11 +44,17 @@ public sealed class PacketPeer
     /// <summary>The session's ClientIp, host order (<see cref="Domain.Ipv4.ToUInt32"/>): the only source its packets may carry.</summary>
     public uint ClientIp { get; }
 
+    /// <summary>Whose the ClientIp is (instance and user): only that holder's peers share it (<see cref="PacketRouter.TryAdd"/>).</summary>
+    public string Holder { get; }
+
     /// <summary>The user's month counter in the <see cref="FlowMeter"/>, shared with the user's streams.</summary>
     public FlowMeter.Counter Flow { get; }
 
     /// <summary>Drops of this peer's packets by reason, logged with the session's close.</summary>
     public DropCounters Drops { get; } = new();
+
+    /// <summary>How many more forged datagrams of this peer are opened this second.</summary>
+    internal ForgeryBudget Forgeries { get; } = new();
 
     /// <summary>The client's UDP address: the source of its latest authenticated datagram (WireGuard's roaming); null
     /// until the first one arrives.</summary>

@@ -9,7 +9,8 @@ namespace OpenSag.Gateway.Packets;
 /// The process's layer-3 peers, found by the receiver index a datagram carries (from the client) and by ClientIp (a
 /// packet's destination, from the network). Reads are lock-free (the packet threads); adds and removals, once per
 /// session, take one lock. A user with a static ClientIp may hold it from several sessions: the newest gets the
-/// address's packets, and when it leaves the newest remaining one does.
+/// address's packets, and when it leaves the newest remaining one does. Another holder's session never shares it
+/// (<see cref="TryAdd"/>).
 /// </summary>
 public sealed class PacketRouter
 {
@@ -26,12 +27,24 @@ public sealed class PacketRouter
     /// <summary>Peers registered now.</summary>
     public int Count => _byIndex.Count;
 
+    /// <summary><see cref="TryAdd"/> for one holder's peers (tests, and callers that hold addresses otherwise).</summary>
+    /// <exception cref="InvalidOperationException">Never for one holder: <see cref="TryAdd"/> refuses only another holder.</exception>
+    public (PacketPeer Peer, string KeyToGateway, string KeyToClient, uint ClientIndex) Add(DataCipher cipher, uint clientIp, FlowMeter.Counter flow) =>
+        TryAdd(cipher, clientIp, "", flow, out var added) ? added : throw new InvalidOperationException("unreachable: one holder");
+
     /// <summary>
     /// A new peer with fresh keys and a random receiver index unused in this process, registered at once, and what the
     /// client needs of it (keys in base64). The caller's session owns the peer and removes it with <see cref="Remove"/>.
+    /// False, registering nothing, when peers of another <paramref name="holder"/> hold <paramref name="clientIp"/>:
+    /// packets to an address go to one user's sessions only, whatever the address stores say. (They can disagree: an
+    /// instance whose CidrBlock changed keeps its sessions on the old block's addresses, which another instance may
+    /// then be given; both users' sessions on one address would get each other's packets.)
     /// </summary>
-    public (PacketPeer Peer, string KeyToGateway, string KeyToClient, uint ClientIndex) Add(DataCipher cipher, uint clientIp, FlowMeter.Counter flow)
+    /// <param name="holder">Whose address it is: the instance and user (e.g. <c>sag-…/alice</c>).</param>
+    public bool TryAdd(DataCipher cipher, uint clientIp, string holder, FlowMeter.Counter flow, out (PacketPeer Peer, string KeyToGateway, string KeyToClient, uint ClientIndex) added)
     {
+        ArgumentNullException.ThrowIfNull(holder);
+        added = default;
         Span<byte> keys = stackalloc byte[2 * KeyBytes];
         RandomNumberGenerator.Fill(keys);
         try
@@ -44,11 +57,18 @@ public sealed class PacketRouter
             var opener = new PacketOpener(cipher, toGateway);
             lock (_gate)
             {
+                if (_holders.TryGetValue(clientIp, out var current) && current.Count > 0 && current[0].Holder != holder)
+                {
+                    sealer.Dispose();
+                    opener.Dispose();
+                    return false;
+                }
+
                 PacketPeer peer;
                 // 2^32 indexes against at most a few hundred thousand sessions: a retry is rare, a second one rarer.
                 do
                 {
-                    peer = new PacketPeer(RandomIndex(), clientIp, sealer, opener, flow);
+                    peer = new PacketPeer(RandomIndex(), clientIp, holder, sealer, opener, flow);
                 }
                 while (!_byIndex.TryAdd(peer.GatewayIndex, peer));
 
@@ -59,7 +79,8 @@ public sealed class PacketRouter
 
                 holders.Add(peer);
                 _byClientIp[clientIp] = peer;
-                return (peer, Convert.ToBase64String(toGateway), Convert.ToBase64String(toClient), clientIndex);
+                added = (peer, Convert.ToBase64String(toGateway), Convert.ToBase64String(toClient), clientIndex);
+                return true;
             }
         }
         finally

@@ -33,6 +33,27 @@ public sealed class Ipv4HeaderTests
     }
 
     [Fact]
+    public void HasSourceRoute_OptionsListed_OnlySourceRoutesAndUnparsableOptionsCount()
+    {
+        Assert.False(Ipv4Header.HasSourceRoute(Packet(1, "198.18.0.2", "198.18.1.7", payload: 8)));
+        var options = Packet(1, "198.18.0.2", "198.18.1.7", payload: 8, ihl: 7);
+        options[20] = 0x94; // router alert, 4 bytes
+        options[21] = 4;
+        options[24] = 1; // NOP
+        options[25] = 0; // end of options: what follows is padding
+        options[26] = 0x83;
+        Assert.False(Ipv4Header.HasSourceRoute(options));
+        options[25] = 0x83; // loose source route, length 3
+        options[26] = 3;
+        Assert.True(Ipv4Header.HasSourceRoute(options));
+        options[25] = 0x44; // timestamp with a length of 0: does not parse
+        options[26] = 0;
+        Assert.True(Ipv4Header.HasSourceRoute(options));
+        options[26] = 40; // longer than the header: does not parse either
+        Assert.True(Ipv4Header.HasSourceRoute(options));
+    }
+
+    [Fact]
     public void TryRead_TrailingBytesAfterTotalLength_AcceptedAndIgnored()
     {
         var packet = Packet(1, "198.18.0.2", "198.18.1.7", payload: 8);

@@ -92,6 +92,35 @@ public sealed class PacketForwarderTests : IDisposable
     }
 
     [Fact]
+    public void FromDatagram_ForgedFloodOnOneIndex_OpensOnlyTheBudgetThenTheClientIsBackAfterASecond()
+    {
+        // Each forged datagram costs a decryption and a .NET exception (7-15 us); a receiver index is visible on the
+        // path, so without a bound one sender of forgeries could keep the node's one UDP thread busy for every session.
+        var time = new ManualTimeProvider();
+        var forwarder = Forwarder(time: time);
+        var genuine = Seal(Ipv4(ClientIp, Server, 60));
+        var forged = (byte[])genuine.Clone();
+        forged[^1] ^= 1;
+        const int Flood = 5 * ForgeryBudget.PerSecond;
+
+        for (var i = 0; i < Flood; i++)
+        {
+            // Counters ahead of the window, as a forger picks them, so the replay check cannot turn them away cheaply.
+            BinaryPrimitives.WriteUInt64LittleEndian(forged.AsSpan(8), (ulong)(1_000 + i));
+            forwarder.FromDatagram(forged, _client, _scratch, _reply);
+        }
+
+        forwarder.FromDatagram(genuine, _client, _scratch, _reply);
+        Assert.Equal(ForgeryBudget.PerSecond, _peer.Drops[PacketDropReason.Forged]);
+        Assert.Equal(Flood - ForgeryBudget.PerSecond + 1, _peer.Drops[PacketDropReason.Throttled]);
+        Assert.Empty(_tun.Written);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        forwarder.FromDatagram(genuine, _client, _scratch, _reply);
+        Assert.Single(_tun.Written);
+    }
+
+    [Fact]
     public void FromDatagram_SpoofedSourceOrDeniedDestination_NeverReachesTheTun()
     {
         var forwarder = Forwarder();
@@ -105,6 +134,79 @@ public sealed class PacketForwarderTests : IDisposable
         Assert.Equal(1, _peer.Drops[PacketDropReason.Denied]);
         Assert.Equal(1, _peer.Drops[PacketDropReason.NotIpv4]);
         Assert.Equal((0L, 0L), _flow.Take());
+    }
+
+    [Fact]
+    public void FromDatagramOrFallback_BytesAfterTheTotalLength_OnlyThePacketWrittenAndCounted()
+    {
+        var forwarder = Forwarder();
+        // A 60-byte packet followed by 900 bytes its header does not claim: a client could otherwise make the TUN
+        // take (and the month's count and the policer charge) bytes that are no packet's.
+        var packet = Ipv4(ClientIp, Server, 60);
+        var padded = new byte[960];
+        packet.CopyTo(padded, 0);
+
+        forwarder.FromDatagram(Seal(padded), _client, _scratch, _reply);
+        forwarder.FromFallback(_peer, padded);
+
+        Assert.Equal(2, _tun.Written.Count);
+        Assert.All(_tun.Written, written => Assert.Equal(packet, written));
+        Assert.Equal((2L, 120L, 0L, 0L), _peer.Counts);
+        Assert.Equal((120L, 0L), _flow.Take());
+    }
+
+    [Fact]
+    public void FromNetwork_BytesAfterTheTotalLength_OnlyThePacketSealedAndCounted()
+    {
+        var forwarder = Forwarder();
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+        _udp.Sent.Clear();
+        var packet = Ipv4(Server, ClientIp, 60);
+        var padded = new byte[300];
+        packet.CopyTo(padded, 0);
+
+        forwarder.FromNetwork(padded, _scratch);
+
+        var (datagram, _) = Assert.Single(_udp.Sent);
+        var opened = new byte[2000];
+        Assert.Equal(OpenResult.Accepted, _clientOpener.Open(datagram, opened, out var length));
+        Assert.Equal(packet, opened[..length]);
+        Assert.Equal((0L, 0L, 1L, 60L), _peer.Counts);
+    }
+
+    [Theory]
+    [InlineData(0x83)] // loose source and record route
+    [InlineData(0x89)] // strict source and record route
+    public void FromDatagramOrFallback_SourceRouteOption_DeniedWhateverTheFirstHop(byte option)
+    {
+        var forwarder = Forwarder();
+        // The header's destination is an allowed host, the route option's next address one --tunnel-allow denies: a
+        // gateway whose kernel accepts source routes (net.ipv4.conf.all.accept_source_route=1) would take it there.
+        var packet = Ipv4(ClientIp, Server, 60, ihl: 8);
+        packet[20] = 1; // a NOP first: options are a list, not one at a fixed place
+        packet[21] = option;
+        packet[22] = 7; // type, length, pointer, one address
+        packet[23] = 4;
+        BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(24), Outside);
+
+        forwarder.FromDatagram(Seal(packet), _client, _scratch, _reply);
+        forwarder.FromFallback(_peer, packet);
+
+        Assert.Empty(_tun.Written);
+        Assert.Equal(2, _peer.Drops[PacketDropReason.Denied]);
+    }
+
+    [Fact]
+    public void FromDatagram_OtherOptions_Forwarded()
+    {
+        var forwarder = Forwarder();
+        var packet = Ipv4(ClientIp, Server, 60, ihl: 6);
+        packet[20] = 0x94; // router alert, 4 bytes
+        packet[21] = 4;
+
+        forwarder.FromDatagram(Seal(packet), _client, _scratch, _reply);
+
+        Assert.Single(_tun.Written);
     }
 
     [Fact]
@@ -192,8 +294,8 @@ public sealed class PacketForwarderTests : IDisposable
         Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.NoSession]);
     }
 
-    private PacketForwarder Forwarder(bool shaping = false) =>
-        new(_router, new DestinationPolicy([IPNetwork.Parse("198.19.0.0/16")]), shaping, _tun, _udp, TimeProvider.System, NullLogger.Instance);
+    private PacketForwarder Forwarder(bool shaping = false, TimeProvider? time = null) =>
+        new(_router, new DestinationPolicy([IPNetwork.Parse("198.19.0.0/16")]), shaping, _tun, _udp, time ?? TimeProvider.System, NullLogger.Instance);
 
     private byte[] Seal(ReadOnlySpan<byte> packet)
     {
@@ -203,10 +305,10 @@ public sealed class PacketForwarderTests : IDisposable
     }
 
     /// <summary>A UDP packet of <paramref name="length"/> bytes in all (the checksum is not checked on this path).</summary>
-    internal static byte[] Ipv4(uint source, uint destination, int length)
+    internal static byte[] Ipv4(uint source, uint destination, int length, int ihl = 5)
     {
         var packet = new byte[length];
-        packet[0] = 0x45;
+        packet[0] = (byte)(0x40 | ihl);
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)length);
         packet[8] = 64;
         packet[9] = Ipv4Header.Udp;

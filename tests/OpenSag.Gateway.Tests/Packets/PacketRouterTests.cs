@@ -50,6 +50,28 @@ public sealed class PacketRouterTests
     }
 
     [Fact]
+    public void TryAdd_ClientIpHeldByAnotherUsersSession_RefusedAndTheHolderKeepsItsPackets()
+    {
+        // Instance A's session keeps 198.18.10.1 after A's CidrBlock moved; instance B, given the old block, leases
+        // the same address to bob. Registered, bob's peer would take every packet to alice's address.
+        var router = new PacketRouter();
+        Assert.True(router.TryAdd(DataCipher.Aes256Gcm, 0xC6120A01, "sag-a/alice", new FlowMeter.Counter(), out var alice));
+
+        Assert.False(router.TryAdd(DataCipher.Aes256Gcm, 0xC6120A01, "sag-b/bob", new FlowMeter.Counter(), out var bob));
+
+        Assert.Null(bob.Peer);
+        Assert.Same(alice.Peer, router.FindByClientIp(0xC6120A01));
+        Assert.Equal(1, router.Count);
+        // The same user's second session on its static address is still welcome, and once alice's sessions are gone
+        // the address is free for another holder.
+        Assert.True(router.TryAdd(DataCipher.Aes256Gcm, 0xC6120A01, "sag-a/alice", new FlowMeter.Counter(), out var again));
+        router.Remove(alice.Peer);
+        router.Remove(again.Peer);
+        Assert.True(router.TryAdd(DataCipher.Aes256Gcm, 0xC6120A01, "sag-b/bob", new FlowMeter.Counter(), out bob));
+        Assert.Same(bob.Peer, router.FindByClientIp(0xC6120A01));
+    }
+
+    [Fact]
     public void FindByClientIp_StaticAddressHeldTwice_NewestThenTheOther()
     {
         var router = new PacketRouter();

@@ -264,7 +264,7 @@ public sealed class TunDeviceTests
     }
 
     /// <summary>An IPv4/UDP packet with a correct header checksum (the kernel checks it) and no UDP checksum (0: none, allowed over IPv4).</summary>
-    private static byte[] UdpPacket(IPAddress source, ushort sourcePort, IPAddress destination, ushort destinationPort, ReadOnlySpan<byte> payload)
+    internal static byte[] UdpPacket(IPAddress source, ushort sourcePort, IPAddress destination, ushort destinationPort, ReadOnlySpan<byte> payload)
     {
         var packet = new byte[20 + 8 + payload.Length];
         packet[0] = 0x45;
