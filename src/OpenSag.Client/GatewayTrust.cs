@@ -74,9 +74,15 @@ public static class GatewayTrust
         {
             roots.ImportFromPemFile(caFile);
         }
-        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        catch (CryptographicException e)
         {
             throw new GatewayTrustException($"{caFile} is not a PEM certificate file ({e.Message})", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not a verdict on its content: a file the server wrote mode 600, copied for a client that does not run as
+            // its owner, was called "not a PEM certificate file".
+            throw new GatewayTrustException($"{caFile} cannot be read ({e.Message}); it is the gateway's public certificate, so it may be readable by all (chmod 644)", e);
         }
 
         // A file without any "-----BEGIN CERTIFICATE-----" block imports nothing rather than failing.

@@ -31,7 +31,7 @@ internal static class Program
             // One line: some messages span lines (a list of allowed values), and several errors can come at once.
             var errors = parse.CommandResult.Command is RootCommand
                 ? [UnknownCommand(root, parse)]
-                : parse.Errors.Select(e => string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.'));
+                : parse.Errors.Select(NamingTheOption);
             await Console.Error.WriteLineAsync($"{command}: {string.Join("; ", errors)} ({command} --help lists the options).");
             return ExitCodes.BadUsage;
         }
@@ -65,6 +65,23 @@ internal static class Program
         return ClosestName.Find(given, commands) is { } closest
             ? $"unknown command '{given}'; did you mean {closest}?"
             : $"unknown command '{given}'; {known}";
+    }
+
+    /// <summary>
+    /// A parse error as one line that starts with the option it is about: System.CommandLine's own texts do not name
+    /// it ("Argument 'quic' not recognized. Must be one of: 'auto' 'udp' 'tls'" for <c>--transport quic</c>); ours
+    /// (whole numbers, K/N) already start with it.
+    /// </summary>
+    private static string NamingTheOption(ParseError error)
+    {
+        var line = string.Join(' ', error.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
+        var option = error.SymbolResult switch
+        {
+            OptionResult result => result.Option,
+            ArgumentResult { Parent: OptionResult result } => result.Option,
+            _ => null,
+        };
+        return option is null || line.StartsWith(option.Name, StringComparison.Ordinal) ? line : $"{option.Name}: {line}";
     }
 
     /// <summary>"opensag serve", "opensag connect", …: the command the user typed, for the start of each error line.</summary>

@@ -62,7 +62,7 @@ public sealed class ControlEndpointAdmissionTests
         Assert.Equal(1, leases.Released);
     }
 
-    /// <summary>A gateway without <c>--tun</c> says so to a <c>connect --tun</c> login, before checking its password.</summary>
+    /// <summary>A gateway without <c>--tun</c> says so to a <c>connect --tun</c> login, before checking its password, and what either side can do about it.</summary>
     [Fact]
     public async Task HandleAsync_TunLoginWithoutLayer3_RefusedTunUnavailableBeforeAnyLease()
     {
@@ -92,7 +92,9 @@ public sealed class ControlEndpointAdmissionTests
             var received = await client.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Timeout);
             var closing = JsonSerializer.Deserialize<ClosingMessage>(buffer.AsSpan(0, received.Count), ControlJson.Options)!;
             Assert.Equal(CloseReasons.TunUnavailable, closing.Reason);
-            Assert.Contains("--tun", closing.Message, StringComparison.Ordinal);
+            // Both ways out, for whoever reads it: the user (drop --tun) and the operator (restart serve with it).
+            Assert.Contains("connect without --tun", closing.Message, StringComparison.Ordinal);
+            Assert.Contains("restart serve with --tun", closing.Message, StringComparison.Ordinal);
             await handling.WaitAsync(Timeout);
         }
 

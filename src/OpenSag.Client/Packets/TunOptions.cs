@@ -19,19 +19,7 @@ public sealed record TunOptions(string Name, PacketTransport Transport, bool App
     /// rules), or null when it would not.
     /// </summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public static string? CheckName(string name)
-    {
-        try
-        {
-            TunDevice.ValidateName(name);
-            return null;
-        }
-        catch (ArgumentException e)
-        {
-            // Without ArgumentException's " (Parameter 'name')": the line is for the user, who typed --tun-name.
-            return e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
-        }
-    }
+    public static string? CheckName(string name) => TunDevice.DescribeInvalidName(name);
 }
 
 /// <summary>How the client carries packets to the gateway (<c>connect --transport</c>).</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Tunnels;
@@ -232,7 +233,16 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
             && Interlocked.CompareExchange(ref _unknownIndexLoggedAt, now, last) == last)
         {
             logger.LogInformation("Dropped a datagram with unknown receiver index {Index} from {Source} (a client of an ended session, or not a client); {Count} such so far, at most one line a minute",
-                index, source, NodeDrops[PacketDropReason.UnknownIndex]);
+                index, Describe(source), NodeDrops[PacketDropReason.UnknownIndex]);
         }
     }
+
+    /// <summary>
+    /// The sender as HOST:PORT. A <see cref="SocketAddress"/> formats itself as its raw bytes
+    /// ("InterNetwork:16:{198,187,198,18,…}"), which no operator can read; this runs at most once a minute.
+    /// </summary>
+    internal static string Describe(SocketAddress source) =>
+        source.Family is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            ? new IPEndPoint(source.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0).Create(source).ToString() ?? source.Family.ToString()
+            : source.Family.ToString();
 }

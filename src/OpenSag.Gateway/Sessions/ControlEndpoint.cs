@@ -125,7 +125,7 @@ public sealed class ControlEndpoint(
         if (login.Tun && packets is null)
         {
             // Before the password check: this gateway cannot serve the login whoever the user is.
-            await RefuseAsync(socket, CloseReasons.TunUnavailable, "this gateway has no layer-3 data channel (it runs without --tun); connect without --tun", cancellationToken);
+            await RefuseAsync(socket, CloseReasons.TunUnavailable, "this gateway has no layer-3 data channel (its opensag serve runs without --tun NAME); connect without --tun for forwards and SOCKS5 only, or restart serve with --tun", cancellationToken);
             return null;
         }
 

@@ -173,6 +173,18 @@ public static class LinkConfig
         }
     }
 
-    private static LinkConfigException Failure(string[] arguments, ToolProcess.Result result) =>
-        new($"ip {string.Join(' ', arguments)} failed: {(result.Error.Length > 0 ? result.Error : "exit code " + result.ExitCode.ToString(CultureInfo.InvariantCulture))}");
+    /// <summary>
+    /// One line for a failed <c>ip</c> run. Refused for want of privilege, it also says what to do: the TUN was made
+    /// with this process's CAP_NET_ADMIN, but ip is a child process and gets the capability only when it is ambient (or
+    /// it runs as root), so a capability set on the opensag file (setcap) made the interface and then failed here.
+    /// </summary>
+    internal static LinkConfigException Failure(string[] arguments, ToolProcess.Result result)
+    {
+        var why = result.Error.Length > 0 ? result.Error : "exit code " + result.ExitCode.ToString(CultureInfo.InvariantCulture);
+        var hint = why.Contains("Operation not permitted", StringComparison.Ordinal)
+            ? "; ip, which opensag runs for this, needs CAP_NET_ADMIN too: run as root, or give the capability as an ambient one "
+                + "(setpriv --inh-caps=+net_admin --ambient-caps=+net_admin …, or systemd's AmbientCapabilities=CAP_NET_ADMIN); setcap on the opensag file does not reach ip"
+            : "";
+        return new($"ip {string.Join(' ', arguments)} failed: {why}{hint}");
+    }
 }

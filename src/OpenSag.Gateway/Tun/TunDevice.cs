@@ -80,8 +80,8 @@ public sealed class TunDevice : IDisposable
                 {
                     LinuxTun.EPerm or LinuxTun.EAcces => $"{cannot}: permission denied; it needs CAP_NET_ADMIN (run as root or grant the capability)",
                     // tun_set_iff: an existing device of another kind (or a TAP) under this name.
-                    LinuxTun.EInval => $"{cannot}: the name is in use by a device that is not ours (not a TUN interface)",
-                    LinuxTun.EBusy => $"{cannot}: the name is in use by another program's TUN interface",
+                    LinuxTun.EInval => $"{cannot}: the name is in use by a device that is not a TUN interface (ip link show {name}); choose another name",
+                    LinuxTun.EBusy => $"{cannot}: the name is in use by another program's TUN interface (another opensag running?); choose another name",
                     _ => $"{cannot}: {LinuxTun.Describe(errno)}",
                 });
             }
@@ -114,19 +114,31 @@ public sealed class TunDevice : IDisposable
     /// characters, not "." or "..", no '/', ':' (kernel rules), no whitespace, and no '%' (the kernel would number
     /// it, and we need to know the name).
     /// </summary>
-    /// <exception cref="ArgumentException">It breaks a rule; the message says which.</exception>
+    /// <exception cref="ArgumentException">It breaks a rule; the message says which (<see cref="DescribeInvalidName"/>).</exception>
     public static void ValidateName(string name)
+    {
+        if (DescribeInvalidName(name) is { } reason)
+        {
+            throw new ArgumentException(reason, nameof(name));
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="name"/> breaks <see cref="ValidateName"/>'s rules, as one sentence for the user who typed it
+    /// (<c>serve --tun</c>, <c>connect --tun-name</c>), or null when it keeps them. Kept apart from the exception, whose
+    /// message .NET ends with " (Parameter 'name')", a name the user never typed.
+    /// </summary>
+    public static string? DescribeInvalidName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name.Length is 0 or > MaxNameLength)
         {
-            throw new ArgumentException($"An interface name is 1 to {MaxNameLength} characters; '{name}' has {name.Length}.", nameof(name));
+            return $"An interface name is 1 to {MaxNameLength} characters; '{name}' has {name.Length}.";
         }
 
-        if (name is "." or ".." || name.Any(c => c is '/' or ':' or '%' || c <= ' ' || c > '~'))
-        {
-            throw new ArgumentException($"'{name}' is not a usable interface name: use letters, digits and punctuation other than '/', ':' and '%', and not '.' or '..'.", nameof(name));
-        }
+        return name is "." or ".." || name.Any(c => c is '/' or ':' or '%' || c <= ' ' || c > '~')
+            ? $"'{name}' is not a usable interface name: use letters, digits and punctuation other than '/', ':' and '%', and not '.' or '..'."
+            : null;
     }
 
     /// <summary>

@@ -63,7 +63,7 @@ internal sealed class Layer3Client(ClientInterface tunInterface, TunOptions opti
         }
         catch (Exception e) when (e is ArgumentException or TunnelRefusedException)
         {
-            await Console.Error.WriteLineAsync("opensag connect: cannot start the data channel: " + e.Message);
+            await Console.Error.WriteLineAsync("opensag connect: cannot start the data channel: " + (e is ArgumentException argument ? ArgumentMessage.Of(argument) : e.Message));
             return null;
         }
     }

@@ -33,13 +33,9 @@ internal static class Layer3Option
         }
         else
         {
-            try
+            if (TunDevice.DescribeInvalidName(tunName) is { } nameError)
             {
-                TunDevice.ValidateName(tunName);
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add("--tun: " + e.Message);
+                errors.Add("--tun: " + nameError);
                 valid = false;
             }
         }

@@ -61,7 +61,7 @@ internal sealed record StoreChoice
         catch (ArgumentException e)
         {
             // The message names the bad keyword or value, never the rest of the string (which may hold a password).
-            error = $"--postgres: not a valid connection string: {e.Message}";
+            error = $"--postgres: not a valid connection string: {ArgumentMessage.Of(e)}";
             return null;
         }
     }

@@ -91,6 +91,22 @@ public sealed class PacketForwarderTests : IDisposable
         Assert.Equal("forged 1, replayed 1", _peer.Drops.Describe());
     }
 
+    /// <summary>The line named the sender as a SocketAddress's raw bytes: "from InterNetwork:16:{156,64,198,18,…}".</summary>
+    [Fact]
+    public void FromDatagram_UnknownIndex_LogLineNamesTheSenderAsHostAndPort()
+    {
+        var logger = new LineLogger();
+        var forwarder = new PacketForwarder(_router, new DestinationPolicy([IPNetwork.Parse("198.19.0.0/16")]), false, _tun, _udp, TimeProvider.System, logger);
+        var unknown = Seal(Ipv4(ClientIp, Server, 60));
+        BinaryPrimitives.WriteUInt32LittleEndian(unknown.AsSpan(4), _peer.GatewayIndex + 1);
+
+        forwarder.FromDatagram(unknown, _client, _scratch, _reply);
+
+        var line = Assert.Single(logger.Lines);
+        Assert.Contains(" from 198.18.1.2:40000 ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("InterNetwork", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FromDatagram_ForgedFloodOnOneIndex_OpensOnlyTheBudgetThenTheClientIsBackAfterASecond()
     {
@@ -292,6 +308,20 @@ public sealed class PacketForwarderTests : IDisposable
         Assert.Empty(_udp.Sent);
         Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.UnknownIndex]);
         Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.NoSession]);
+    }
+
+    /// <summary>Keeps each formatted log line.</summary>
+    private sealed class LineLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
     }
 
     private PacketForwarder Forwarder(bool shaping = false, TimeProvider? time = null) =>

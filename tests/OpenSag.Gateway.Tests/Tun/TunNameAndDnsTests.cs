@@ -31,6 +31,29 @@ public sealed class TunNameAndDnsTests
         Assert.Throws<ArgumentException>(() => TunDevice.Create(name));
     }
 
+    /// <summary>
+    /// A client given CAP_NET_ADMIN with setcap made its interface and then failed configuring it with ip's bare
+    /// "RTNETLINK answers: Operation not permitted": the capability does not pass to the ip child unless ambient.
+    /// </summary>
+    [Fact]
+    public void Failure_IpNotPermitted_SaysTheCapabilityMustReachIp()
+    {
+        var failure = LinkConfig.Failure(["link", "set", "dev", "opensag0", "up"], new ToolProcess.Result(2, "", "RTNETLINK answers: Operation not permitted"));
+
+        Assert.StartsWith("ip link set dev opensag0 up failed: RTNETLINK answers: Operation not permitted; ", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("run as root", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("--ambient-caps=+net_admin", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failure.Message);
+    }
+
+    [Fact]
+    public void Failure_OtherIpError_OnlyIpsWords()
+    {
+        var failure = LinkConfig.Failure(["route", "replace", "198.18.10.0/24", "dev", "nosuch0"], new ToolProcess.Result(1, "", "Cannot find device \"nosuch0\""));
+
+        Assert.Equal("ip route replace 198.18.10.0/24 dev nosuch0 failed: Cannot find device \"nosuch0\"", failure.Message);
+    }
+
     [Fact]
     public void TryApply_NoServers_FalseAndSaysSo()
     {

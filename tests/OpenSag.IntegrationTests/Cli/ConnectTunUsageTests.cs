@@ -51,7 +51,8 @@ public sealed class ConnectTunUsageTests
 
         Assert.True(result.ExitCode == 2, result.ToString());
         var line = Assert.Single(result.ErrorLines);
-        Assert.StartsWith("opensag connect: ", line, StringComparison.Ordinal);
+        // Naming the option: System.CommandLine's own text ("Argument 'carrier-pigeon' not recognized") did not.
+        Assert.StartsWith("opensag connect: --transport: ", line, StringComparison.Ordinal);
         Assert.Contains("carrier-pigeon", line, StringComparison.Ordinal);
         Assert.Contains("'auto' 'udp' 'tls'", line, StringComparison.Ordinal);
     }

@@ -40,6 +40,7 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
     [InlineData("opensag serve: --client-ip-slice: N in '2/3' must be a power of two", "serve", "--client-ip-slice", "2/3")]
     [InlineData("opensag serve: --client-ip-slice: K in '5/4' must be from 1 to N", "serve", "--client-ip-slice", "5/4")]
     [InlineData("opensag serve: --client-ip-slice: 'half' is not K/N", "serve", "--client-ip-slice", "half")]
+    [InlineData("opensag serve: --store: Argument 'mysql' not recognized", "serve", "--store", "mysql")]
     [InlineData("opensag serve: --udp-listen needs --tun", "serve", "--udp-listen", "127.0.0.1:0")]
     [InlineData("opensag serve: --client-routes needs --tun", "serve", "--client-routes", "10.0.0.0/8")]
     [InlineData("opensag serve: --client-routes: 'ten' is not an IPv4 CIDR block", "serve", "--tun", "osag0", "--client-routes", "ten")]
@@ -72,6 +73,50 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
         Assert.True(result.ExitCode == 2, result.ToString());
         var line = Assert.Single(result.ErrorLines);
         Assert.StartsWith($"opensag connect: --ca-file {caFile} ", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A certificate file the client may not read (serve writes gateway-cert.pem mode 600; a copy kept so and used by
+    /// another account) was called "not a PEM certificate file". As root the read is refused by dropping the
+    /// capabilities that bypass file modes (setpriv), as a non-root user by the mode alone.
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Connect_CaFileUnreadable_ExitsTwoSayingItCannotBeRead()
+    {
+        var caFile = Path.Combine(Directory.CreateTempSubdirectory("opensag-ca-").FullName, "gateway-cert.pem");
+        File.Copy(fixture.Server.GatewayCertificatePath, caFile);
+        File.SetUnixFileMode(caFile, UnixFileMode.None);
+        string[] connect = [RepositoryLayout.ServerAssemblyPath, "connect", "--gateway", fixture.Server.GatewayAddress, "--ca-file", caFile, "--instance", "sag-x", "--user", "u"];
+        string[] withoutFileModeBypass = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search", "--", RepositoryLayout.DotnetHost];
+
+        var result = Environment.IsPrivilegedProcess
+            ? await OpensagCommand.RunProgramAsync("setpriv", [.. withoutFileModeBypass, .. connect], WithPassword, workingDirectory: null)
+            : await OpensagCommand.RunProgramAsync(RepositoryLayout.DotnetHost, connect, WithPassword, workingDirectory: null);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith($"opensag connect: --ca-file {caFile} cannot be read (", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("not a PEM", line, StringComparison.Ordinal);
+        File.Delete(caFile);
+    }
+
+    /// <summary>
+    /// A library's ArgumentException reached the user with .NET's " (Parameter 'name')" suffix, naming a parameter of
+    /// a method the user never saw.
+    /// </summary>
+    [Theory]
+    [InlineData("opensag serve: --tun: An interface name is 1 to 15 characters; 'sixteen-letters!' has 16.", "serve", "--tun", "sixteen-letters!")]
+    [InlineData("opensag serve: --tun: 'no/slash' is not a usable interface name", "serve", "--tun", "no/slash")]
+    [InlineData("opensag serve: --postgres: not a valid connection string: ", "serve", "--store", "postgres", "--postgres", "Foo=bar")]
+    public async Task Serve_ValueALibraryRefuses_OneLineWithoutDotnetsParameterName(string expectedStart, params string[] arguments)
+    {
+        var result = await OpensagCommand.RunAsync(NoEnvironment, arguments);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith(expectedStart, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", line, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -200,7 +200,7 @@ public sealed class TunDeviceTests
         await network.IpAsync("tuntap", "add", "dev", "osagkept0", "mode", "tun");
 
         var veth = await Assert.ThrowsAsync<TunUnavailableException>(() => NamespaceThread.RunAsync(network, () => TunDevice.Create("v1a")));
-        Assert.Equal("cannot create the TUN interface v1a: the name is in use by a device that is not ours (not a TUN interface)", veth.Message);
+        Assert.Equal("cannot create the TUN interface v1a: the name is in use by a device that is not a TUN interface (ip link show v1a); choose another name", veth.Message);
 
         var persistent = await Assert.ThrowsAsync<TunUnavailableException>(() => NamespaceThread.RunAsync(network, () => TunDevice.Create("osagkept0")));
         Assert.Contains("persistent TUN interface that is not ours", persistent.Message, StringComparison.Ordinal);
@@ -209,7 +209,7 @@ public sealed class TunDeviceTests
 
         using var held = await NamespaceThread.RunAsync(network, () => TunDevice.Create(Name));
         var busy = await Assert.ThrowsAsync<TunUnavailableException>(() => NamespaceThread.RunAsync(network, () => TunDevice.Create(Name)));
-        Assert.Equal($"cannot create the TUN interface {Name}: the name is in use by another program's TUN interface", busy.Message);
+        Assert.Equal($"cannot create the TUN interface {Name}: the name is in use by another program's TUN interface (another opensag running?); choose another name", busy.Message);
     }
 
     [NetworkNamespaceFact]
