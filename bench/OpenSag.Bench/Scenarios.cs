@@ -334,7 +334,7 @@ internal static partial class Scenarios
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
         var sessions = await Task.WhenAll(users.Select((u, i) => ClientSession.LoginAsync(
-            new ClientOptions($"127.0.0.1:{server.GatewayPort}", server.CertificateFile, instance, u, ApiClient.Password), tokens?[i], timeout.Token)));
+            new ClientOptions($"127.0.0.1:{server.GatewayPort}", server.CertificateFile, instance, u, ApiClient.Password), tokens is null ? null : new SessionResume(tokens[i], null), timeout.Token)));
         foreach (var s in sessions)
         {
             // Keepalive pongs are read only by a pending receive: without the session's reader the control channel

@@ -37,9 +37,9 @@ public sealed class ClientSession : IAsyncDisposable
 
     public OnlineMessage Online { get; }
 
-    /// <summary>Logs in (with a password, or a resume token after a network failure).</summary>
+    /// <summary>Logs in (with a password, or with <paramref name="resume"/> after a network failure).</summary>
     /// <exception cref="LoginRefusedException">The gateway said no; <see cref="LoginRefusedException.Reason"/> says why.</exception>
-    public static async Task<ClientSession> LoginAsync(ClientOptions options, string? resumeToken, CancellationToken cancellationToken)
+    public static async Task<ClientSession> LoginAsync(ClientOptions options, SessionResume? resume, CancellationToken cancellationToken)
     {
         // A WebSocket takes its connection out of the handler's pool, so one handler serves the control channel and
         // every tunnel, each on a connection of its own.
@@ -57,8 +57,9 @@ public sealed class ClientSession : IAsyncDisposable
             {
                 SmartAGId = options.Instance,
                 UserName = options.UserName,
-                Password = resumeToken is null ? options.Password : null,
-                ResumeToken = resumeToken,
+                Password = resume is null ? options.Password : null,
+                ResumeToken = resume?.Token,
+                ClientIp = resume?.ClientIp,
                 ClientVersion = options.ClientVersion,
                 ClientOs = Environment.OSVersion.ToString(),
                 Tun = options.Tun,
@@ -289,6 +290,9 @@ public sealed class ClientSession : IAsyncDisposable
         }
     }
 }
+
+/// <summary>What a client resumes with: the session's token, and the ClientIp it had, to keep it when it is free.</summary>
+public sealed record SessionResume(string Token, string? ClientIp);
 
 public sealed record ClientOptions(string Gateway, string? CaFile, string Instance, string UserName, string Password)
 {

@@ -19,7 +19,7 @@ public sealed class ClusterClientIpLeases(ClusterDatabase database, DeferredWrit
 
     public ClientIpSlice Slice => slice;
 
-    public async Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, CancellationToken cancellationToken)
+    public async Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, IPAddress? preferred, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
         if (!ClientAddressSpace.TryParse(instance.CidrBlock, out var space))
@@ -35,7 +35,7 @@ public sealed class ClusterClientIpLeases(ClusterDatabase database, DeferredWrit
                 p => p.AddWithValue(instance.SmartAGId),
                 r => (uint)r.GetInt64(0),
                 cancellationToken)).ToHashSet();
-            if (slice.FirstFree(space, a => leased.Contains(a) || reserved.Contains(a)) is not { } address)
+            if (slice.FirstFree(space, a => leased.Contains(a) || reserved.Contains(a), preferred) is not { } address)
             {
                 return null;
             }

@@ -19,7 +19,7 @@ public sealed class ClientIpPoolTests
     {
         var users = StaticUsers.Create();
         var pool = new ClientIpPool(users, ClientIpSlice.Whole);
-        var leased = await pool.LeaseAsync(Instance("10.40.0.0/24"), "s-dynamic", Ct);
+        var leased = await pool.LeaseAsync(Instance("10.40.0.0/24"), "s-dynamic", null, Ct);
         Assert.Equal(IPAddress.Parse("10.40.0.1"), leased);
 
         // The static address was stored while that lease lived (the race the admin API's check cannot close alone).
@@ -52,7 +52,7 @@ public sealed class ClientIpPoolTests
         StaticUsers.Of(users).AfterReads(1, "10.40.0.1");
         var pool = new ClientIpPool(users, ClientIpSlice.Whole);
 
-        var leased = await pool.LeaseAsync(Instance("10.40.0.0/24"), "s1", Ct);
+        var leased = await pool.LeaseAsync(Instance("10.40.0.0/24"), "s1", null, Ct);
 
         Assert.Equal(IPAddress.Parse("10.40.0.2"), leased);
         Assert.False(await pool.IsHeldAsync(InstanceId, IPAddress.Parse("10.40.0.1"), Ct));
@@ -65,7 +65,7 @@ public sealed class ClientIpPoolTests
         StaticUsers.Of(users).AfterReads(0, "10.40.0.1");
         var pool = new ClientIpPool(users, ClientIpSlice.Whole);
 
-        Assert.Equal(IPAddress.Parse("10.40.0.2"), await pool.LeaseAsync(Instance("10.40.0.0/24"), "s1", Ct));
+        Assert.Equal(IPAddress.Parse("10.40.0.2"), await pool.LeaseAsync(Instance("10.40.0.0/24"), "s1", null, Ct));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class ClientIpPoolTests
         Assert.True(ClientIpSlice.TryParse("2/4", out var slice, out _));
         var pool = new ClientIpPool(StaticUsers.Create(), slice);
         var leased = new List<string>();
-        while (await pool.LeaseAsync(Instance("10.40.0.0/24"), "s" + leased.Count, Ct) is { } address)
+        while (await pool.LeaseAsync(Instance("10.40.0.0/24"), "s" + leased.Count, null, Ct) is { } address)
         {
             leased.Add(address.ToString());
         }
@@ -91,7 +91,7 @@ public sealed class ClientIpPoolTests
         Assert.True(ClientIpSlice.TryParse(sliceText, out var slice, out _));
         var pool = new ClientIpPool(StaticUsers.Create(), slice);
 
-        Assert.Null(await pool.LeaseAsync(Instance(cidrBlock), "s1", Ct));
+        Assert.Null(await pool.LeaseAsync(Instance(cidrBlock), "s1", null, Ct));
     }
 
     [Fact]
@@ -101,10 +101,37 @@ public sealed class ClientIpPoolTests
         var pool = new ClientIpPool(StaticUsers.Create(), slice);
         var user = new ClientUser { SmartAGId = InstanceId, UserName = "dyn", UserMail = "", Bandwidth = 1000, PasswordHash = "x", CreatedAt = DateTimeOffset.UnixEpoch };
 
-        var (lease, refusal) = await AddressLease.AcquireAsync(pool, Instance("10.40.0.0/30"), user, "s1", Ct);
+        var (lease, refusal) = await AddressLease.AcquireAsync(pool, Instance("10.40.0.0/30"), user, "s1", null, Ct);
 
         Assert.Null(lease);
         Assert.Equal("the instance has no free client address in this node's slice 1/4", refusal);
+    }
+
+    /// <summary>
+    /// A client resuming after a gateway restart asks for the address it had: it gets it while it is free (the
+    /// connections through its interface survive), whatever order the clients come back in; before, the lowest free
+    /// address went to whoever came first, and two clients swapped addresses.
+    /// </summary>
+    [Fact]
+    public async Task LeaseAsync_PreferredFree_ThatAddressElseTheLowestFree()
+    {
+        var pool = new ClientIpPool(StaticUsers.Create(), ClientIpSlice.Whole);
+        var instance = Instance("10.40.0.0/24");
+
+        Assert.Equal(IPAddress.Parse("10.40.0.2"), await pool.LeaseAsync(instance, "s-second", IPAddress.Parse("10.40.0.2"), Ct));
+        Assert.Equal(IPAddress.Parse("10.40.0.1"), await pool.LeaseAsync(instance, "s-first", IPAddress.Parse("10.40.0.1"), Ct));
+        Assert.Equal(IPAddress.Parse("10.40.0.3"), await pool.LeaseAsync(instance, "s-held", IPAddress.Parse("10.40.0.2"), Ct));
+        Assert.Equal(IPAddress.Parse("10.40.0.4"), await pool.LeaseAsync(instance, "s-outside", IPAddress.Parse("10.41.0.9"), Ct));
+        Assert.Equal(IPAddress.Parse("10.40.0.5"), await pool.LeaseAsync(instance, "s-network", IPAddress.Parse("10.40.0.0"), Ct));
+    }
+
+    [Fact]
+    public async Task LeaseAsync_PreferredOutsideThisNodesSlice_TheSlicesLowestFree()
+    {
+        Assert.True(ClientIpSlice.TryParse("2/2", out var slice, out _));
+        var pool = new ClientIpPool(StaticUsers.Create(), slice);
+
+        Assert.Equal(IPAddress.Parse("10.40.0.128"), await pool.LeaseAsync(Instance("10.40.0.0/24"), "s1", IPAddress.Parse("10.40.0.7"), Ct));
     }
 
     private const string InstanceId = "sag-pooltest";

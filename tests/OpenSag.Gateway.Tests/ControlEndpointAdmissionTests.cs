@@ -111,7 +111,7 @@ public sealed class ControlEndpointAdmissionTests
 
         public int Released => Volatile.Read(ref _released);
 
-        public Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, CancellationToken cancellationToken)
+        public Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, IPAddress? preferred, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _leased);
             return Task.FromResult<IPAddress?>(IPAddress.Parse("10.0.0.1"));

@@ -178,7 +178,7 @@ public sealed class ControlEndpointRevocationDuringAdmissionTests
 
         public int Released => Volatile.Read(ref _released);
 
-        public async Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, CancellationToken cancellationToken)
+        public async Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, IPAddress? preferred, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _leased);
             if (During is { } during)

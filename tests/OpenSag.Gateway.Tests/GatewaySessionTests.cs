@@ -150,7 +150,7 @@ public sealed class GatewaySessionTests
 
         public int Released => Volatile.Read(ref _released);
 
-        public Task<System.Net.IPAddress?> LeaseAsync(OpenSag.Domain.Instance instance, string sessionId, CancellationToken cancellationToken) =>
+        public Task<System.Net.IPAddress?> LeaseAsync(OpenSag.Domain.Instance instance, string sessionId, System.Net.IPAddress? preferred, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
         public OpenSag.Domain.ClientIpSlice Slice => OpenSag.Domain.ClientIpSlice.Whole;

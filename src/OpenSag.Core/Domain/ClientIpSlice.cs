@@ -85,13 +85,23 @@ public sealed record ClientIpSlice
         return first <= last ? ((uint)first, (uint)last) : null;
     }
 
-    /// <summary>The lowest address of this slice of <paramref name="space"/> a client may hold and that is not taken; null when none is free.</summary>
-    public uint? FirstFree(ClientAddressSpace space, Func<uint, bool> isTaken)
+    /// <summary>
+    /// <paramref name="preferred"/> when it is an address of this slice a client may hold and it is not taken, else the
+    /// lowest such address that is not taken; null when none is free.
+    /// </summary>
+    /// <param name="preferred">The address a resuming session had, or null; anything but IPv4 is ignored.</param>
+    public uint? FirstFree(ClientAddressSpace space, Func<uint, bool> isTaken, System.Net.IPAddress? preferred = null)
     {
         ArgumentNullException.ThrowIfNull(isTaken);
         if (HostsOf(space) is not { } hosts)
         {
             return null;
+        }
+
+        if (preferred is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } && Ipv4.ToUInt32(preferred) is var wanted
+            && wanted >= hosts.First && wanted <= hosts.Last && !isTaken(wanted))
+        {
+            return wanted;
         }
 
         for (var candidate = hosts.First; ; candidate++)

@@ -23,8 +23,13 @@ public interface IClientIpLeases
     /// <summary>The part of each block this node leases dynamic addresses from.</summary>
     ClientIpSlice Slice { get; }
 
-    /// <summary>A free address of this node's <see cref="Slice"/> of the block, now held by the session; null when there is none.</summary>
-    Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, CancellationToken cancellationToken);
+    /// <summary>
+    /// A free address of this node's <see cref="Slice"/> of the block, now held by the session; null when there is none.
+    /// <paramref name="preferred"/> (the address a resumed session had) is given when it is free and in the slice, so a
+    /// client that resumes after a gateway restart keeps its address and the connections through it, as OpenVPN's
+    /// ifconfig-pool-persist keeps them; otherwise the lowest free one.
+    /// </summary>
+    Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, IPAddress? preferred, CancellationToken cancellationToken);
 
     /// <summary>
     /// Holds the user's static ClientIp for the session: true when it is free or held for the same user, false when a

@@ -44,6 +44,15 @@ public sealed record LoginRequest
     /// when the gateway runs without one.
     /// </summary>
     [JsonPropertyName("tun")] public bool Tun { get; init; }
+
+    /// <summary>
+    /// With <see cref="ResumeToken"/>: the ClientIp the resumed session had. The gateway gives it again when it is a
+    /// free address of its slice (IClientIpLeases), so the connections through a
+    /// <c>connect --tun</c> interface survive a gateway restart; otherwise the session gets another address.
+    /// </summary>
+    [JsonPropertyName("clientIp")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClientIp { get; init; }
 }
 
 /// <summary>Login accepted: the session's address, DNS servers, and the token that opens tunnels and resumes.</summary>

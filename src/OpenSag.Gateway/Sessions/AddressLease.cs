@@ -18,7 +18,9 @@ public sealed class AddressLease(IClientIpLeases pool, string smartAgId, IPAddre
     /// Holds the user's static ClientIp, or leases a dynamic one, for the session (see <see cref="IClientIpLeases"/> for
     /// the rule): the lease, or null and the one-line reason the login is refused.
     /// </summary>
-    public static async Task<(AddressLease? Lease, string? Refusal)> AcquireAsync(IClientIpLeases pool, Instance instance, ClientUser user, string sessionId, CancellationToken cancellationToken)
+    /// <param name="preferred">The address a resumed session had: leased again when free (<see cref="IClientIpLeases.LeaseAsync"/>).</param>
+    public static async Task<(AddressLease? Lease, string? Refusal)> AcquireAsync(IClientIpLeases pool, Instance instance, ClientUser user, string sessionId,
+        IPAddress? preferred, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(instance);
@@ -31,7 +33,7 @@ public sealed class AddressLease(IClientIpLeases pool, string smartAgId, IPAddre
                 : (null, $"the user's static ClientIp {address} is held by another online client; log in again once it has left");
         }
 
-        var leased = await pool.LeaseAsync(instance, sessionId, cancellationToken);
+        var leased = await pool.LeaseAsync(instance, sessionId, preferred, cancellationToken);
         return leased is not null
             ? (new AddressLease(pool, instance.SmartAGId, leased, sessionId), null)
             : (null, pool.Slice.IsWhole ? "the instance has no free client address" : $"the instance has no free client address in this node's slice {pool.Slice}");

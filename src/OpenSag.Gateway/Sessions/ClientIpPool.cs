@@ -20,7 +20,7 @@ public sealed class ClientIpPool(IClientUserStore users, ClientIpSlice slice) : 
 
     public ClientIpSlice Slice => slice;
 
-    public async Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, CancellationToken cancellationToken)
+    public async Task<IPAddress?> LeaseAsync(Instance instance, string sessionId, IPAddress? preferred, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
         if (!ClientAddressSpace.TryParse(instance.CidrBlock, out var space))
@@ -35,7 +35,7 @@ public sealed class ClientIpPool(IClientUserStore users, ClientIpSlice slice) : 
             lock (_gate)
             {
                 var held = HeldOf(instance.SmartAGId);
-                if (slice.FirstFree(space, a => held.ContainsKey(a) || reserved.Contains(a)) is not { } free)
+                if (slice.FirstFree(space, a => held.ContainsKey(a) || reserved.Contains(a), preferred) is not { } free)
                 {
                     return null;
                 }

@@ -157,7 +157,9 @@ public sealed class ControlEndpoint(
         var user = decision.User!;
         var instance = decision.Instance!;
         var sessionId = Guid.NewGuid().ToString("N");
-        var (lease, leaseRefusal) = await AddressLease.AcquireAsync(addresses, instance, user, sessionId, cancellationToken);
+        // Only a resume may ask for its address back: a password login starts afresh, as its client has no session yet.
+        var preferred = login.ResumeToken is not null && IPAddress.TryParse(login.ClientIp, out var asked) ? asked : null;
+        var (lease, leaseRefusal) = await AddressLease.AcquireAsync(addresses, instance, user, sessionId, preferred, cancellationToken);
         if (lease is null)
         {
             logger.LogInformation("Login refused for {UserName} on {SmartAGId} from {Peer}: {Refusal}", login.UserName, login.SmartAGId, peer, leaseRefusal);

@@ -91,7 +91,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
 
     private async Task<int> SessionLoopAsync(CancellationToken cancellationToken)
     {
-        string? resumeToken = null;
+        SessionResume? resume = null;
         var wasOnline = false;
         var backoff = new ReconnectBackoff();
         while (true)
@@ -99,12 +99,12 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
             ClientSession session;
             try
             {
-                session = await ClientSession.LoginAsync(options, resumeToken, cancellationToken);
+                session = await ClientSession.LoginAsync(options, resume, cancellationToken);
             }
-            catch (LoginRefusedException e) when (e.Reason == CloseReasons.SessionExpired && resumeToken is not null)
+            catch (LoginRefusedException e) when (e.Reason == CloseReasons.SessionExpired && resume is not null)
             {
                 await Console.Error.WriteLineAsync("opensag connect: the session's credential expired; logging in again with the password");
-                resumeToken = null;
+                resume = null;
                 continue;
             }
             catch (LoginRefusedException e) when (e.Reason == CloseReasons.RateLimited)
@@ -169,7 +169,7 @@ internal sealed class ClientApp(ClientOptions options, IReadOnlyList<(IPEndPoint
                 _online.SetOnline(session.OpenTunnelAsync);
                 wasOnline = true;
                 backoff.Reset();
-                resumeToken = session.Online.Token;
+                resume = new SessionResume(session.Online.Token, session.Online.ClientIp);
                 var dns = session.Online.Dns.Count > 0 ? string.Join(",", session.Online.Dns) : "none";
                 SessionDataChannel? packets = null;
                 try

@@ -111,7 +111,7 @@ public sealed class KickOutClientsTests(ITestOutputHelper output)
         var tunnel = await Assert.ThrowsAsync<TunnelRefusedException>(() => old.OpenTunnelAsync(scenario.Echo.Destination, CancellationToken.None).WaitAsync(TunnelTraffic.ProbeTimeout));
         Assert.Equal(401, tunnel.Status);
         await old.DisposeAsync();
-        var resume = await Assert.ThrowsAsync<LoginRefusedException>(() => ClientSession.LoginAsync(options, oldToken, CancellationToken.None).WaitAsync(ConnectProcess.OnlineTimeout));
+        var resume = await Assert.ThrowsAsync<LoginRefusedException>(() => ClientSession.LoginAsync(options, new SessionResume(oldToken, null), CancellationToken.None).WaitAsync(ConnectProcess.OnlineTimeout));
         Assert.Equal(CloseReasons.KickedOut, resume.Reason);
         Assert.Equal(0, await scenario.OnlineCountAsync(smartAgId, user));
 

@@ -160,7 +160,7 @@ public sealed class SessionCredentialTests
     private static async Task<string> ResumeRefusalAsync(GatewayScenario scenario, string smartAgId, string user, string token)
     {
         var refused = await Assert.ThrowsAsync<LoginRefusedException>(() =>
-            ClientSession.LoginAsync(scenario.ClientOptions(smartAgId, user), token, CancellationToken.None).WaitAsync(ConnectProcess.OnlineTimeout));
+            ClientSession.LoginAsync(scenario.ClientOptions(smartAgId, user), new SessionResume(token, null), CancellationToken.None).WaitAsync(ConnectProcess.OnlineTimeout));
         return refused.Reason;
     }
 
