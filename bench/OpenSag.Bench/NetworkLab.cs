@@ -237,7 +237,8 @@ internal sealed partial class NetworkLab : IDisposable
         }
     }
 
-    private static void Ip(params string[] args) => Check(Tools.Run(["ip", .. args], TimeSpan.FromSeconds(10)));
+    /// <summary>Runs <c>ip</c> with <paramref name="args"/>; throws with its error output when it fails.</summary>
+    public static void Ip(params string[] args) => Check(Tools.Run(["ip", .. args], TimeSpan.FromSeconds(10)));
 
     private static void Check(Tools.Ran ran)
     {

@@ -52,9 +52,11 @@ foreach (var name in selected)
             "login-flood" => Scenarios.LoginFloodAsync(scale),
             "throttle-memory" => Scenarios.ThrottleMemoryAsync(scale),
             "stream-path" => Scenarios.StreamPathAsync(scale),
+            "layer3" => Scenarios.Layer3Async(scale),
             _ => Scenarios.TunnelAsync(scale),
         };
-        var found = await run.WaitAsync(TimeSpan.FromMinutes(smoke ? 2 : 10));
+        // layer3's full run is 8 paths × 4 loads × 3 rounds of 10 s iperf3 runs (about 20 minutes).
+        var found = await run.WaitAsync(TimeSpan.FromMinutes(smoke ? 2 : name == "layer3" ? 40 : 10));
         results.AddRange(found);
         foreach (var r in found)
         {

@@ -7,7 +7,7 @@ namespace OpenSag.Bench;
 
 internal static partial class Scenarios
 {
-    public static readonly string[] Names = ["api-read", "api-write", "kick-latency", "session-capacity", "login-storm", "login-flood", "throttle-memory", "tunnel", "connection-flood", "stream-path"];
+    public static readonly string[] Names = ["api-read", "api-write", "kick-latency", "session-capacity", "login-storm", "login-flood", "throttle-memory", "tunnel", "connection-flood", "stream-path", "layer3"];
 
     private static string F(double value, string format = "N0") => value.ToString(format, CultureInfo.InvariantCulture);
 

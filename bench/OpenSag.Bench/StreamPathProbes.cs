@@ -71,6 +71,7 @@ internal static class StreamPathProbes
     // whose start it times; 5 ms bounds the figure's resolution well below the 0.04–1 s it measures.
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(3);
+    private static readonly string[] ReverseOption = ["-R"];
 
     /// <summary>
     /// Starts the client side of a path and measures the time from that start until one byte sent to its local port came
@@ -163,17 +164,20 @@ internal static class StreamPathProbes
     public sealed record IperfRun(double BitsPerSecond, long Bytes, double ClientCpuSeconds, double GatewayCpuSeconds);
 
     /// <summary>
-    /// One iperf3 TCP stream from the client namespace to <paramref name="to"/> for <paramref name="seconds"/> s; the CPU
-    /// seconds (user + system, every thread and child process) of the client-side and gateway-side processes of the path
-    /// over the same run, from /proc deltas. Throughput and bytes are what the server received.
+    /// iperf3 TCP from the client namespace to <paramref name="to"/> for <paramref name="seconds"/> s, with
+    /// <paramref name="streams"/> parallel streams (<c>-P</c>), server to client when <paramref name="reverse"/>
+    /// (<c>-R</c>); the CPU seconds (user + system, every thread and child process) of the client-side and gateway-side
+    /// processes of the path over the same run, from /proc deltas. Throughput and bytes are what the receiving end got
+    /// (all streams).
     /// </summary>
-    public static async Task<IperfRun> IperfAsync(string clientNs, IPEndPoint to, int seconds, int[] clientPids, int[] gatewayPids)
+    public static async Task<IperfRun> IperfAsync(string clientNs, IPEndPoint to, int seconds, int[] clientPids, int[] gatewayPids, int streams = 1, bool reverse = false)
     {
         var clientBefore = Cpu(clientPids);
         var gatewayBefore = Cpu(gatewayPids);
         var ran = await Tools.RunAsync(
             [.. NetworkLab.In(clientNs), "iperf3", "-c", to.Address.ToString(), "-p", to.Port.ToString(CultureInfo.InvariantCulture),
-             "-t", seconds.ToString(CultureInfo.InvariantCulture), "-J", "--connect-timeout", "5000"],
+             "-t", seconds.ToString(CultureInfo.InvariantCulture), "-J", "--connect-timeout", "5000",
+             "-P", streams.ToString(CultureInfo.InvariantCulture), .. reverse ? ReverseOption : []],
             TimeSpan.FromSeconds(seconds + 30));
         var clientCpu = Delta(clientBefore, Cpu(clientPids));
         var gatewayCpu = Delta(gatewayBefore, Cpu(gatewayPids));

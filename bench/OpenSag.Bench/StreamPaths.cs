@@ -139,6 +139,23 @@ internal static class StreamPaths
         return new(localIperf, localEcho, () => LabProcess.Start("ssh (client)", client), [server.Pid], server.DisposeAsync);
     }
 
+    /// <summary>A signed-API client for a server whose API listens on loopback port <paramref name="port"/> inside the
+    /// lab's gateway namespace (its sockets are made there).</summary>
+    public static ApiClient ApiIn(NetworkLab lab, int port) => new(port, 2, async (context, cancellationToken) =>
+    {
+        var socket = NetworkLab.NewSocket(lab.Gateway);
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, context.DnsEndPoint.Port), cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    });
+
     public static async Task<StreamPath> OpenSagAsync(NetworkLab lab, int slot, string work, string certificate, string key)
     {
         var (localIperf, localEcho) = Local(slot);
@@ -151,20 +168,7 @@ internal static class StreamPaths
         try
         {
             string instance;
-            using (var api = new ApiClient(server.ApiPort, 2, async (context, cancellationToken) =>
-            {
-                var socket = NetworkLab.NewSocket(lab.Gateway);
-                try
-                {
-                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, context.DnsEndPoint.Port), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            }))
+            using (var api = ApiIn(lab, server.ApiPort))
             {
                 instance = await api.CreateInstanceAsync(10);
                 await api.CreateUserAsync(instance, UserName);

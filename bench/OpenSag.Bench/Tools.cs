@@ -17,10 +17,17 @@ internal static class Tools
             .FirstOrDefault(File.Exists);
     }
 
-    /// <summary>Runs a program to its end, at most <paramref name="timeout"/> (then kills it), capturing what it printed.</summary>
-    public static Ran Run(IReadOnlyList<string> command, TimeSpan timeout)
+    /// <summary>Runs a program to its end, at most <paramref name="timeout"/> (then kills it), capturing what it printed;
+    /// <paramref name="input"/>, if any, is written to its standard input, which is then closed.</summary>
+    public static Ran Run(IReadOnlyList<string> command, TimeSpan timeout, string? input = null)
     {
         using var process = Process.Start(Info(command)) ?? throw new InvalidOperationException("could not start " + command[0]);
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
@@ -99,9 +106,17 @@ internal sealed class LabProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static LabProcess Start(string name, IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="input">Written to its standard input, which is then closed (openconnect's <c>--passwd-on-stdin</c>);
+    /// without it standard input stays open and empty.</param>
+    public static LabProcess Start(string name, IReadOnlyList<string> command, IReadOnlyDictionary<string, string>? environment = null, string? input = null)
     {
         var process = Process.Start(Tools.Info(command, environment)) ?? throw new InvalidOperationException("could not start " + command[0]);
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
         var started = new LabProcess(name, process);
         process.OutputDataReceived += (_, e) => started.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => started.Keep(e.Data);

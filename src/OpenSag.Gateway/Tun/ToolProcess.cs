@@ -35,8 +35,13 @@ internal static class ToolProcess
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException(program + " did not start");
-        var error = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
+        // Blocking reads on threads of their own, never async ones: on Linux an async pipe read completes through the
+        // socket engine's event-loop threads, and `connect` runs socket completions inline on them
+        // (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS), so an ip call made from such a continuation (the login's,
+        // which configures the interface) waited for a read that only the thread it blocked could complete, whenever
+        // the pipe was registered with that thread's engine: `connect --tun` hung before "online" (about half the starts).
+        var error = Task.Factory.StartNew(() => process.StandardError.ReadToEnd(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var output = Task.Factory.StartNew(() => process.StandardOutput.ReadToEnd(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (!process.WaitForExit(Limit))
         {
             process.Kill(entireProcessTree: true);
