@@ -44,6 +44,8 @@ public sealed class TunDeviceTests
         var link = await IpJsonAsync(network, "link", "show", "dev", Name);
         Assert.Equal(TransportMessage.Mtu, link[0].GetProperty("mtu").GetInt32());
         Assert.Contains("UP", link[0].GetProperty("flags").EnumerateArray().Select(flag => flag.GetString()));
+        // Not the kernel's 500, whose overflow under a 1-stream upload was every retransmission.
+        Assert.Equal(LinkConfig.TransmitQueueLength, link[0].GetProperty("txqlen").GetInt32());
         // No IPv6 link-local address, so the kernel sends no router or listener solicitations into the tunnel.
         var ipv6 = await IpJsonAsync(network, "-6", "addr", "show", "dev", Name);
         Assert.All(ipv6.EnumerateArray(), entry => Assert.Empty(entry.GetProperty("addr_info").EnumerateArray()));
