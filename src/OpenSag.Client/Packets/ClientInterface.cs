@@ -159,12 +159,18 @@ public sealed class ClientInterface : IDisposable
     private void ReadLoop()
     {
         var buffer = new byte[MaxPacket];
+        IPacketSink? last = null;
         while (true)
         {
             int length;
             try
             {
-                length = _device.Read(buffer);
+                if (!_device.TryRead(buffer, out length))
+                {
+                    // The interface is empty: what the sink batched goes now, before this thread sleeps.
+                    last?.Flush();
+                    length = _device.Read(buffer);
+                }
             }
             catch (Exception e) when (e is ObjectDisposedException or IOException)
             {
@@ -178,7 +184,14 @@ public sealed class ClientInterface : IDisposable
             }
 
             // Offline (between sessions), or the channel could not send: dropped, as a router without a route drops.
-            _sink?.TrySend(buffer.AsMemory(0, length));
+            var sink = _sink;
+            if (sink != last)
+            {
+                last?.Flush();
+                last = sink;
+            }
+
+            sink?.TrySend(buffer.AsMemory(0, length));
         }
     }
 }
@@ -192,4 +205,10 @@ public interface IPacketSink
     /// drops, never an exception.
     /// </summary>
     bool TrySend(ReadOnlyMemory<byte> packet);
+
+    /// <summary>
+    /// Sends what <see cref="TrySend"/> batched: the reading thread calls it when the interface has no more packets
+    /// queued, and when it changes sinks. Never throws; a channel that sends each packet at once does nothing.
+    /// </summary>
+    void Flush();
 }

@@ -56,6 +56,12 @@ internal sealed class TlsDataChannel : IPacketSink, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc/>
+    public void Flush()
+    {
+        // Each packet went as its own WebSocket message in TrySend: nothing is held back.
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -38,6 +38,7 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
     private readonly PacketOpener _opener;
     private readonly uint _clientIndex;
     private readonly byte[] _datagram = new byte[MaxDatagram];
+    private readonly DatagramBatch _batch;
     private readonly TaskCompletionSource _answered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _receiver;
     private readonly ITimer _keepalive;
@@ -86,6 +87,9 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
             CryptographicOperations.ZeroMemory(toClient);
         }
 
+        // A full packet at the interface's MTU, sealed, is one segment: a bulk upload reads a burst of those from the
+        // interface between two waits, and sends them in one system call.
+        _batch = new DatagramBatch(_socket, Math.Clamp(offer.Mtu, 68, TransportMessage.Mtu * 4) + TransportMessage.Overhead);
         _clientIndex = offer.ClientIndex;
         _gateway = gateway.Serialize();
         Endpoint = gateway;
@@ -110,7 +114,7 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
         {
             // Only the interface's reading thread sends packets, so the one datagram buffer is never shared.
             var length = _sealer.Seal(packet.Span, _datagram);
-            _socket.SendTo(_datagram.AsSpan(0, length), SocketFlags.None, _gateway);
+            _ = _batch.Add(_datagram.AsSpan(0, length), _gateway);
             return true;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
@@ -118,6 +122,19 @@ internal sealed class UdpDataChannel : IPacketSink, IDisposable
             // No route while the network is down, or the session is closing (or, after 2^60 datagrams, needs new
             // keys, which only a new session brings): the packet is lost, as on any link.
             return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Flush()
+    {
+        try
+        {
+            _batch.Flush();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // As in TrySend: the burst is lost, as on any link.
         }
     }
 

@@ -28,6 +28,7 @@ public sealed class PacketPath : IHostedService, IDisposable, IPacketWriter, IDa
 
     private readonly TunDevice _tun;
     private readonly Socket _udp;
+    private readonly DatagramBatch _tunBatch;
     private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private PacketForwarder? _forwarder;
     private Thread? _udpThread;
@@ -38,6 +39,8 @@ public sealed class PacketPath : IHostedService, IDisposable, IPacketWriter, IDa
     {
         _tun = tun;
         _udp = udp;
+        // A full packet at the TUN's MTU, sealed, is one segment: a bulk download reads bursts of those.
+        _tunBatch = new DatagramBatch(udp, TransportMessage.Mtu + TransportMessage.Overhead);
         UdpEndpoint = (IPEndPoint)udp.LocalEndPoint!;
     }
 
@@ -187,6 +190,33 @@ public sealed class PacketPath : IHostedService, IDisposable, IPacketWriter, IDa
         }
     }
 
+    /// <inheritdoc/>
+    public bool Queue(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    {
+        try
+        {
+            return _tunBatch.Add(datagram, destination);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // As in SendTo: lost datagrams.
+            return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Flush()
+    {
+        try
+        {
+            _tunBatch.Flush();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // As in SendTo: lost datagrams.
+        }
+    }
+
     /// <summary>Closes the socket and the TUN (deleting the interface and the routes through it). Idempotent.</summary>
     public void Dispose()
     {
@@ -243,7 +273,12 @@ public sealed class PacketPath : IHostedService, IDisposable, IPacketWriter, IDa
             int length;
             try
             {
-                length = _tun.Read(packet);
+                if (!_tun.TryRead(packet, out length))
+                {
+                    // The TUN is empty: the burst's datagrams go now, in one send, before this thread waits.
+                    forwarder.FlushNetwork();
+                    length = _tun.Read(packet);
+                }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {

@@ -149,7 +149,29 @@ public sealed class TunDevice : IDisposable
     /// <returns>The packet's length (at most the buffer's), or 0 once disposed.</returns>
     /// <exception cref="ArgumentException"><paramref name="packet"/> is empty.</exception>
     /// <exception cref="IOException">The read failed otherwise, e.g. the interface was deleted under us (errno in the message).</exception>
-    public int Read(Span<byte> packet)
+    public int Read(Span<byte> packet) => Math.Max(ReadCore(packet, wait: true), 0);
+
+    /// <summary>
+    /// Like <see cref="Read"/>, without waiting: a reader drains what is queued, then does its once-per-burst work
+    /// (sending a batch of datagrams) before it blocks.
+    /// </summary>
+    /// <returns>False when no packet is queued (or after dispose, with <paramref name="length"/> 0).</returns>
+    /// <exception cref="ArgumentException"><paramref name="packet"/> is empty.</exception>
+    /// <exception cref="IOException">The read failed otherwise (errno in the message).</exception>
+    public bool TryRead(Span<byte> packet, out int length)
+    {
+        length = ReadCore(packet, wait: false);
+        if (length > 0)
+        {
+            return true;
+        }
+
+        length = 0;
+        return false;
+    }
+
+    /// <summary>The packet's length, 0 once disposed, −1 when none is queued and <paramref name="wait"/> is false.</summary>
+    private int ReadCore(Span<byte> packet, bool wait)
     {
         if (packet.IsEmpty)
         {
@@ -180,6 +202,11 @@ public sealed class TunDevice : IDisposable
                 }
 
                 var errno = Marshal.GetLastPInvokeError();
+                if (errno == LinuxTun.EAgain && !wait)
+                {
+                    return -1;
+                }
+
                 if (errno == LinuxTun.EAgain)
                 {
                     // Wait for a packet or for Dispose; the eventfd stays readable once signalled, so no wake-up is lost.

@@ -275,6 +275,28 @@ public sealed class PacketForwarderTests : IDisposable
     }
 
     [Fact]
+    public async Task FromNetwork_DatagramsWaitInTheBatch_RemovingThePeerWaitsUntilTheyAreSent()
+    {
+        var batching = new BatchingUdp();
+        var forwarder = new PacketForwarder(_router, new DestinationPolicy([IPNetwork.Parse("198.19.0.0/16")]), false, _tun, batching, TimeProvider.System, NullLogger.Instance);
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+        var keepaliveAnswers = batching.Sent;
+        forwarder.FromNetwork(Ipv4(Server, ClientIp, 300), _scratch);
+        forwarder.FromNetwork(Ipv4(Server, ClientIp, 300), _scratch);
+        Assert.Equal(2, batching.Queued);
+
+        // A kick: the session removes its peer, and the API answers once that returns. Until the batch is sent the
+        // peer is held, so no datagram of it can leave after the answer.
+        var removal = Task.Run(() => _router.Remove(_peer));
+        Assert.NotSame(removal, await Task.WhenAny(removal, Task.Delay(TimeSpan.FromMilliseconds(200))));
+        Assert.True(_peer.IsRetired);
+
+        forwarder.FlushNetwork();
+        await removal.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(keepaliveAnswers + 2, batching.Sent);
+    }
+
+    [Fact]
     public void FromNetwork_NoSessionDeniedSourceOrClientNotHeardYet_Dropped()
     {
         var forwarder = Forwarder();
@@ -355,6 +377,28 @@ public sealed class PacketForwarderTests : IDisposable
         {
             Written.Add(packet.ToArray());
             return true;
+        }
+    }
+
+    /// <summary>Holds every queued datagram until <see cref="Flush"/>, as the real batch does within a burst.</summary>
+    private sealed class BatchingUdp : IDatagramSender
+    {
+        public int Queued { get; private set; }
+
+        public int Sent { get; private set; }
+
+        public void SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination) => Sent++;
+
+        public bool Queue(ReadOnlySpan<byte> datagram, SocketAddress destination)
+        {
+            Queued++;
+            return true;
+        }
+
+        public void Flush()
+        {
+            Sent += Queued;
+            Queued = 0;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
@@ -44,6 +45,8 @@ public sealed class TunDeviceTests
         var link = await IpJsonAsync(network, "link", "show", "dev", Name);
         Assert.Equal(TransportMessage.Mtu, link[0].GetProperty("mtu").GetInt32());
         Assert.Contains("UP", link[0].GetProperty("flags").EnumerateArray().Select(flag => flag.GetString()));
+        // Not the kernel's 500, whose overflow under a 1-stream upload was every retransmission.
+        Assert.Equal(LinkConfig.TransmitQueueLength, link[0].GetProperty("txqlen").GetInt32());
         // No IPv6 link-local address, so the kernel sends no router or listener solicitations into the tunnel.
         var ipv6 = await IpJsonAsync(network, "-6", "addr", "show", "dev", Name);
         Assert.All(ipv6.EnumerateArray(), entry => Assert.Empty(entry.GetProperty("addr_info").EnumerateArray()));
@@ -95,6 +98,44 @@ public sealed class TunDeviceTests
         Assert.False(Ipv4Header.TryRead(small, out _, out _));
         var whole = new byte[TransportMessage.Mtu];
         Assert.Equal(20 + 8 + 10, await ReadUdpToAsync(device, whole, Remote));
+    }
+
+    [NetworkNamespaceFact]
+    public async Task TryRead_EmptyThenRoutedDatagram_FalseThenThePacketWithoutWaiting()
+    {
+        await using var network = await NetworkNamespace.CreateAsync("tun");
+        var (tun, socket) = await NamespaceThread.RunAsync(network, () =>
+        {
+            var device = TunDevice.Create(Name);
+            LinkConfig.SetUp(Name, TransportMessage.Mtu);
+            LinkConfig.AddAddress(Name, Local, 24);
+            LinkConfig.ReplaceRoute(RoutedNetwork, Name);
+            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(Local, 0));
+            return (device, udp);
+        });
+        using var udp = socket;
+        var packet = new byte[TransportMessage.Mtu];
+        using (var device = tun)
+        {
+            Assert.False(device.TryRead(packet, out var none));
+            Assert.Equal(0, none);
+
+            // The kernel hands the datagram to the TUN within the sending call (or its qdisc's softirq just after).
+            udp.SendTo("ping"u8, new IPEndPoint(Remote, 5353));
+            var started = Stopwatch.GetTimestamp();
+            int length;
+            while (!device.TryRead(packet, out length) && Stopwatch.GetElapsedTime(started) < Bound)
+            {
+                Thread.Yield();
+            }
+
+            Assert.Equal(20 + 8 + 4, length);
+            Assert.False(device.TryRead(packet, out _));
+        }
+
+        Assert.False(tun.TryRead(packet, out var disposed));
+        Assert.Equal(0, disposed);
     }
 
     [NetworkNamespaceFact]
