@@ -9,7 +9,9 @@ namespace OpenSag.Client.Packets;
 /// <summary>
 /// How one session carries the interface's packets (<c>connect --transport</c>): over UDP to the offer's port on the
 /// host the client dialled, over the TLS connection (<see cref="ClientSession.OpenPacketsAsync"/>), or UDP first and
-/// TLS when no datagram from the gateway opens within <see cref="UdpAnswerTimeout"/> (auto). Each session gets its
+/// TLS when no datagram from the gateway opens within <see cref="UdpAnswerTimeout"/> (auto). Starting returns once
+/// the channel carries packets both ways (or, for udp, once the wait for an answer is over), because the caller then
+/// says "online:", which a user or a script reads as "the VPN works now". Each session gets its
 /// own channel with the session's fresh keys; disposing it detaches it from the interface first, so from then on
 /// the interface's packets are dropped until the next session attaches its own.
 /// </summary>
@@ -24,18 +26,17 @@ public sealed class SessionDataChannel : IAsyncDisposable
     public static readonly TimeSpan UdpAnswerTimeout = TimeSpan.FromSeconds(3);
 
     private readonly ClientInterface _tun;
-    private readonly CancellationTokenSource _stop = new();
     private UdpDataChannel? _udp;
     private TlsDataChannel? _tls;
-    private Task _fallback = Task.CompletedTask;
 
     private SessionDataChannel(ClientInterface tun) => _tun = tun;
 
     /// <summary>
     /// Starts the session's data channel and attaches it to the interface. With <see cref="PacketTransport.Tls"/> the
-    /// WebSocket is open when this returns; with UDP the first keepalive is sent, and the wait for the gateway's answer
-    /// (a switch to TLS for auto, a warning for udp) goes on in the background, each outcome one line to
-    /// <paramref name="report"/>.
+    /// WebSocket is open when this returns (the gateway reads its first packet only once it has attached it to the
+    /// session, so the answer to anything sent finds its way back); with UDP the first keepalive is sent and the
+    /// gateway's answer awaited for at most <see cref="UdpAnswerTimeout"/>: without one, auto switches to TLS and udp
+    /// warns, each one line to <paramref name="report"/>, before this returns.
     /// </summary>
     /// <param name="gateway">The HOST:PORT the client dialled: UDP goes to that host.</param>
     /// <exception cref="ArgumentException">The offer's cipher or keys are unusable.</exception>
@@ -67,7 +68,7 @@ public sealed class SessionDataChannel : IAsyncDisposable
             var udp = new UdpDataChannel(tun, offer, new IPEndPoint(address, offer.UdpPort), time);
             channel._udp = udp;
             tun.Attach(udp);
-            channel._fallback = channel.AwaitUdpAnswerAsync(session, transport, report, time);
+            await channel.AwaitUdpAnswerAsync(session, transport, report, time, cancellationToken);
             return channel;
         }
         catch
@@ -87,8 +88,6 @@ public sealed class SessionDataChannel : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _tun.Attach(null);
-        await _stop.CancelAsync();
-        await _fallback;
         if (_udp is { } udp)
         {
             // Joins its receiving thread: not on the caller's thread, which may be the socket event thread.
@@ -100,23 +99,19 @@ public sealed class SessionDataChannel : IAsyncDisposable
             await _tls.DisposeAsync();
         }
 
-        _stop.Dispose();
     }
 
-    private async Task AwaitUdpAnswerAsync(ClientSession session, PacketTransport transport, Action<string> report, TimeProvider time)
+    private async Task AwaitUdpAnswerAsync(ClientSession session, PacketTransport transport, Action<string> report, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var udp = _udp!;
         try
         {
-            await udp.Answered.WaitAsync(UdpAnswerTimeout, time, _stop.Token);
+            await udp.Answered.WaitAsync(UdpAnswerTimeout, time, cancellationToken);
             return;
         }
         catch (TimeoutException)
         {
-        }
-        catch (OperationCanceledException)
-        {
-            return;
         }
 
         var where = $"{udp.Endpoint} within {UdpAnswerTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
@@ -128,14 +123,12 @@ public sealed class SessionDataChannel : IAsyncDisposable
 
         try
         {
-            await SwitchToTlsAsync(session, _stop.Token);
+            await SwitchToTlsAsync(session, cancellationToken);
             // Said once packets do go over TLS, so what the user tries after reading it works.
             report($"no UDP answer from {where}; carrying packets over TLS");
             _udp = null;
-            await Task.Run(udp.Dispose);
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
+            // Not cancelled: the switch is done, and its receiving thread must be joined either way.
+            await Task.Run(udp.Dispose, CancellationToken.None);
         }
         catch (Exception e) when (e is WebSocketException or TunnelRefusedException or IOException or HttpRequestException)
         {

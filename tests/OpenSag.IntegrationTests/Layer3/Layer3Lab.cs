@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using OpenSag.IntegrationTests.Gateway;
 using OpenSag.IntegrationTests.Support;
@@ -130,17 +131,31 @@ public sealed partial class Layer3Lab : IAsyncDisposable
         ClientNamespaces[client].CreateSocket(AddressFamily.InterNetwork, type, protocol);
 
     /// <summary>
-    /// Runs <c>ping -c <paramref name="count"/> -i 0.01 -W 2 <see cref="PrivateServerIp"/></c> in client
-    /// <paramref name="client"/>'s namespace; returns how many of its requests were answered.
+    /// Runs <c>ping -c 1 -W 5 <see cref="PrivateServerIp"/></c> <paramref name="count"/> times, one after the other, in
+    /// client <paramref name="client"/>'s namespace; returns how many requests were sent and answered, and the outputs.
     /// </summary>
+    /// <remarks>
+    /// One request per ping because only then does <c>-W</c> bound the wait for its reply: once some reply has come,
+    /// iputils' ping waits only twice the slowest round trip so far after its last request (its -W "affects only
+    /// timeout in absence of any responses"), so <c>-c 5 -i 0.01</c> on a loaded machine reported a last reply
+    /// taking longer than that (under 50 ms) as lost, though it was only late.
+    /// </remarks>
     public async Task<(int Sent, int Received, string Output)> PingAsync(int client, int count)
     {
-        var result = await ClientNamespaces[client].RunAsync(new Dictionary<string, string?>(), "ping", "-n", "-c", count.ToString(CultureInfo.InvariantCulture),
-            "-i", "0.01", "-W", "2", PrivateServerIp.ToString());
-        var summary = PingSummary().Match(result.Stdout);
-        return summary.Success
-            ? (int.Parse(summary.Groups["sent"].Value, CultureInfo.InvariantCulture), int.Parse(summary.Groups["received"].Value, CultureInfo.InvariantCulture), result.ToString())
-            : (0, 0, result.ToString());
+        var (sent, received, output) = (0, 0, new StringBuilder());
+        for (var i = 0; i < count; i++)
+        {
+            var result = await ClientNamespaces[client].RunAsync(new Dictionary<string, string?>(), "ping", "-n", "-c", "1", "-W", "5", PrivateServerIp.ToString());
+            output.Append(result).Append('\n');
+            var summary = PingSummary().Match(result.Stdout);
+            if (summary.Success)
+            {
+                sent += int.Parse(summary.Groups["sent"].Value, CultureInfo.InvariantCulture);
+                received += int.Parse(summary.Groups["received"].Value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return (sent, received, output.ToString());
     }
 
     /// <summary>Starts a ping every 10 ms from client <paramref name="client"/> to the private host, until disposal (or a kill).</summary>
