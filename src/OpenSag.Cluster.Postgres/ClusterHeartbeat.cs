@@ -109,7 +109,16 @@ public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry r
         using var timer = new PeriodicTimer(database.Options.HeartbeatInterval / 5, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await CheckFenceAsync();
+            try
+            {
+                await CheckFenceAsync();
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A BackgroundService that throws stops the host; the fence stays set (publication refused) and the
+                // sessions' own close paths have run as far as they could.
+                logger.LogError("Node {NodeId} could not close all its sessions while fencing itself ({Message})", database.NodeId, e.Message);
+            }
         }
     }
 
