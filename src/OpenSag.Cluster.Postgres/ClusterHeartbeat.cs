@@ -7,15 +7,30 @@ namespace OpenSag.Cluster.Postgres;
 /// <summary>
 /// Every heartbeat interval: prove this node alive (the database's clock, so nodes' clocks need not agree), clear
 /// the rows of nodes silent past the node timeout, reconcile this node's rows with its registry, close sessions a
-/// revocation made stale and forget expired nonces. Each step fails alone (logged) and is retried next beat, so a
-/// database outage delays the cluster's bookkeeping but never stops the node's existing sessions.
+/// revocation made stale and forget expired nonces. Each step fails alone (logged) and is retried next beat.
 /// </summary>
-public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry registry, StaleSessionSweep sweep, ILogger<ClusterHeartbeat> logger) : BackgroundService
+/// <remarks>
+/// Self-fencing: a node whose last completed heartbeat began <see cref="ClusterOptions.FenceAfter"/> ago on its own
+/// monotonic clock closes every session it holds (<see cref="SessionCloseReason.ServerShutdown"/>: the client
+/// reconnects and lands on a node that can reach the database) and admits none until a heartbeat succeeds again. A
+/// node cut off from PostgreSQL cannot hear revocations, so without this it would keep forwarding a kicked user's
+/// packets for as long as the outage lasts; with it, every node whose heartbeat row is older than
+/// <see cref="ClusterOptions.NodeTimeout"/> has closed its sessions, which is what <see cref="RevocationAnnouncer"/>
+/// relies on. The row's time is the database's <c>now()</c> during the beat, never earlier than the local start of
+/// the beat, so the fence falls at least one heartbeat interval (less the check period) before the others stop
+/// waiting, whatever the two clocks read.
+/// </remarks>
+public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry registry, StaleSessionSweep sweep, TimeProvider time, ILogger<ClusterHeartbeat> logger) : BackgroundService
 {
     /// <summary>Rows younger than this may belong to a session still being admitted, so reconciliation spares them.</summary>
     private static readonly TimeSpan AdmissionGrace = TimeSpan.FromMinutes(1);
 
     private bool _healthy = true;
+
+    /// <summary>Local timestamp (<see cref="TimeProvider.GetTimestamp"/>) of the start of the last heartbeat that completed.</summary>
+    private long _lastBeatStarted;
+
+    private bool _fenced;
 
     /// <summary>Before the server listens: the node row exists and the leftovers of this node's previous run are gone.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -52,9 +67,12 @@ public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry r
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(BeatLoopAsync(stoppingToken), FenceLoopAsync(stoppingToken));
+
+    private async Task BeatLoopAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(database.Options.HeartbeatInterval);
+        using var timer = new PeriodicTimer(database.Options.HeartbeatInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -74,11 +92,48 @@ public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry r
             {
                 if (_healthy)
                 {
-                    logger.LogWarning("Cluster heartbeat of node {NodeId} failed ({Message}); existing sessions keep running, new logins and API writes are refused until the database is back", database.NodeId, e.Message);
+                    logger.LogWarning("Cluster heartbeat of node {NodeId} failed ({Message}); existing sessions keep running for up to {Seconds} s (then the node fences itself), new logins and API writes are refused until the database is back", database.NodeId, e.Message, (int)database.Options.FenceAfter.TotalSeconds);
                     _healthy = false;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Checks the fence rule five times per heartbeat interval, so the fence falls at most a fifth of an interval
+    /// after its time: with the defaults, sessions close 25-26 s after the last good beat began, 4 s or more before
+    /// the other nodes' 30 s timeout. Separate from the beat loop, which may hang in a database call.
+    /// </summary>
+    private async Task FenceLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(database.Options.HeartbeatInterval / 5, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await CheckFenceAsync();
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A BackgroundService that throws stops the host; the fence stays set (publication refused) and the
+                // sessions' own close paths have run as far as they could.
+                logger.LogError("Node {NodeId} could not close all its sessions while fencing itself ({Message})", database.NodeId, e.Message);
+            }
+        }
+    }
+
+    /// <summary>Fences the node when its last completed heartbeat is older than <see cref="ClusterOptions.FenceAfter"/>.</summary>
+    private async Task CheckFenceAsync()
+    {
+        if (Volatile.Read(ref _fenced) || time.GetElapsedTime(Volatile.Read(ref _lastBeatStarted)) < database.Options.FenceAfter)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _fenced, true);
+        var closed = await registry.FenceAsync(SessionCloseReason.ServerShutdown);
+        logger.LogWarning("Node {NodeId} has not completed a cluster heartbeat for {Seconds} s: it closed its {Count} session(s) and admits none until the database answers again (the other nodes stop counting it after {Timeout} s)",
+            database.NodeId, (int)database.Options.FenceAfter.TotalSeconds, closed, (int)database.Options.NodeTimeout.TotalSeconds);
     }
 
     /// <summary>
@@ -87,6 +142,7 @@ public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry r
     /// </summary>
     private async Task BeatAsync(CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         var inserted = await database.QueryAsync(
             "INSERT INTO cluster_nodes (node_id, heartbeat_at) VALUES ($1, now()) ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now() RETURNING xmax = 0",
             p => p.AddWithValue(database.NodeId),
@@ -95,6 +151,15 @@ public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry r
         if (inserted[0] && registry.All() is { Count: > 0 } local)
         {
             await ClusterSessionTable.InsertAsync(database, local, cancellationToken);
+        }
+
+        Volatile.Write(ref _lastBeatStarted, started);
+        if (Volatile.Read(ref _fenced))
+        {
+            // A fence that raced this beat (it read the old time) stays until the next beat: late, never unsafe.
+            Volatile.Write(ref _fenced, false);
+            registry.Unfence();
+            logger.LogInformation("Node {NodeId} completed a cluster heartbeat again; it admits sessions", database.NodeId);
         }
     }
 

@@ -8,8 +8,11 @@ namespace OpenSag.Cluster.Postgres;
 /// Announces a committed revocation with <c>pg_notify</c>, then waits until no other live node lists a session of the
 /// user admitted under an older generation. Run outside a transaction, the notification is committed, and so queued
 /// for every listening node, by the time it returns. PostgreSQL delivers it only to nodes listening right now; a node
-/// that is not is repaired by its sweep (<see cref="StaleSessionSweep"/>), and the wait gives up on it after
-/// <see cref="ClusterOptions.RevocationWait"/>.
+/// that is not is repaired by its sweep (<see cref="StaleSessionSweep"/>) once it reaches the database again; one that
+/// cannot reach it fences itself (<see cref="ClusterHeartbeat"/>) before its heartbeat row is
+/// <see cref="ClusterOptions.NodeTimeout"/> old, and only then does the wait stop counting it. So the answer means the
+/// user's old sessions are closed on every node, and in a partition it comes after up to
+/// <see cref="ClusterOptions.NodeTimeout"/> (a warning names the nodes after <see cref="ClusterOptions.RevocationWarnAfter"/>).
 /// </summary>
 /// <remarks>
 /// Why poll the session table rather than collect acknowledgements: the table is what a node's close path changes
@@ -40,25 +43,44 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
             },
             cancellationToken);
 
-        var deadline = time.GetTimestamp() + (long)(database.Options.RevocationWait.TotalSeconds * time.TimestampFrequency);
+        var options = database.Options;
+        var started = time.GetTimestamp();
         var delay = FirstPoll;
+        List<string>? warned = null;
         while (true)
         {
             var holding = await StaleElsewhereAsync(revocation, cancellationToken);
+            var waited = time.GetElapsedTime(started);
             if (holding.Count == 0)
             {
+                if (warned is not null)
+                {
+                    logger.LogWarning("Revocation of {UserName} on {SmartAGId}: answered after {Seconds:0.0} s, once node(s) {Nodes} had closed its sessions or missed heartbeats for {Timeout} s (and so fenced themselves)",
+                        revocation.UserName, revocation.SmartAGId, waited.TotalSeconds, string.Join(", ", warned), (int)options.NodeTimeout.TotalSeconds);
+                }
+
                 return;
             }
 
-            if (time.GetTimestamp() >= deadline)
+            if (warned is null && waited >= options.RevocationWarnAfter)
             {
-                logger.LogWarning("Revocation of {UserName} on {SmartAGId} ({Reason}): node(s) {Nodes} still list its sessions after {Seconds} s; their sweep closes them",
-                    revocation.UserName, revocation.SmartAGId, revocation.Reason, string.Join(", ", holding), database.Options.RevocationWait.TotalSeconds);
+                warned = holding;
+                logger.LogWarning("Revocation of {UserName} on {SmartAGId} ({Reason}): node(s) {Nodes} still list its sessions after {Seconds} s; waiting until they close them or count as dead ({Timeout} s without a heartbeat)",
+                    revocation.UserName, revocation.SmartAGId, revocation.Reason, string.Join(", ", holding), (int)options.RevocationWarnAfter.TotalSeconds, (int)options.NodeTimeout.TotalSeconds);
+            }
+
+            // The query stops counting a node NodeTimeout after its last heartbeat by the database's clock, which is
+            // at most NodeTimeout from now; past that (plus an interval of slack for the two clocks' rates), the
+            // database's clock is wrong, and waiting longer would hold the admin call without bound.
+            if (waited >= options.NodeTimeout + options.HeartbeatInterval)
+            {
+                logger.LogError("Revocation of {UserName} on {SmartAGId}: node(s) {Nodes} still count as live and list its sessions after {Seconds:0.0} s; answering anyway (check the database's clock)",
+                    revocation.UserName, revocation.SmartAGId, string.Join(", ", holding), waited.TotalSeconds);
                 return;
             }
 
             await Task.Delay(delay, time, cancellationToken);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, database.Options.RevocationPollInterval.Ticks));
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.RevocationPollInterval.Ticks));
         }
     }
 

@@ -108,6 +108,29 @@ public sealed class SessionRegistryTests
         Assert.Equal(0, registry.Count);
     }
 
+    /// <summary>A fenced node (cut off from its cluster) closes every session and publishes none until unfenced.</summary>
+    [Fact]
+    public async Task FenceAsync_SessionsOnline_ClosesThemAndRefusesPublicationUntilUnfenced()
+    {
+        var registry = new SessionRegistry();
+        var alice = new FakeSession(registry, "sag-a", "alice01", "s1");
+        var bob = new FakeSession(registry, "sag-b", "bobby01", "s2", clientIp: "10.0.0.3");
+
+        Assert.Equal(2, await registry.FenceAsync(SessionCloseReason.ServerShutdown).WaitAsync(TimeSpan.FromSeconds(10)));
+        var whileFenced = new FakeSession(registry, "sag-a", "alice01", "s3", publish: false);
+        var refused = await registry.PublishAsync(whileFenced, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        registry.Unfence();
+        var afterwards = new FakeSession(registry, "sag-a", "alice01", "s4", publish: false);
+        var admitted = await registry.PublishAsync(afterwards, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(SessionCloseReason.ServerShutdown, alice.ClosedWith);
+        Assert.Equal(SessionCloseReason.ServerShutdown, bob.ClosedWith);
+        Assert.False(refused);
+        Assert.True(admitted);
+        Assert.False(registry.IsShuttingDown);
+        Assert.Equal(["s4"], registry.All().Select(s => s.SessionId));
+    }
+
     /// <summary>Stands in for a gateway session: records the reason and withdraws itself, as the real close path does.</summary>
     private sealed class FakeSession : IOnlineSession
     {

@@ -16,6 +16,7 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
     private readonly Dictionary<string, Dictionary<string, IOnlineSession>> _byClientIp = new(StringComparer.Ordinal);
     private readonly ISessionObserver[] _observers = [.. observers];
     private bool _shuttingDown;
+    private bool _fenced;
 
     public SessionRegistry()
         : this([])
@@ -63,7 +64,7 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         lock (_gate)
         {
             // The flag and the sweep's snapshot are both under this lock: a session is swept or never published.
-            if (!_shuttingDown && session.TryGoOnline())
+            if (!_shuttingDown && !_fenced && session.TryGoOnline())
             {
                 _byId[info.SessionId] = session;
                 Add(_byUser, new UserKey(info.SmartAGId, info.UserName), session);
@@ -189,6 +190,33 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         }
 
         return CloseAsync(sessions, SessionCloseReason.ServerShutdown, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Closes every session with <paramref name="reason"/> and refuses publication until <see cref="Unfence"/>: a node
+    /// that can no longer prove to its cluster that it is alive stops serving, so the other nodes may treat it as gone
+    /// (ClusterHeartbeat's self-fencing). Under the same lock as publication, so a session admitted meanwhile is either
+    /// closed here or told by <see cref="PublishAsync"/> to close itself. Returns how many sessions were closed.
+    /// </summary>
+    public async Task<int> FenceAsync(SessionCloseReason reason)
+    {
+        IOnlineSession[] sessions;
+        lock (_gate)
+        {
+            _fenced = true;
+            sessions = [.. _byId.Values];
+        }
+
+        return await CloseAsync(sessions, reason, CancellationToken.None);
+    }
+
+    /// <summary>Admits sessions again after <see cref="FenceAsync"/> (the node proved itself alive again).</summary>
+    public void Unfence()
+    {
+        lock (_gate)
+        {
+            _fenced = false;
+        }
     }
 
     private static async Task<int> CloseAsync(IOnlineSession[] targets, SessionCloseReason reason, CancellationToken cancellationToken)

@@ -161,7 +161,11 @@ internal static class OpenSagServer
         {
             // Before the API and gateway, whose single-node defaults (in-process online list, nonce ledger,
             // address pool) then stand aside for the shared tables.
-            builder.Services.AddPostgresCluster(new ClusterOptions(cluster, options.NodeId));
+            builder.Services.AddPostgresCluster(new ClusterOptions(cluster, options.NodeId)
+            {
+                HeartbeatInterval = options.ClusterHeartbeat,
+                NodeTimeout = options.ClusterHeartbeat * 6,
+            });
         }
 
         if (options.Gateway.Layer3 is not null)

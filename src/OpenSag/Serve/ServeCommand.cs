@@ -28,10 +28,11 @@ internal static class ServeCommand
         var maxConnections = new Option<int?>("--gateway-max-connections") { Description = "Most gateway connections held at once (default: the open-file limit less a reserve of 1024 for the API and the rest).", CustomParser = WholeNumberOption.ParseOptional };
         var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one); a client holds one for its control channel and one per open tunnelled stream.", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource, CustomParser = r => WholeNumberOption.Parse(r, GatewayConnectionCaps.DefaultPerSource) };
         var clientIpSlice = new Option<string>("--client-ip-slice") { Description = "K/N: lease dynamic ClientIps only from the K-th of N equal slices of each instance's CidrBlock (N a power of two), one slice per node of a cluster, so the private network routes each slice to its node (one route per node) for replies to find the session's node.", DefaultValueFactory = _ => "1/1" };
+        var clusterHeartbeat = new Option<int>("--cluster-heartbeat") { Description = "Seconds between a cluster node's heartbeats (--store postgres; give every node the same value). A node silent for 6 heartbeats counts as dead; one cut off from the database for 5 closes its sessions.", DefaultValueFactory = _ => 5, CustomParser = r => WholeNumberOption.Parse(r, 5) };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
-            maxConnections, maxPerAddress, clientIpSlice,
+            maxConnections, maxPerAddress, clientIpSlice, clusterHeartbeat,
         };
         command.Options.Add(tun);
         command.Options.Add(udpListen);
@@ -128,6 +129,11 @@ internal static class ServeCommand
                 errors.Add("--client-ip-slice: " + sliceError);
             }
 
+            if (parse.GetValue(clusterHeartbeat) < 1)
+            {
+                errors.Add("--cluster-heartbeat: give 1 or more seconds.");
+            }
+
             if (errors.Count > 0)
             {
                 foreach (var error in errors)
@@ -152,6 +158,7 @@ internal static class ServeCommand
                 SecretsKey = secretsKeyPath is null ? null : Path.GetFullPath(secretsKeyPath),
                 GatewayMaxConnections = parse.GetValue(maxConnections),
                 GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
+                ClusterHeartbeat = TimeSpan.FromSeconds(parse.GetValue(clusterHeartbeat)),
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -180,6 +187,9 @@ internal sealed record ServerOptions(
 
     /// <summary>Most gateway connections at once from one source address.</summary>
     public int GatewayMaxConnectionsPerAddress { get; init; } = GatewayConnectionCaps.DefaultPerSource;
+
+    /// <summary>A cluster node's heartbeat interval; the node timeout is six of them (<c>ClusterOptions</c>).</summary>
+    public TimeSpan ClusterHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 internal static class ExitCodes

@@ -41,6 +41,7 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
     [InlineData("opensag serve: --client-ip-slice: K in '5/4' must be from 1 to N", "serve", "--client-ip-slice", "5/4")]
     [InlineData("opensag serve: --client-ip-slice: 'half' is not K/N", "serve", "--client-ip-slice", "half")]
     [InlineData("opensag serve: --store: Argument 'mysql' not recognized", "serve", "--store", "mysql")]
+    [InlineData("opensag serve: --cluster-heartbeat: give 1 or more seconds.", "serve", "--cluster-heartbeat", "0")]
     [InlineData("opensag serve: --udp-listen needs --tun", "serve", "--udp-listen", "127.0.0.1:0")]
     [InlineData("opensag serve: --client-routes needs --tun", "serve", "--client-routes", "10.0.0.0/8")]
     [InlineData("opensag serve: --client-routes: 'ten' is not an IPv4 CIDR block", "serve", "--tun", "osag0", "--client-routes", "ten")]
