@@ -287,6 +287,20 @@ internal static class Layer3Paths
             while (!await PingsAsync(lab.Client, Target(k)))
             {
                 var ended = client.FirstOrDefault(p => p.HasExited) ?? (gateway is { HasExited: true } ? gateway : null);
+                if (ended is not null && ended != gateway && gateway is not { HasExited: true } && ready.Elapsed <= StartBudget)
+                {
+                    // A client that found its server not yet listening (openconnect exits on "connection refused", and
+                    // ocserv prints "listening" before it accepts) is started again while the server runs.
+                    foreach (var p in client)
+                    {
+                        await p.DisposeAsync();
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(250));
+                    client = startClient();
+                    continue;
+                }
+
                 if (ended is not null || ready.Elapsed > StartBudget)
                 {
                     throw new InvalidOperationException($"{name}: no ping through the tunnel after {ready.Elapsed.TotalSeconds:F0} s: "
