@@ -348,20 +348,23 @@ public sealed class PacketSealingTests
         var all = sealedBy.SelectMany(d => d).OrderBy(d => BinaryPrimitives.ReadUInt64LittleEndian(d.AsSpan(8))).ToArray();
         Assert.Equal(Enumerable.Range(0, threads * perThread).Select(c => (ulong)c), all.Select(d => BinaryPrimitives.ReadUInt64LittleEndian(d.AsSpan(8))));
         var plaintext = new byte[8];
+        var opened = new Dictionary<(int Thread, int Sequence), ulong>();
+        foreach (var datagram in all)
+        {
+            Assert.Equal(OpenResult.Accepted, opener.Open(datagram, plaintext, out var length));
+            Assert.Equal(8, length);
+            opened.Add((BinaryPrimitives.ReadInt32LittleEndian(plaintext), BinaryPrimitives.ReadInt32LittleEndian(plaintext.AsSpan(4))),
+                BinaryPrimitives.ReadUInt64LittleEndian(datagram.AsSpan(8)));
+        }
+
         for (var thread = 0; thread < threads; thread++)
         {
-            var previous = -1L;
             for (var i = 0; i < perThread; i++)
             {
-                var datagram = sealedBy[thread][i];
-                Assert.Equal(OpenResult.Accepted, opener.Open(datagram, plaintext, out var length));
-                Assert.Equal((thread, i), (BinaryPrimitives.ReadInt32LittleEndian(plaintext), BinaryPrimitives.ReadInt32LittleEndian(plaintext.AsSpan(4))));
-                Assert.Equal(8, length);
-
-                // One thread's datagrams carry increasing counters (the lock orders its own calls).
-                var counter = (long)BinaryPrimitives.ReadUInt64LittleEndian(datagram.AsSpan(8));
-                Assert.True(counter > previous);
-                previous = counter;
+                // Each datagram opened to its own sender's plaintext, under the counter its header carries, and one
+                // thread's datagrams carry increasing counters (the lock orders its own calls).
+                Assert.Equal(BinaryPrimitives.ReadUInt64LittleEndian(sealedBy[thread][i].AsSpan(8)), opened[(thread, i)]);
+                Assert.True(i == 0 || opened[(thread, i)] > opened[(thread, i - 1)]);
             }
         }
     }
