@@ -45,9 +45,9 @@ internal static partial class Scenarios
             {
                 size = args[i] switch
                 {
-                    "--layer3-seconds" => size with { Seconds = Whole(args[i], args[i + 1], 1, 600) },
-                    "--layer3-rounds" => size with { Rounds = Whole(args[i], args[i + 1], 1, 20) },
-                    "--layer3-paths" => size with { Paths = Layer3PathList(args[i + 1]) },
+                    "--layer3-seconds" => size with { Seconds = ScenarioArguments.Whole(args[i], args[i + 1], 1, 600) },
+                    "--layer3-rounds" => size with { Rounds = ScenarioArguments.Whole(args[i], args[i + 1], 1, 20) },
+                    "--layer3-paths" => size with { Paths = ScenarioArguments.Paths(args[i], args[i + 1], AllPaths) },
                     _ => size,
                 };
             }
@@ -55,18 +55,6 @@ internal static partial class Scenarios
             return size;
         }
 
-        private static int Whole(string option, string value, int least, int most) =>
-            int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= least && n <= most
-                ? n
-                : throw new ArgumentException($"{option} takes a whole number from {least} to {most}, not '{value}'");
-
-        private static string[] Layer3PathList(string value)
-        {
-            var paths = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            return paths.Length > 0 && paths.All(AllPaths.Contains)
-                ? paths
-                : throw new ArgumentException($"--layer3-paths takes a comma list of {string.Join(", ", AllPaths)}, not '{value}'");
-        }
     }
 
     /// <summary>What one path measured: each load's iperf3 run per round, and its ping round trips (µs).</summary>

@@ -41,9 +41,9 @@ internal static partial class Scenarios
             {
                 size = args[i] switch
                 {
-                    "--stream-seconds" => size with { IperfSeconds = Whole(args[i], args[i + 1], 1, 600) },
-                    "--stream-rounds" => size with { IperfRounds = Whole(args[i], args[i + 1], 1, 20) },
-                    "--stream-paths" => size with { Paths = PathList(args[i + 1]) },
+                    "--stream-seconds" => size with { IperfSeconds = ScenarioArguments.Whole(args[i], args[i + 1], 1, 600) },
+                    "--stream-rounds" => size with { IperfRounds = ScenarioArguments.Whole(args[i], args[i + 1], 1, 20) },
+                    "--stream-paths" => size with { Paths = ScenarioArguments.Paths(args[i], args[i + 1], AllPaths) },
                     _ => size,
                 };
             }
@@ -51,19 +51,6 @@ internal static partial class Scenarios
             return size;
         }
 
-        private static int Whole(string option, string value, int least, int most) =>
-            int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= least && n <= most
-                ? n
-                : throw new ArgumentException($"{option} takes a whole number from {least} to {most}, not '{value}'");
-
-        private static string[] PathList(string value)
-        {
-            var paths = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var unknown = paths.Where(p => !AllPaths.Contains(p)).ToList();
-            return paths.Length > 0 && unknown.Count == 0
-                ? paths
-                : throw new ArgumentException($"--stream-paths takes a comma list of {string.Join(", ", AllPaths)}, not '{value}'");
-        }
     }
 
     /// <summary>What one path measured: each round's iperf3 run, its round trips (µs, sorted) and each start's first byte.</summary>
