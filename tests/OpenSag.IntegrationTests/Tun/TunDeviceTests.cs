@@ -28,16 +28,7 @@ public sealed class TunDeviceTests
     public async Task TunDevice_RoutedDatagram_ReadFromTheDeviceAndItsReplyWrittenBack()
     {
         await using var network = await NetworkNamespace.CreateAsync("tun");
-        var (tun, socket) = await NamespaceThread.RunAsync(network, () =>
-        {
-            var device = TunDevice.Create(Name);
-            LinkConfig.SetUp(Name, TransportMessage.Mtu);
-            LinkConfig.AddAddress(Name, Local, 24);
-            LinkConfig.ReplaceRoute(RoutedNetwork, Name);
-            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(Local, 0));
-            return (device, udp);
-        });
+        var (tun, socket) = await RoutedTunAsync(network);
         using var device = tun;
         using var udp = socket;
         var localPort = (ushort)((IPEndPoint)udp.LocalEndPoint!).Port;
@@ -77,16 +68,7 @@ public sealed class TunDeviceTests
     public async Task TunDevice_PacketLongerThanTheBuffer_CutToTheBufferAndTheNextOneWhole()
     {
         await using var network = await NetworkNamespace.CreateAsync("tun");
-        var (tun, socket) = await NamespaceThread.RunAsync(network, () =>
-        {
-            var device = TunDevice.Create(Name);
-            LinkConfig.SetUp(Name, TransportMessage.Mtu);
-            LinkConfig.AddAddress(Name, Local, 24);
-            LinkConfig.ReplaceRoute(RoutedNetwork, Name);
-            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(Local, 0));
-            return (device, udp);
-        });
+        var (tun, socket) = await RoutedTunAsync(network);
         using var device = tun;
         using var udp = socket;
 
@@ -104,16 +86,7 @@ public sealed class TunDeviceTests
     public async Task TryRead_EmptyThenRoutedDatagram_FalseThenThePacketWithoutWaiting()
     {
         await using var network = await NetworkNamespace.CreateAsync("tun");
-        var (tun, socket) = await NamespaceThread.RunAsync(network, () =>
-        {
-            var device = TunDevice.Create(Name);
-            LinkConfig.SetUp(Name, TransportMessage.Mtu);
-            LinkConfig.AddAddress(Name, Local, 24);
-            LinkConfig.ReplaceRoute(RoutedNetwork, Name);
-            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(Local, 0));
-            return (device, udp);
-        });
+        var (tun, socket) = await RoutedTunAsync(network);
         using var udp = socket;
         var packet = new byte[TransportMessage.Mtu];
         using (var device = tun)
@@ -263,6 +236,19 @@ public sealed class TunDeviceTests
         Assert.True(turnedOn.ExitCode == 0, turnedOn.ToString());
         Assert.True(await NamespaceThread.RunAsync(network, IpForwarding.IsEnabled));
     }
+
+    /// <summary>A TUN up in <paramref name="network"/> with <see cref="Local"/>/24 and <see cref="RoutedNetwork"/> routed into it, and a UDP socket bound to <see cref="Local"/>.</summary>
+    private static Task<(TunDevice Device, Socket Udp)> RoutedTunAsync(NetworkNamespace network) =>
+        NamespaceThread.RunAsync(network, () =>
+        {
+            var device = TunDevice.Create(Name);
+            LinkConfig.SetUp(Name, TransportMessage.Mtu);
+            LinkConfig.AddAddress(Name, Local, 24);
+            LinkConfig.ReplaceRoute(RoutedNetwork, Name);
+            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(Local, 0));
+            return (device, udp);
+        });
 
     private static async Task<int> ReadUdpToAsync(TunDevice device, byte[] packet, IPAddress destination)
     {
