@@ -9,6 +9,12 @@ public static class ResourceIds
 
     public static string NewSmartAgId() => "sag-" + RandomNumberGenerator.GetString(Alphabet, 20);
 
+    /// <summary>ACL ids: <c>acl-</c> + 18 lower-case letters and digits (spec/smartag-acl-and-more.md §1.0).</summary>
+    public static string NewAclId() => "acl-" + RandomNumberGenerator.GetString(Alphabet, 18);
+
+    /// <summary>ACL rule ids: <c>acr-</c> + 18 lower-case letters and digits (spec/smartag-acl-and-more.md §1.0).</summary>
+    public static string NewAcrId() => "acr-" + RandomNumberGenerator.GetString(Alphabet, 18);
+
     /// <summary>15 decimal digits, like the cloud's order numbers, never starting with 0.</summary>
     public static string NewOrderId() =>
         RandomNumberGenerator.GetString("123456789", 1) + RandomNumberGenerator.GetString("0123456789", 14);
