@@ -16,17 +16,23 @@ namespace OpenSag.AccessControl;
 /// </remarks>
 public sealed class AclRuleSet
 {
-    private readonly CompiledRule[] _out;
-    private readonly CompiledRule[] _in;
+    private readonly Matcher[] _out;
+    private readonly string[] _outIds;
+    private readonly Matcher[] _in;
+    private readonly string[] _inIds;
 
-    private AclRuleSet(CompiledRule[] outbound, CompiledRule[] inbound)
+    private AclRuleSet(CompiledRule[] sorted)
     {
-        _out = outbound;
-        _in = inbound;
+        var outbound = sorted.Where(r => r.Direction == AclDirection.Out).ToArray();
+        var inbound = sorted.Where(r => r.Direction == AclDirection.In).ToArray();
+        _out = [.. outbound.Select(r => r.Matcher)];
+        _outIds = [.. outbound.Select(r => r.AcrId)];
+        _in = [.. inbound.Select(r => r.Matcher)];
+        _inIds = [.. inbound.Select(r => r.AcrId)];
     }
 
     /// <summary>No rules: everything is accepted (an instance with no ACL).</summary>
-    public static AclRuleSet Empty { get; } = new([], []);
+    public static AclRuleSet Empty { get; } = new([]);
 
     /// <summary>How many rules were compiled (both directions).</summary>
     public int Count => _out.Length + _in.Length;
@@ -60,9 +66,7 @@ public sealed class AclRuleSet
         }
 
         compiled.Sort(Order);
-        return new AclRuleSet(
-            [.. compiled.Where(r => r.Direction == AclDirection.Out)],
-            [.. compiled.Where(r => r.Direction == AclDirection.In)]);
+        return new AclRuleSet([.. compiled]);
     }
 
     /// <summary>
@@ -73,11 +77,15 @@ public sealed class AclRuleSet
     /// </summary>
     public AclVerdict Evaluate(AclDirection direction, byte protocol, uint source, int? sourcePort, uint destination, int? destinationPort)
     {
-        foreach (ref readonly var rule in (direction == AclDirection.Out ? _out : _in).AsSpan())
+        var (rules, ids) = direction == AclDirection.Out ? (_out, _outIds) : (_in, _inIds);
+        // Unknown ports as -1: only an all-ports range (-1..65535 here) contains it.
+        var knownSource = sourcePort ?? -1;
+        var knownDestination = destinationPort ?? -1;
+        for (var i = 0; i < rules.Length; i++)
         {
-            if (rule.Matches(protocol, source, sourcePort, destination, destinationPort))
+            if (rules[i].Matches(protocol, source, knownSource, destination, knownDestination))
             {
-                return new AclVerdict(!rule.Drops, rule.AcrId);
+                return new AclVerdict(!rules[i].Drops, ids[i]);
             }
         }
 
@@ -137,8 +145,8 @@ public sealed class AclRuleSet
         }
         else
         {
-            compiled = new CompiledRule(rule.AcrId, direction, drops, protocol, source, sourcePorts, destination, destinationPorts,
-                rule.Priority, rule.CreatedAt);
+            compiled = new CompiledRule(rule.AcrId, direction, rule.Priority, rule.CreatedAt, source.PrefixLength + destination.PrefixLength,
+                Matcher.Of(drops, protocol, source, sourcePorts, destination, destinationPorts));
         }
 
         return reason.Length == 0;
@@ -149,12 +157,12 @@ public sealed class AclRuleSet
         var order = a.Priority.CompareTo(b.Priority);
         if (order == 0)
         {
-            order = b.Drops.CompareTo(a.Drops);
+            order = b.Matcher.Drops.CompareTo(a.Matcher.Drops);
         }
 
         if (order == 0)
         {
-            order = (b.Source.PrefixLength + b.Destination.PrefixLength).CompareTo(a.Source.PrefixLength + a.Destination.PrefixLength);
+            order = b.PrefixSum.CompareTo(a.PrefixSum);
         }
 
         if (order == 0)
@@ -165,26 +173,54 @@ public sealed class AclRuleSet
         return order != 0 ? order : string.CompareOrdinal(a.AcrId, b.AcrId);
     }
 
-    private readonly record struct CompiledRule(
-        string AcrId,
-        AclDirection Direction,
-        bool Drops,
-        AclProtocol Protocol,
-        AclCidr Source,
-        AclPortRange SourcePorts,
-        AclCidr Destination,
-        AclPortRange DestinationPorts,
-        int Priority,
-        DateTimeOffset CreatedAt)
-    {
-        public bool Matches(byte protocol, uint source, int? sourcePort, uint destination, int? destinationPort) =>
-            Protocol.Matches(protocol)
-            && Source.Contains(source)
-            && Destination.Contains(destination)
-            && (!Protocol.HasPorts || (PortMatches(SourcePorts, sourcePort) && PortMatches(DestinationPorts, destinationPort)));
+    private readonly record struct CompiledRule(string AcrId, AclDirection Direction, int Priority, DateTimeOffset CreatedAt, int PrefixSum, Matcher Matcher);
 
-        private static bool PortMatches(AclPortRange range, int? port) =>
-            range.IsAllPorts || (port is { } known && range.Contains(known));
+    /// <summary>
+    /// One rule as the per-packet loop reads it: 36 bytes of masks and bounds, no branch on what kind of rule it is.
+    /// A range of all ports, and every range of a rule whose protocol has no ports, is -1..65535, so it contains
+    /// port 0 and the -1 that stands for "unknown" (a later fragment); any narrower range starts at 1 and does not.
+    /// </summary>
+    private readonly struct Matcher
+    {
+        private readonly uint _sourceNetwork;
+        private readonly uint _sourceMask;
+        private readonly uint _destinationNetwork;
+        private readonly uint _destinationMask;
+        private readonly int _sourceFirst;
+        private readonly int _sourceLast;
+        private readonly int _destinationFirst;
+        private readonly int _destinationLast;
+        private readonly byte _protocol;
+        private readonly bool _anyProtocol;
+
+        private Matcher(bool drops, AclProtocol protocol, AclCidr source, (int First, int Last) sourcePorts, AclCidr destination, (int First, int Last) destinationPorts)
+        {
+            Drops = drops;
+            _anyProtocol = protocol.IsAny;
+            _protocol = protocol.Number;
+            (_sourceNetwork, _sourceMask) = (source.Network, Mask(source.PrefixLength));
+            (_destinationNetwork, _destinationMask) = (destination.Network, Mask(destination.PrefixLength));
+            (_sourceFirst, _sourceLast) = sourcePorts;
+            (_destinationFirst, _destinationLast) = destinationPorts;
+        }
+
+        public bool Drops { get; }
+
+        public static Matcher Of(bool drops, AclProtocol protocol, AclCidr source, AclPortRange sourcePorts, AclCidr destination, AclPortRange destinationPorts) =>
+            new(drops, protocol, source, Bounds(protocol, sourcePorts), destination, Bounds(protocol, destinationPorts));
+
+        public bool Matches(byte protocol, uint source, int sourcePort, uint destination, int destinationPort) =>
+            (_anyProtocol || protocol == _protocol)
+            && (source & _sourceMask) == _sourceNetwork
+            && (destination & _destinationMask) == _destinationNetwork
+            && sourcePort >= _sourceFirst && sourcePort <= _sourceLast
+            && destinationPort >= _destinationFirst && destinationPort <= _destinationLast;
+
+        private static (int First, int Last) Bounds(AclProtocol protocol, AclPortRange range) =>
+            !protocol.HasPorts || range.IsAllPorts ? (-1, AclPortRange.MaxPort) : (range.First, range.Last);
+
+        // A shift by 32 is a shift by 0 in C# (the count is masked to 5 bits), hence the /0 case.
+        private static uint Mask(int prefixLength) => prefixLength == 0 ? 0 : uint.MaxValue << (32 - prefixLength);
     }
 }
 
