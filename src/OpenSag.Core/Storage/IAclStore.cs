@@ -69,6 +69,8 @@ public sealed record AclFilter(string RegionId)
     /// <summary>Exact name.</summary>
     public string? Name { get; init; }
     public string? AclType { get; init; }
+    /// <summary>Exact resource group id, as CreateACL stored it.</summary>
+    public string? ResourceGroupId { get; init; }
 }
 
 /// <summary>What DescribeACLAttribute filters on; null means "any".</summary>

@@ -70,6 +70,10 @@ public sealed record InstanceFilter(string RegionId)
     public string? Name { get; init; }
     public string? Status { get; init; }
     public string? InstanceType { get; init; }
+    /// <summary>Instances associated with this ACL (DescribeSmartAccessGateways <c>AclIds</c>; the ACL actions' change notices).</summary>
+    public string? AclId { get; init; }
+    /// <summary>Instances associated with none of these ACLs (DescribeSmartAccessGateways <c>UnboundAclIds</c>).</summary>
+    public IReadOnlyCollection<string>? UnboundAclIds { get; init; }
 }
 
 public interface IClientUserStore
