@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using OpenSag.Api.Catalogue;
 using OpenSag.Api.Responses;
 using OpenSag.Domain;
@@ -11,281 +10,264 @@ namespace OpenSag.Api.Actions;
 
 /// <summary>
 /// The ten ACL actions: spec/smartag-acl-and-more.md §1.3–§1.12. Their error tables answer 403 for a missing or
-/// invalid parameter (§1.0, §1.16), so every parameter here names the ACL forms of those errors.
+/// invalid parameter (§1.0, §1.16), so every parameter here names the ACL forms of those errors; RegionId keeps the
+/// common MissingRegionId every action shares.
 /// </summary>
 public static class AclActions
 {
-    private static readonly ParameterSpec AclId = new ParameterSpec("AclId", ParameterKind.String, "ID of the ACL (acl-…).")
+    public static readonly Parameter<string> AclId = Parameter.String("AclId", "ID of the ACL (acl-…).")
         .AsRequired(ErrorCatalogue.AclMissingParameter).Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.AclNotFound);
 
-    private static readonly ParameterSpec AcrId = new ParameterSpec("AcrId", ParameterKind.String, "ID of the rule (acr-…).")
+    public static readonly Parameter<string> AcrId = Parameter.String("AcrId", "ID of the rule (acr-…).")
         .AsRequired(ErrorCatalogue.AclMissingParameter).Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.AclRuleNotFound);
 
-    private static readonly ParameterSpec AclSmartAgId = SmartAgId.AsRequired(ErrorCatalogue.AclMissingParameter).WhenInvalid(ErrorCatalogue.AclInstanceNotFound);
+    public static readonly Parameter<string> AclSmartAgId = SmartAgId.WhenMissing(ErrorCatalogue.AclMissingParameter).WhenInvalid(ErrorCatalogue.AclInstanceNotFound);
 
-    private static readonly ParameterSpec AclName = new ParameterSpec("Name", ParameterKind.String, "Name of the ACL.")
+    public static readonly Parameter<string> AclName = Parameter.String("Name", "Name of the ACL.")
         .AsRequired(ErrorCatalogue.AclMissingParameter).Matching(AclFields.IsName, AclFields.NameRule).WhenInvalid(ErrorCatalogue.AclInvalidName);
 
-    private static readonly ParameterSpec AclType = Invalid(new ParameterSpec("AclType", ParameterKind.String,
-        "acl-hardware (for SAG devices, the default) or acl-software (for SAG App instances: the only kind AssociateACL takes here).")
-        .Matching(AclFields.IsAclType, AclFields.AclTypeRule));
+    public static readonly Parameter<string?> AclType = Parameter.String("AclType",
+            "acl-hardware (for SAG devices; the default) or acl-software (for SAG App instances: the only kind AssociateACL takes here).")
+        .Matching(AclFields.IsAclType, AclFields.AclTypeRule).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec ResourceGroupId = Invalid(new ParameterSpec("ResourceGroupId", ParameterKind.String, "Resource group (stored and echoed).")
-        .Matching(s => s.Length <= 64, UpTo64));
+    public static readonly Parameter<string?> ResourceGroupId = Parameter.String("ResourceGroupId", "Resource group; stored, echoed and filtered exactly.")
+        .Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec AclPageNumber = Invalid(PageNumber);
+    public static readonly Parameter<int?> AclPageNumber = PageNumber.WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec AclPageSize = Invalid(PageSize(50));
+    public static readonly Parameter<int?> AclPageSize = PageSize(50).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    // The rule fields (§1.2); AddACLRule requires the first seven.
-    private static readonly ParameterSpec Direction = Invalid(new ParameterSpec("Direction", ParameterKind.String, "in (to the client) or out (from the client).")
-        .Matching(AclFields.IsDirection, AclFields.DirectionRule));
+    // The rule fields (spec §1.2), optional as ModifyACLRule takes them (it changes those it is sent).
+    public static readonly Parameter<string?> Direction = Parameter.String("Direction", "in (traffic to the client) or out (traffic from the client).")
+        .Matching(AclFields.IsDirection, AclFields.DirectionRule).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec Policy = Invalid(new ParameterSpec("Policy", ParameterKind.String, "accept or drop.")
-        .Matching(AclFields.IsPolicy, AclFields.PolicyRule));
+    public static readonly Parameter<string?> Policy = Parameter.String("Policy", "accept or drop.")
+        .Matching(AclFields.IsPolicy, AclFields.PolicyRule).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec IpProtocol = new ParameterSpec("IpProtocol", ParameterKind.String, "Protocol the rule matches.")
+    public static readonly Parameter<string?> IpProtocol = Parameter.String("IpProtocol", "Protocol the rule matches.")
         .Matching(AclFields.IsProtocol, AclFields.ProtocolRule).WhenInvalid(ErrorCatalogue.AclNotSupportedProtocol);
 
-    private static readonly ParameterSpec SourceCidr = Invalid(new ParameterSpec("SourceCidr", ParameterKind.String, "Source block, e.g. 192.168.1.0/24.")
-        .Matching(AclFields.IsCidr, AclFields.CidrRule));
+    public static readonly Parameter<string?> SourceCidr = Parameter.String("SourceCidr", "Source block, e.g. 192.168.1.0/24.")
+        .Matching(AclFields.IsCidr, AclFields.CidrRule).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec SourcePortRange = new ParameterSpec("SourcePortRange", ParameterKind.String, "Source ports, e.g. 1/200, or -1/-1.")
+    public static readonly Parameter<string?> SourcePortRange = Parameter.String("SourcePortRange", "Source ports, e.g. 1/200, or -1/-1 for every port.")
         .Matching(AclFields.IsPortRange, AclFields.PortRangeRule).WhenInvalid(ErrorCatalogue.AclInvalidPortRange);
 
-    private static readonly ParameterSpec DestCidr = SourceCidr with { Name = "DestCidr", Description = "Destination block, e.g. 10.0.5.0/24." };
+    public static readonly Parameter<string?> DestCidr = SourceCidr.Named("DestCidr", "Destination block, e.g. 10.0.5.0/24.");
 
-    private static readonly ParameterSpec DestPortRange = SourcePortRange with { Name = "DestPortRange", Description = "Destination ports, e.g. 80/80, or -1/-1." };
+    public static readonly Parameter<string?> DestPortRange = SourcePortRange.Named("DestPortRange", "Destination ports, e.g. 80/80, or -1/-1 for every port.");
 
-    private static readonly ParameterSpec Priority = Invalid(new ParameterSpec("Priority", ParameterKind.Integer, "1 is evaluated first (default 1).")
-        .Between(AclFields.MinPriority, AclFields.MaxPriority));
+    public static readonly Parameter<int?> Priority = Parameter.Integer("Priority", "1 is evaluated first (default 1).")
+        .Between(AclFields.MinPriority, AclFields.MaxPriority).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec RuleType = new ParameterSpec("Type", ParameterKind.String, "LAN (default) or WAN; stored, not matched.")
+    public static readonly Parameter<string?> RuleType = Parameter.String("Type", "LAN (default) or WAN; stored and echoed, not matched.")
         .Matching(AclFields.IsRuleType, AclFields.RuleTypeRule).WhenInvalid(ErrorCatalogue.AclInvalidRuleType);
 
-    private static readonly ParameterSpec RuleName = Invalid(new ParameterSpec("Name", ParameterKind.String, "Name of the rule.")
-        .Matching(AclFields.IsName, AclFields.NameRule));
+    public static readonly Parameter<string?> RuleName = Parameter.String("Name", "Name of the rule.")
+        .Matching(AclFields.IsName, AclFields.NameRule).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec RuleDescription = new ParameterSpec("Description", ParameterKind.String, "Description of the rule.")
+    public static readonly Parameter<string?> RuleDescription = Parameter.String("Description", "Description of the rule.")
         .Matching(AclFields.IsDescription, AclFields.DescriptionRule).WhenInvalid(ErrorCatalogue.AclInvalidDescription);
 
-    private static readonly ParameterSpec DpiSignatureIds = Invalid(new ParameterSpec("DpiSignatureIds", ParameterKind.StringList,
-        "Application ids, DpiSignatureIds.1, …; stored, not matched.").AtMost(AclFields.MaxDpiIds).Matching(s => s.Length <= 64, UpTo64));
+    public static readonly Parameter<IReadOnlyList<string>> DpiSignatureIds = Parameter.List("DpiSignatureIds",
+            "Application ids, DpiSignatureIds.1, …; stored and echoed, not matched (SAG App rules have no DPI).")
+        .AtMost(AclFields.MaxDpiIds).Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
-    private static readonly ParameterSpec DpiGroupIds = DpiSignatureIds with { Name = "DpiGroupIds", Description = "Application group ids, DpiGroupIds.1, …; stored, not matched." };
+    public static readonly Parameter<IReadOnlyList<string>> DpiGroupIds = DpiSignatureIds.Named("DpiGroupIds",
+        "Application group ids, DpiGroupIds.1, …; stored and echoed, not matched (SAG App rules have no DPI).");
 
-    public static readonly ActionDefinition Create = new(
+    public static readonly ActionDefinition Create = ActionDefinition.Define(
         "CreateACL",
-        "Creates an ACL (at most 10 per server).",
+        "Creates an ACL (at most 10 per server, all regions together).",
         [RegionId, AclName, AclType, ResourceGroupId],
-        ["AclId", "AclType", "ResourceGroupId"],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            var acl = await Acls(context).CreateAsync(a.String("RegionId"), a.String("Name"), a.OptionalString("AclType"), a.OptionalString("ResourceGroupId"), ct);
-            return new ResponseBody
-            {
-                { "AclId", acl.AclId },
-                { "AclType", acl.AclType },
-                { "ResourceGroupId", acl.ResourceGroupId },
-            };
-        });
+        ResponseShape.Of<Acl>()
+            .String("AclId", acl => acl.AclId)
+            .String("AclType", acl => acl.AclType)
+            .String("ResourceGroupId", acl => acl.ResourceGroupId),
+        static (AclService acls, ActionContext a, CancellationToken ct) =>
+            acls.CreateAsync(a.Get(RegionId), a.Get(AclName), a.Get(AclType), a.Get(ResourceGroupId), ct))
+        .Raising(ErrorCatalogue.AclAmountLimit);
 
-    public static readonly ActionDefinition Delete = new(
+    public static readonly ActionDefinition Delete = ActionDefinition.Define(
         "DeleteACL",
-        "Deletes an ACL with its rules; instances associated with it are disassociated.",
+        "Deletes an ACL with its rules; instances associated with it are disassociated before the answer.",
         [RegionId, AclId],
-        [],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            await Acls(context).DeleteAsync(a.String("RegionId"), a.String("AclId"), ct);
-            return ResponseBody.Empty;
-        });
+        static (AclService acls, ActionContext a, CancellationToken ct) => acls.DeleteAsync(a.Get(RegionId), a.Get(AclId), ct))
+        .Raising(ErrorCatalogue.AclNotFound);
 
-    public static readonly ActionDefinition Modify = new(
+    public static readonly ActionDefinition Modify = ActionDefinition.Define(
         "ModifyACL",
         "Renames an ACL.",
         [RegionId, AclId, AclName],
-        [],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            await Acls(context).RenameAsync(a.String("RegionId"), a.String("AclId"), a.String("Name"), ct);
-            return ResponseBody.Empty;
-        });
+        static (AclService acls, ActionContext a, CancellationToken ct) => acls.RenameAsync(a.Get(RegionId), a.Get(AclId), a.Get(AclName), ct))
+        .Raising(ErrorCatalogue.AclNotFound);
 
-    public static readonly ActionDefinition List = new(
+    public static readonly Parameter<string?> AclIdsFilter = Parameter.String("AclIds", "ACL ids separated by commas; ids that name no ACL match nothing.")
+        .Matching(s => s.Length <= 2048, "up to 2048 characters").WhenInvalid(ErrorCatalogue.AclInvalidParameter);
+
+    public static readonly Parameter<string?> AclNameFilter = Parameter.String("Name", "Exact ACL name.")
+        .Matching(s => s.Length <= AclFields.NameMaxLength, "up to 128 characters").WhenInvalid(ErrorCatalogue.AclInvalidParameter);
+
+    /// <summary>An ACL in DescribeACLs (spec §1.6).</summary>
+    public static readonly ResponseShape<AclSummary> AclItem = ResponseShape.Of<AclSummary>()
+        .String("AclId", s => s.Acl.AclId)
+        .String("Name", s => s.Acl.Name)
+        .String("AclType", s => s.Acl.AclType)
+        .String("ResourceGroupId", s => s.Acl.ResourceGroupId)
+
+        // A String in every SDK (spec §1.0 "Type fidelity"), though the doc examples print a number.
+        .String("SagCount", s => s.SagCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static readonly ActionDefinition List = ActionDefinition.Define(
         "DescribeACLs",
-        "Lists the ACLs of a region, paged; ids that name no ACL match nothing.",
-        [
-            RegionId,
-            Invalid(new ParameterSpec("AclIds", ParameterKind.String, "ACL ids separated by commas.").Matching(s => s.Length <= 2048, "up to 2048 characters")),
-            AclType,
-            Invalid(new ParameterSpec("Name", ParameterKind.String, "Exact ACL name.").Matching(s => s.Length <= AclFields.NameMaxLength, "up to 128 characters")),
-            ResourceGroupId,
-            AclPageNumber,
-            AclPageSize,
-        ],
-        ["TotalCount", "PageNumber", "PageSize", "Acls.Acl[]"],
-        async (context, ct) =>
+        "Lists the ACLs of a region, paged; ids that name no ACL match nothing (200 with an empty list).",
+        [RegionId, AclIdsFilter, AclType, AclNameFilter, ResourceGroupId, AclPageNumber, AclPageSize],
+        ResponseShape.Of<Page<AclSummary>>()
+            .Integer("TotalCount", p => p.TotalCount)
+            .Integer("PageNumber", p => p.PageNumber)
+            .Integer("PageSize", p => p.PageSize)
+            .List("Acls", "Acl", p => p.Items, AclItem),
+        static (AclService acls, ActionContext a, CancellationToken ct) =>
         {
-            var a = context.Arguments;
-            var filter = new AclFilter(a.String("RegionId"))
+            var filter = new AclFilter(a.Get(RegionId))
             {
-                AclIds = a.OptionalString("AclIds") is { } ids ? CommaList(ids) : null,
-                Name = a.OptionalString("Name"),
-                AclType = a.OptionalString("AclType"),
-                ResourceGroupId = a.OptionalString("ResourceGroupId"),
+                AclIds = a.Get(AclIdsFilter) is { } ids ? CommaList(ids) : null,
+                Name = a.Get(AclNameFilter),
+                AclType = a.Get(AclType),
+                ResourceGroupId = a.Get(ResourceGroupId),
             };
-            var page = await Acls(context).ListAsync(filter, a.OptionalInteger("PageNumber") ?? 1, a.OptionalInteger("PageSize") ?? 10, ct);
-            return new ResponseBody
-            {
-                { "TotalCount", page.TotalCount },
-                { "PageNumber", page.PageNumber },
-                { "PageSize", page.PageSize },
-                { "Acls", new WrappedList("Acl", [.. page.Items.Select(AclItem)]) },
-            };
+            return acls.ListAsync(filter, a.Get(AclPageNumber) ?? 1, a.Get(AclPageSize) ?? 10, ct);
         });
 
-    public static readonly ActionDefinition AddRule = new(
+    // What AddACLRule requires (spec §1.2 "Add" column).
+    public static readonly Parameter<string> NewDirection = Direction.AsRequired(ErrorCatalogue.AclMissingParameter);
+    public static readonly Parameter<string> NewPolicy = Policy.AsRequired(ErrorCatalogue.AclMissingParameter);
+    public static readonly Parameter<string> NewIpProtocol = IpProtocol.AsRequired(ErrorCatalogue.AclMissingParameter);
+    public static readonly Parameter<string> NewSourceCidr = SourceCidr.AsRequired(ErrorCatalogue.AclMissingParameter);
+    public static readonly Parameter<string> NewSourcePortRange = SourcePortRange.AsRequired(ErrorCatalogue.AclMissingParameter);
+    public static readonly Parameter<string> NewDestCidr = DestCidr.AsRequired(ErrorCatalogue.AclMissingParameter);
+    public static readonly Parameter<string> NewDestPortRange = DestPortRange.AsRequired(ErrorCatalogue.AclMissingParameter);
+
+    /// <summary>The answer of AddACLRule (spec §1.7): the rule as stored, every value as sent.</summary>
+    public static readonly ResponseShape<AclRule> AddedRule = RuleFields(withType: true);
+
+    public static readonly ActionDefinition AddRule = ActionDefinition.Define(
         "AddACLRule",
         "Adds a rule to an ACL (at most 50 per ACL); instances associated with the ACL apply it before the answer.",
         [
-            RegionId,
-            AclId,
-            Direction.AsRequired(ErrorCatalogue.AclMissingParameter),
-            Policy.AsRequired(ErrorCatalogue.AclMissingParameter),
-            IpProtocol.AsRequired(ErrorCatalogue.AclMissingParameter),
-            SourceCidr.AsRequired(ErrorCatalogue.AclMissingParameter),
-            SourcePortRange.AsRequired(ErrorCatalogue.AclMissingParameter),
-            DestCidr.AsRequired(ErrorCatalogue.AclMissingParameter),
-            DestPortRange.AsRequired(ErrorCatalogue.AclMissingParameter),
-            Priority,
-            RuleType,
-            RuleName,
-            RuleDescription,
-            DpiSignatureIds,
-            DpiGroupIds,
+            RegionId, AclId, NewDirection, NewPolicy, NewIpProtocol, NewSourceCidr, NewSourcePortRange, NewDestCidr, NewDestPortRange,
+            Priority, RuleType, RuleName, RuleDescription, DpiSignatureIds, DpiGroupIds,
         ],
-        ["AclId", "AcrId", "Name", "Description", "Direction", "Policy", "IpProtocol", "SourceCidr", "SourcePortRange", "DestCidr", "DestPortRange",
-            "Priority", "Type", "GmtCreate", "DpiGroupIds.DpiGroupId[] (when set)", "DpiSignatureIds.DpiSignatureId[] (when set)"],
-        async (context, ct) =>
+        AddedRule,
+        static (AclService acls, ActionContext a, CancellationToken ct) => acls.AddRuleAsync(a.Get(RegionId), new NewAclRule
         {
-            var a = context.Arguments;
-            var rule = await Acls(context).AddRuleAsync(a.String("RegionId"), new NewAclRule
-            {
-                AclId = a.String("AclId"),
-                Direction = a.String("Direction"),
-                Policy = a.String("Policy"),
-                IpProtocol = a.String("IpProtocol"),
-                SourceCidr = a.String("SourceCidr"),
-                SourcePortRange = a.String("SourcePortRange"),
-                DestCidr = a.String("DestCidr"),
-                DestPortRange = a.String("DestPortRange"),
-                Priority = a.OptionalInteger("Priority"),
-                Type = a.OptionalString("Type"),
-                Name = a.OptionalString("Name"),
-                Description = a.OptionalString("Description"),
-                DpiGroupIds = a.List("DpiGroupIds"),
-                DpiSignatureIds = a.List("DpiSignatureIds"),
-            }, ct);
-            return RuleBody(rule, withType: true, descriptionWhenEmpty: true);
-        });
+            AclId = a.Get(AclId),
+            Direction = a.Get(NewDirection),
+            Policy = a.Get(NewPolicy),
+            IpProtocol = a.Get(NewIpProtocol),
+            SourceCidr = a.Get(NewSourceCidr),
+            SourcePortRange = a.Get(NewSourcePortRange),
+            DestCidr = a.Get(NewDestCidr),
+            DestPortRange = a.Get(NewDestPortRange),
+            Priority = a.Get(Priority),
+            Type = a.Get(RuleType),
+            Name = a.Get(RuleName),
+            Description = a.Get(RuleDescription),
+            DpiGroupIds = a.Get(DpiGroupIds),
+            DpiSignatureIds = a.Get(DpiSignatureIds),
+        }, ct))
+        .Raising(ErrorCatalogue.AclNotFound, ErrorCatalogue.AclRuleAmountLimit, ErrorCatalogue.AclInvalidPortRange);
 
-    public static readonly ActionDefinition ModifyRule = new(
+    /// <summary>The answer of ModifyACLRule (spec §1.8): AddACLRule's fields without Type, as the SDK models have it.</summary>
+    public static readonly ResponseShape<AclRule> ModifiedRule = RuleFields(withType: false);
+
+    public static readonly ActionDefinition ModifyRule = ActionDefinition.Define(
         "ModifyACLRule",
-        "Changes the fields of a rule that are sent; the others, Dpi lists included, are kept.",
-        [RegionId, AclId, AcrId, Direction, Policy, IpProtocol, SourceCidr, SourcePortRange, DestCidr, DestPortRange, Priority, RuleType, RuleName, RuleDescription,
-            DpiSignatureIds, DpiGroupIds],
-        ["AclId", "AcrId", "Name", "Description", "Direction", "Policy", "IpProtocol", "SourceCidr", "SourcePortRange", "DestCidr", "DestPortRange",
-            "Priority", "GmtCreate", "DpiGroupIds.DpiGroupId[] (when set)", "DpiSignatureIds.DpiSignatureId[] (when set)"],
-        async (context, ct) =>
+        "Changes the fields of a rule that are sent and keeps the others (Dpi lists included); associated instances apply it before the answer.",
+        [RegionId, AclId, AcrId, Direction, Policy, IpProtocol, SourceCidr, SourcePortRange, DestCidr, DestPortRange, Priority, RuleType, RuleName,
+            RuleDescription, DpiSignatureIds, DpiGroupIds],
+        ModifiedRule,
+        static (AclService acls, ActionContext a, CancellationToken ct) => acls.ModifyRuleAsync(new AclRuleChange(a.Get(RegionId), a.Get(AclId), a.Get(AcrId))
         {
-            var a = context.Arguments;
-            var rule = await Acls(context).ModifyRuleAsync(new AclRuleChange(a.String("RegionId"), a.String("AclId"), a.String("AcrId"))
-            {
-                Direction = a.OptionalString("Direction"),
-                Policy = a.OptionalString("Policy"),
-                IpProtocol = a.OptionalString("IpProtocol"),
-                SourceCidr = a.OptionalString("SourceCidr"),
-                SourcePortRange = a.OptionalString("SourcePortRange"),
-                DestCidr = a.OptionalString("DestCidr"),
-                DestPortRange = a.OptionalString("DestPortRange"),
-                Priority = a.OptionalInteger("Priority"),
-                Type = a.OptionalString("Type"),
-                Name = a.OptionalString("Name"),
-                Description = a.OptionalString("Description"),
-                DpiGroupIds = ListIfSent(a, "DpiGroupIds"),
-                DpiSignatureIds = ListIfSent(a, "DpiSignatureIds"),
-            }, ct);
+            Direction = a.Get(Direction),
+            Policy = a.Get(Policy),
+            IpProtocol = a.Get(IpProtocol),
+            SourceCidr = a.Get(SourceCidr),
+            SourcePortRange = a.Get(SourcePortRange),
+            DestCidr = a.Get(DestCidr),
+            DestPortRange = a.Get(DestPortRange),
+            Priority = a.Get(Priority),
+            Type = a.Get(RuleType),
+            Name = a.Get(RuleName),
+            Description = a.Get(RuleDescription),
+            DpiGroupIds = ListIfSent(a.Get(DpiGroupIds)),
+            DpiSignatureIds = ListIfSent(a.Get(DpiSignatureIds)),
+        }, ct))
+        .Raising(ErrorCatalogue.AclNotFound, ErrorCatalogue.AclRuleNotFound, ErrorCatalogue.AclInvalidPortRange);
 
-            // The SDKs' ModifyACLRule answer has no Type (spec §1.8).
-            return RuleBody(rule, withType: false, descriptionWhenEmpty: true);
-        });
-
-    public static readonly ActionDefinition DeleteRule = new(
+    public static readonly ActionDefinition DeleteRule = ActionDefinition.Define(
         "DeleteACLRule",
         "Deletes a rule; instances associated with its ACL stop applying it before the answer.",
         [RegionId, AclId, AcrId],
-        [],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            await Acls(context).DeleteRuleAsync(a.String("RegionId"), a.String("AclId"), a.String("AcrId"), ct);
-            return ResponseBody.Empty;
-        });
+        static (AclService acls, ActionContext a, CancellationToken ct) => acls.DeleteRuleAsync(a.Get(RegionId), a.Get(AclId), a.Get(AcrId), ct))
+        .Raising(ErrorCatalogue.AclNotFound, ErrorCatalogue.AclRuleNotFound);
 
-    public static readonly ActionDefinition Attribute = new(
+    public static readonly Parameter<string?> RuleNameFilter = Parameter.String("Name", "Part of the rule name.")
+        .Matching(s => s.Length <= AclFields.NameMaxLength, "up to 128 characters").WhenInvalid(ErrorCatalogue.AclInvalidParameter);
+
+    public static readonly Parameter<string?> Order = Parameter.String("Order", "Accepted for compatibility; ignored (the cloud documents no meaning for it).");
+
+    /// <summary>
+    /// A rule in DescribeACLAttribute (spec §1.10): AddACLRule's fields with its ACL's AclType (S1), and no Description
+    /// when the rule has none (the current page: "not returned by default").
+    /// </summary>
+    public static readonly ResponseShape<(Acl Acl, AclRule Rule)> ListedRule = ResponseShape.Of<(Acl Acl, AclRule Rule)>()
+        .String("AclId", x => x.Rule.AclId)
+        .String("AcrId", x => x.Rule.AcrId)
+        .String("Name", x => x.Rule.Name)
+        .OptionalString("Description", x => x.Rule.Description.Length > 0 ? x.Rule.Description : null)
+        .String("Direction", x => x.Rule.Direction)
+        .String("Policy", x => x.Rule.Policy)
+        .String("IpProtocol", x => x.Rule.IpProtocol)
+        .String("SourceCidr", x => x.Rule.SourceCidr)
+        .String("SourcePortRange", x => x.Rule.SourcePortRange)
+        .String("DestCidr", x => x.Rule.DestCidr)
+        .String("DestPortRange", x => x.Rule.DestPortRange)
+        .Integer("Priority", x => x.Rule.Priority)
+        .String("Type", x => x.Rule.Type)
+        .String("AclType", x => x.Acl.AclType)
+        .Long("GmtCreate", x => x.Rule.CreatedAt.ToUnixTimeMilliseconds())
+        .OptionalStringList("DpiGroupIds", "DpiGroupId", x => x.Rule.DpiGroupIds)
+        .OptionalStringList("DpiSignatureIds", "DpiSignatureId", x => x.Rule.DpiSignatureIds);
+
+    public static readonly ActionDefinition Attribute = ActionDefinition.Define(
         "DescribeACLAttribute",
         "Lists the rules of an ACL by Priority, then age, paged.",
-        [
-            RegionId,
-            AclId,
-            Direction,
-            Invalid(new ParameterSpec("Name", ParameterKind.String, "Part of the rule name.").Matching(s => s.Length <= AclFields.NameMaxLength, "up to 128 characters")),
-            new ParameterSpec("Order", ParameterKind.String, "Accepted for compatibility; ignored (the cloud documents no meaning)."),
-            AclPageNumber,
-            AclPageSize,
-        ],
-        ["TotalCount", "PageNumber", "PageSize", "Acrs.Acr[]"],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            var filter = new AclRuleFilter(a.String("RegionId"), a.String("AclId")) { Direction = a.OptionalString("Direction"), NameContains = a.OptionalString("Name") };
-            var (acl, page) = await Acls(context).ListRulesAsync(filter, a.OptionalInteger("PageNumber") ?? 1, a.OptionalInteger("PageSize") ?? 10, ct);
-            return new ResponseBody
-            {
-                { "TotalCount", page.TotalCount },
-                { "PageNumber", page.PageNumber },
-                { "PageSize", page.PageSize },
-                { "Acrs", new WrappedList("Acr", [.. page.Items.Select(r => RuleItem(acl, r))]) },
-            };
-        });
+        [RegionId, AclId, Direction, RuleNameFilter, Order, AclPageNumber, AclPageSize],
+        ResponseShape.Of<(Acl Acl, Page<AclRule> Rules)>()
+            .Integer("TotalCount", x => x.Rules.TotalCount)
+            .Integer("PageNumber", x => x.Rules.PageNumber)
+            .Integer("PageSize", x => x.Rules.PageSize)
+            .List("Acrs", "Acr", x => x.Rules.Items.Select(r => (x.Acl, r)), ListedRule),
+        static (AclService acls, ActionContext a, CancellationToken ct) =>
+            acls.ListRulesAsync(new AclRuleFilter(a.Get(RegionId), a.Get(AclId)) { Direction = a.Get(Direction), NameContains = a.Get(RuleNameFilter) },
+                a.Get(AclPageNumber) ?? 1, a.Get(AclPageSize) ?? 10, ct))
+        .Raising(ErrorCatalogue.AclNotFound);
 
-    public static readonly ActionDefinition Associate = new(
+    public static readonly ActionDefinition Associate = ActionDefinition.Define(
         "AssociateACL",
         "Associates an acl-software ACL with an instance (one per instance); its rules apply to the instance's sessions before the answer.",
         [RegionId, AclId, AclSmartAgId],
-        [],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            await Acls(context).AssociateAsync(a.String("RegionId"), a.String("AclId"), a.String("SmartAGId"), ct);
-            return ResponseBody.Empty;
-        });
+        static (AclService acls, ActionContext a, CancellationToken ct) => acls.AssociateAsync(a.Get(RegionId), a.Get(AclId), a.Get(AclSmartAgId), ct))
+        .Raising(ErrorCatalogue.AclNotFound, ErrorCatalogue.AclInstanceNotFound, ErrorCatalogue.AclSoftwareNotSupported, ErrorCatalogue.AclAlreadyAssociated,
+            ErrorCatalogue.AclPerInstanceLimit);
 
-    public static readonly ActionDefinition Disassociate = new(
+    public static readonly ActionDefinition Disassociate = ActionDefinition.Define(
         "DisassociateACL",
-        "Ends an ACL's association with an instance; its rules stop applying before the answer.",
+        "Ends an ACL's association with an instance; its rules stop applying to the instance's sessions before the answer.",
         [RegionId, AclId, AclSmartAgId],
-        [],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            await Acls(context).DisassociateAsync(a.String("RegionId"), a.String("AclId"), a.String("SmartAGId"), ct);
-            return ResponseBody.Empty;
-        });
+        static (AclService acls, ActionContext a, CancellationToken ct) => acls.DisassociateAsync(a.Get(RegionId), a.Get(AclId), a.Get(AclSmartAgId), ct))
+        .Raising(ErrorCatalogue.AclNotFound, ErrorCatalogue.AclInstanceNotFound, ErrorCatalogue.AclNotAssociated);
 
     public static IEnumerable<ActionDefinition> All => [Create, Delete, Modify, List, AddRule, ModifyRule, DeleteRule, Attribute, Associate, Disassociate];
 
@@ -296,72 +278,33 @@ public static class AclActions
     public static IReadOnlyList<string> CommaList(string value) =>
         value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>The ACL actions answer an invalid value with their own 403 InvalidParameter (spec §1.16).</summary>
-    private static ParameterSpec Invalid(ParameterSpec spec) => spec.WhenInvalid(ErrorCatalogue.AclInvalidParameter);
+    /// <summary>A Dpi list the request sent replaces the stored one; an omitted one is kept (spec §1.2 "Modify semantics").</summary>
+    private static IReadOnlyList<string>? ListIfSent(IReadOnlyList<string> list) => list.Count > 0 ? list : null;
 
-    /// <summary>A Dpi list the request sent replaces the stored one; an omitted one is kept (spec §1.2).</summary>
-    private static IReadOnlyList<string>? ListIfSent(ActionArguments a, string name) => a.List(name) is { Count: > 0 } list ? list : null;
-
-    private static ResponseBody AclItem(AclSummary summary) => new()
+    private static ResponseShape<AclRule> RuleFields(bool withType)
     {
-        { "AclId", summary.Acl.AclId },
-        { "Name", summary.Acl.Name },
-        { "AclType", summary.Acl.AclType },
-        { "ResourceGroupId", summary.Acl.ResourceGroupId },
-
-        // A String in every SDK (spec §1.0 "Type fidelity"), though the doc examples print a number.
-        { "SagCount", summary.SagCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-    };
-
-    /// <summary>An item of DescribeACLAttribute: the rule, with its ACL's type (S1), and no Description when it has none (§1.10).</summary>
-    private static ResponseBody RuleItem(Acl acl, AclRule rule)
-    {
-        var body = RuleBody(rule, withType: true, descriptionWhenEmpty: false);
-        body.Add("AclType", acl.AclType);
-        return body;
-    }
-
-    private static ResponseBody RuleBody(AclRule rule, bool withType, bool descriptionWhenEmpty)
-    {
-        var body = new ResponseBody
-        {
-            { "AclId", rule.AclId },
-            { "AcrId", rule.AcrId },
-            { "Name", rule.Name },
-        };
-        if (descriptionWhenEmpty || rule.Description.Length > 0)
-        {
-            body.Add("Description", rule.Description);
-        }
-
-        body.Add("Direction", rule.Direction);
-        body.Add("Policy", rule.Policy);
-        body.Add("IpProtocol", rule.IpProtocol);
-        body.Add("SourceCidr", rule.SourceCidr);
-        body.Add("SourcePortRange", rule.SourcePortRange);
-        body.Add("DestCidr", rule.DestCidr);
-        body.Add("DestPortRange", rule.DestPortRange);
-        body.Add("Priority", rule.Priority);
+        var shape = ResponseShape.Of<AclRule>()
+            .String("AclId", r => r.AclId)
+            .String("AcrId", r => r.AcrId)
+            .String("Name", r => r.Name)
+            .String("Description", r => r.Description)
+            .String("Direction", r => r.Direction)
+            .String("Policy", r => r.Policy)
+            .String("IpProtocol", r => r.IpProtocol)
+            .String("SourceCidr", r => r.SourceCidr)
+            .String("SourcePortRange", r => r.SourcePortRange)
+            .String("DestCidr", r => r.DestCidr)
+            .String("DestPortRange", r => r.DestPortRange)
+            .Integer("Priority", r => r.Priority);
         if (withType)
         {
-            body.Add("Type", rule.Type);
+            shape = shape.String("Type", r => r.Type);
         }
-
-        body.Add("GmtCreate", rule.CreatedAt.ToUnixTimeMilliseconds());
 
         // Wrappers only when set: every SDK reads an absent list as empty (spec §1.7).
-        if (rule.DpiGroupIds.Count > 0)
-        {
-            body.Add("DpiGroupIds", new WrappedList("DpiGroupId", [.. rule.DpiGroupIds]));
-        }
-
-        if (rule.DpiSignatureIds.Count > 0)
-        {
-            body.Add("DpiSignatureIds", new WrappedList("DpiSignatureId", [.. rule.DpiSignatureIds]));
-        }
-
-        return body;
+        return shape
+            .Long("GmtCreate", r => r.CreatedAt.ToUnixTimeMilliseconds())
+            .OptionalStringList("DpiGroupIds", "DpiGroupId", r => r.DpiGroupIds)
+            .OptionalStringList("DpiSignatureIds", "DpiSignatureId", r => r.DpiSignatureIds);
     }
-
-    private static AclService Acls(ActionContext context) => context.Services.GetRequiredService<AclService>();
 }

@@ -67,9 +67,9 @@ public sealed class AclParameterTests
     {
         var arguments = ActionArguments.Bind(AclActions.AddRule, await Requests.GetAsync([.. Rule().Where(p => p.Name is not ("IpProtocol" or "Direction")), ("IpProtocol", "tcp"), ("Direction", "Out")]));
 
-        Assert.Equal("tcp", arguments.String("IpProtocol"));
-        Assert.Equal("Out", arguments.String("Direction"));
-        Assert.Equal("-1/-1", arguments.String("SourcePortRange"));
+        Assert.Equal("tcp", arguments.Get(AclActions.NewIpProtocol));
+        Assert.Equal("Out", arguments.Get(AclActions.NewDirection));
+        Assert.Equal("-1/-1", arguments.Get(AclActions.NewSourcePortRange));
     }
 
     [Fact]
