@@ -172,6 +172,6 @@ public static partial class InstanceActions
     private static bool IsUrl(string value) =>
         value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
-    [GeneratedRegex(@"^\p{L}[\p{L}0-9._-]*$")]
+    [GeneratedRegex(@"^\p{L}[\p{L}0-9._-]*\z")]
     private static partial Regex NamePattern();
 }
