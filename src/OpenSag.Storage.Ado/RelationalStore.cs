@@ -68,9 +68,25 @@ public abstract partial class RelationalStore : IOpenSagStore
         int pageSize,
         CancellationToken cancellationToken)
     {
+        await using var transaction = await BeginReadAsync(singleStatement: false, cancellationToken);
+        return await ReadPageAsync(transaction, columns, fromWhere, orderBy, bindFilter, map, pageNumber, pageSize, cancellationToken);
+    }
+
+    /// <summary>As <see cref="ReadPageAsync{T}(string, string, string, Action{DbCommand}, Func{DbDataReader, T}, int, int, CancellationToken)"/>, in a read the caller has begun.</summary>
+    protected static async Task<Page<T>> ReadPageAsync<T>(
+        StoreTransaction transaction,
+        string columns,
+        string fromWhere,
+        string orderBy,
+        Action<DbCommand> bindFilter,
+        Func<DbDataReader, T> map,
+        int pageNumber,
+        int pageSize,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(bindFilter);
         var (limit, offset) = PageWindow(pageNumber, pageSize);
-        await using var transaction = await BeginReadAsync(singleStatement: false, cancellationToken);
         var count = transaction.Command($"SELECT count(*) {fromWhere}");
         bindFilter(count);
         var total = await ReadCountAsync(count, cancellationToken);
