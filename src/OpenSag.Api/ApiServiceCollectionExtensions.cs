@@ -29,7 +29,8 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<ClientUserService>();
         services.AddSingleton<SessionService>();
         services.TryAddSingleton<ChangeFeed>();
-        services.TryAddSingleton<Storage.IAclStore>(sp => (Storage.IAclStore)sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.TryAddSingleton<Storage.IAclStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.TryAddSingleton<Storage.IInstanceStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<AclService>();
         services.AddSingleton(SmartagActions.CreateTable);
         services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
