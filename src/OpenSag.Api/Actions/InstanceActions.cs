@@ -76,6 +76,16 @@ public static partial class InstanceActions
 
     public static readonly Parameter<int?> InstancesPageSize = PageSize(50);
 
+    /// <summary>
+    /// One ACL id: an instance takes at most one ACL, and the pages name one (spec/smartag-acl-and-more.md §1.13). The
+    /// wire form is a comma string (§1.0), so a list of several is refused rather than read as its first id.
+    /// </summary>
+    public static readonly Parameter<string?> AclIdsFilter = Parameter.String("AclIds", "Instances associated with this ACL.")
+        .Matching(s => s.Length <= 64 && !s.Contains(',', StringComparison.Ordinal), "one ACL id of up to 64 characters");
+
+    public static readonly Parameter<string?> UnboundAclIdsFilter = Parameter.String("UnboundAclIds", "Instances associated with none of these ACLs (ids separated by commas).")
+        .Matching(s => s.Length <= 2048, "ACL ids separated by commas, up to 2048 characters");
+
     /// <summary>Fields of an instance in DescribeSmartAccessGateways (spec §1.22).</summary>
     public static readonly ResponseShape<Instance> ListItem = ResponseShape.Of<Instance>()
         .String("SmartAGId", i => i.SmartAGId)
@@ -96,12 +106,15 @@ public static partial class InstanceActions
         .String("City", _ => "")
         .String("AssociatedCcnId", _ => "")
         .String("AssociatedCcnName", _ => "")
+
+        // A plain String in every SDK (spec/smartag-acl-and-more.md §1.13): the one ACL id, "" when none.
+        .String("AclIds", i => i.AclId)
         .List("Links", "Link", _ => NoItems, ResponseShape.Of<object>());
 
     public static readonly ActionDefinition List = ActionDefinition.Define(
         "DescribeSmartAccessGateways",
         "Lists the instances of a region, paged.",
-        [RegionId, SmartAgIdFilter, SmartAgIds, NameFilter, StatusFilter, InstanceTypeFilter, PageNumber, InstancesPageSize],
+        [RegionId, SmartAgIdFilter, SmartAgIds, NameFilter, StatusFilter, InstanceTypeFilter, AclIdsFilter, UnboundAclIdsFilter, PageNumber, InstancesPageSize],
         ResponseShape.Of<Page<Instance>>()
             .Integer("TotalCount", p => p.TotalCount)
             .Integer("PageNumber", p => p.PageNumber)
@@ -121,6 +134,8 @@ public static partial class InstanceActions
                 Name = a.Get(NameFilter),
                 Status = a.Get(StatusFilter),
                 InstanceType = a.Get(InstanceTypeFilter),
+                AclId = a.Get(AclIdsFilter)?.Trim(),
+                UnboundAclIds = a.Get(UnboundAclIdsFilter) is { } unbound ? AclActions.CommaList(unbound) : null,
             };
             return instances.ListAsync(filter, a.Get(PageNumber) ?? 1, a.Get(InstancesPageSize) ?? 10, ct);
         });
@@ -146,7 +161,7 @@ public static partial class InstanceActions
         .String("SerialNumber", _ => "")
         .String("AssociatedCcnId", _ => "")
         .String("AssociatedCcnName", _ => "")
-        .StringList("AclIds", "AclId", _ => [])
+        .StringList("AclIds", "AclId", i => i.AclId.Length > 0 ? [i.AclId] : [])
         .StringList("QosIds", "QosId", _ => [])
         .StringList("FlowLogIds", "FlowLogId", _ => [])
         .StringList("IRIds", "IRId", _ => [])
@@ -172,6 +187,6 @@ public static partial class InstanceActions
     private static bool IsUrl(string value) =>
         value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
-    [GeneratedRegex(@"^\p{L}[\p{L}0-9._-]*$")]
+    [GeneratedRegex(@"^\p{L}[\p{L}0-9._-]*\z")]
     private static partial Regex NamePattern();
 }
