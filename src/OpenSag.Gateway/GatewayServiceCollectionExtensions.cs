@@ -50,7 +50,7 @@ public static class GatewayServiceCollectionExtensions
         // ACLs: loaded as an instance's first session is published (an ISessionObserver of the SessionRegistry),
         // reloaded on every ChangeNotice and every 10 s. The API registers the same ChangeFeed when it is in this host.
         services.TryAddSingleton<ChangeFeed>();
-        services.TryAddSingleton<Storage.IAclStore>(sp => (Storage.IAclStore)sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.TryAddSingleton<Storage.IAclStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<InstanceAcls>();
         services.AddSingleton<ISessionObserver>(sp => sp.GetRequiredService<InstanceAcls>());
         services.AddHostedService(sp => sp.GetRequiredService<InstanceAcls>());
