@@ -17,11 +17,11 @@ internal static class Migrations
     /// Key of the transaction-level advisory lock that serializes migrations. Advisory locks are per database, so
     /// this only makes nodes sharing one database wait for each other. The value is "OpenSAG" in ASCII.
     /// </summary>
-    private const long MigrationLockKey = 0x4F70656E534147;
+    internal const long MigrationLockKey = 0x4F70656E534147;
 
     // Keys and names that listings order by are COLLATE "C": byte order, the same on every server whatever its
     // locale, and the order the SQLite store gives (so an API answer never depends on the engine).
-    private static readonly MigrationStep[] Steps =
+    internal static readonly MigrationStep[] Steps =
     [
         new(1, "access keys, instances, client users, flow totals", """
             CREATE TABLE access_keys (

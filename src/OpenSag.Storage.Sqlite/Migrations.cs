@@ -11,11 +11,11 @@ namespace OpenSag.Storage.Sqlite;
 /// the same step in PostgreSQL's Migrations, with the same version), so every database reaches the same schema
 /// whatever version it starts from.
 /// </summary>
-internal sealed class Migrations() : SchemaMigrator(History)
+internal sealed class Migrations(IReadOnlyList<MigrationStep> steps) : SchemaMigrator(steps)
 {
     // STRICT tables make SQLite refuse a value of the wrong type instead of silently storing it.
     // Instants are INTEGER Unix milliseconds (see SqliteDialect): exact round trips and ordering by plain integers.
-    private static readonly MigrationStep[] History =
+    internal static readonly MigrationStep[] History =
     [
         new(1, "access keys, instances, client users, flow totals", """
             CREATE TABLE access_keys (
@@ -117,7 +117,7 @@ internal sealed class Migrations() : SchemaMigrator(History)
             """),
     ];
 
-    public static Migrations Instance { get; } = new();
+    public static Migrations Instance { get; } = new(History);
 
     protected override string HistoryTable => "schema_version";
 
