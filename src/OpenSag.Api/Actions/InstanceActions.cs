@@ -76,12 +76,9 @@ public static partial class InstanceActions
 
     public static readonly Parameter<int?> InstancesPageSize = PageSize(50);
 
-    /// <summary>
-    /// One ACL id: an instance takes at most one ACL, and the pages name one (spec/smartag-acl-and-more.md §1.13). The
-    /// wire form is a comma string (§1.0), so a list of several is refused rather than read as its first id.
-    /// </summary>
-    public static readonly Parameter<string?> AclIdsFilter = Parameter.String("AclIds", "Instances associated with this ACL.")
-        .Matching(s => s.Length <= 64 && !s.Contains(',', StringComparison.Ordinal), "one ACL id of up to 64 characters");
+    /// <summary>ACL ids as one comma-separated string, not a repeat list (spec/smartag-acl-and-more.md §1.0, §1.13).</summary>
+    public static readonly Parameter<string?> AclIdsFilter = Parameter.String("AclIds", "Instances associated with one of these ACLs (ids separated by commas).")
+        .Matching(s => s.Length <= 2048, "ACL ids separated by commas, up to 2048 characters");
 
     public static readonly Parameter<string?> UnboundAclIdsFilter = Parameter.String("UnboundAclIds", "Instances associated with none of these ACLs (ids separated by commas).")
         .Matching(s => s.Length <= 2048, "ACL ids separated by commas, up to 2048 characters");
@@ -134,7 +131,7 @@ public static partial class InstanceActions
                 Name = a.Get(NameFilter),
                 Status = a.Get(StatusFilter),
                 InstanceType = a.Get(InstanceTypeFilter),
-                AclId = a.Get(AclIdsFilter)?.Trim(),
+                AclIds = a.Get(AclIdsFilter) is { } bound ? AclActions.CommaList(bound) : null,
                 UnboundAclIds = a.Get(UnboundAclIdsFilter) is { } unbound ? AclActions.CommaList(unbound) : null,
             };
             return instances.ListAsync(filter, a.Get(PageNumber) ?? 1, a.Get(InstancesPageSize) ?? 10, ct);

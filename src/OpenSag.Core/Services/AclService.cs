@@ -207,7 +207,7 @@ public sealed class AclService(IAclStore acls, IInstanceStore instances, ChangeF
         var affected = new List<string>();
         for (var pageNumber = 1; ; pageNumber++)
         {
-            var page = await instances.ListInstancesAsync(new InstanceFilter(regionId) { AclId = aclId }, pageNumber, InstancePageSize, cancellationToken);
+            var page = await instances.ListInstancesAsync(new InstanceFilter(regionId) { AclIds = [aclId] }, pageNumber, InstancePageSize, cancellationToken);
             affected.AddRange(page.Items.Select(i => i.SmartAGId));
             if (page.Items.Count < InstancePageSize)
             {

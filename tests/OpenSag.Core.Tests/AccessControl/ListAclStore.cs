@@ -108,7 +108,7 @@ internal sealed class ListAclStore : IAclStore, IInstanceStore
 
     public Task<Page<Instance>> ListInstancesAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
-        var matching = _instances.Where(i => filter.AclId is null || _aclOfInstance.GetValueOrDefault(i) == filter.AclId).Select(Instance).ToList();
+        var matching = _instances.Where(i => filter.AclIds is null || filter.AclIds.Contains(_aclOfInstance.GetValueOrDefault(i) ?? "")).Select(Instance).ToList();
         return Task.FromResult(new Page<Instance>(matching, matching.Count, pageNumber, pageSize));
     }
 

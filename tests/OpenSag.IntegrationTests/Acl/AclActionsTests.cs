@@ -434,11 +434,18 @@ public sealed class AclActionsTests(ConformanceServerFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task DescribeSmartAccessGateways_AclIdsNamingTwoAcls_400InvalidAclIdsNotTheFirstOnesInstances()
+    public async Task DescribeSmartAccessGateways_AclIdsNamingTwoAcls_InstancesOfEither()
     {
-        var (status, body) = await CallAsync("DescribeSmartAccessGateways", ("RegionId", _region), ("AclIds", "acl-000000000000000001,acl-000000000000000002"));
+        var first = await CreateAclAsync("first", ("AclType", "acl-software"));
+        var second = await CreateAclAsync("second", ("AclType", "acl-software"));
+        var a = await CreateInstanceAsync();
+        var b = await CreateInstanceAsync();
+        var none = await CreateInstanceAsync();
+        Assert.Equal(200, (await CallAsync("AssociateACL", ("RegionId", _region), ("AclId", first), ("SmartAGId", a))).Status);
+        Assert.Equal(200, (await CallAsync("AssociateACL", ("RegionId", _region), ("AclId", second), ("SmartAGId", b))).Status);
 
-        AssertError(status, body, 400, "InvalidAclIds", "Specified parameter AclIds is not valid.");
+        Assert.Equal(Sorted(a, b), Sorted([.. await InstanceIdsAsync(("AclIds", $"{first}, {second}"))]));
+        Assert.Equal([none], await InstanceIdsAsync(("UnboundAclIds", $"{first},{second}")));
     }
 
     [Fact]
