@@ -81,6 +81,19 @@ public sealed class ClusterChangeNoticeTests
         Assert.Equal(["sag-after"], (await b.NextAsync()).SmartAGIds);
     }
 
+    [Fact]
+    public async Task BroadcastAsync_DatabaseUnreachable_LogsAndReturnsSinceTheChangeIsAlreadyStored()
+    {
+        // Port 1 on loopback: nothing listens, so the connection is refused at once.
+        await using var database = new ClusterDatabase(new ClusterOptions("Host=127.0.0.1;Port=1;Username=postgres;Timeout=5", "node-a"));
+        var log = new ListLogger<ClusterChangeBroadcast>();
+        var broadcast = new ClusterChangeBroadcast(database, log);
+
+        await broadcast.BroadcastAsync(new ChangeNotice(ChangeNotice.AclKind, ["sag-x"]), CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Contains(log.Lines, line => line.StartsWith("Change notice (acl, 1 instance(s)) not sent to the other nodes", StringComparison.Ordinal));
+    }
+
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
