@@ -31,8 +31,12 @@ public static class ErrorCatalogue
     /// <summary>The generic form for a malformed parameter: Invalid{Name} "Specified parameter {Name} is not valid."</summary>
     public static ErrorDefinition Invalid(string parameter) => new("Invalid" + parameter, 400, "Specified parameter " + parameter + " is not valid.");
 
+    /// <summary>The root of <see cref="InvalidParameter"/>'s errors, with the parameter's place in the message as {parameter}.</summary>
+    public static readonly ErrorDefinition InvalidParameterForm = new("InvalidParameter", 400, "The specified value of parameter \"{parameter}\" is not valid.");
+
     /// <summary>A parameter that was sent twice with different values, or in a shape we cannot read.</summary>
-    public static ErrorDefinition InvalidParameter(string parameter) => new("InvalidParameter", 400, "The specified value of parameter \"" + parameter + "\" is not valid.");
+    public static ErrorDefinition InvalidParameter(string parameter) =>
+        InvalidParameterForm.WithMessage(InvalidParameterForm.Message.Replace("{parameter}", parameter, StringComparison.Ordinal));
 
     // Smartag business errors (spec §1).
     public static readonly ErrorDefinition InstanceIdEmpty = new("SAG.InstanceIdEmpty", 400, "You must specify the SAG instance ID.");
