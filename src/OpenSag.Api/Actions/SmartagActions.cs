@@ -13,6 +13,7 @@ public static class SmartagActions
         .. InstanceActions.All,
         .. ClientUserActions.All,
         .. SessionActions.All,
+        .. AclActions.All,
     ];
 
     /// <summary>The catalogue alone, without handlers: the CLI's help, the generated docs, validation tests.</summary>
