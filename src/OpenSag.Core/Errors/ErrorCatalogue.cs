@@ -64,9 +64,11 @@ public static class ErrorCatalogue
     // here can cause them: ACL.NoSupportWanType (no SAG-1000 devices), FeatureNotSupport* (no device editions),
     // the 403 InternalError (our own faults stay 500, DESIGN.md §2).
     public static readonly ErrorDefinition AclMissingParameter = new("MissingParameter", 403, "The input parameter is missing, please check your input.");
-    public static readonly ErrorDefinition AclInvalidParameter = new("InvalidParameter", 403, "The specified parameter is invalid.");
-    public static readonly ErrorDefinition AclInvalidName = new("InvalidName", 403, "Name not valid.");
-    public static readonly ErrorDefinition AclInvalidDescription = new("InvalidDescription", 403, "Description not valid.");
+    public static readonly ErrorDefinition AclInvalidParameter = InvalidParameterForm.WithStatus(403).WithMessage("The specified parameter is invalid.");
+
+    // Invalid("Name") and Invalid("Description") are InvalidName and InvalidDescription too (ModifySmartAccessGateway).
+    public static readonly ErrorDefinition AclInvalidName = Invalid("Name").WithStatus(403).WithMessage("Name not valid.");
+    public static readonly ErrorDefinition AclInvalidDescription = Invalid("Description").WithStatus(403).WithMessage("Description not valid.");
     public static readonly ErrorDefinition AclNotFound = new("InvalidId.ACL", 403, "The specified ACL ID is invalid.");
     public static readonly ErrorDefinition AclRuleNotFound = new("InvalidId.ACR", 403, "The specified ACL rule ID is invalid.");
     public static readonly ErrorDefinition AclInstanceNotFound = new("InvalidId.SMARTAG", 403, "The specified smart access gateway instance id is invalid.");
