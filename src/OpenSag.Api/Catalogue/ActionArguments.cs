@@ -78,20 +78,6 @@ public sealed class ActionArguments
         return _values.TryGetValue(parameter.Spec.Name, out var value) ? (T)value : parameter.WhenAbsent;
     }
 
-    /// <summary>By reference: records compare by value, and a look-alike is exactly what this check is for.</summary>
-    private bool Declares(ParameterSpec spec)
-    {
-        for (var i = 0; i < _declared.Count; i++)
-        {
-            if (ReferenceEquals(_declared[i], spec))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>
     /// Reads <c>Name.1 … Name.N</c>. Indices must run 1..N without gaps (as every official client sends them);
     /// a gap or an index beyond the limit is an invalid parameter, not silently dropped data. Every other form of
@@ -160,4 +146,18 @@ public sealed class ActionArguments
 
     private static string Portable(string key, string value) =>
         PortableText.IndexOfUnportable(value) < 0 ? value : throw new ApiException(ErrorCatalogue.InvalidParameter(key));
+
+    /// <summary>By reference: records compare by value, and a look-alike is exactly what this check is for.</summary>
+    private bool Declares(ParameterSpec spec)
+    {
+        for (var i = 0; i < _declared.Count; i++)
+        {
+            if (ReferenceEquals(_declared[i], spec))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
