@@ -31,8 +31,12 @@ public static class ErrorCatalogue
     /// <summary>The generic form for a malformed parameter: Invalid{Name} "Specified parameter {Name} is not valid."</summary>
     public static ErrorDefinition Invalid(string parameter) => new("Invalid" + parameter, 400, "Specified parameter " + parameter + " is not valid.");
 
+    /// <summary>The root of <see cref="InvalidParameter"/>'s errors, with the parameter's place in the message as {parameter}.</summary>
+    public static readonly ErrorDefinition InvalidParameterForm = new("InvalidParameter", 400, "The specified value of parameter \"{parameter}\" is not valid.");
+
     /// <summary>A parameter that was sent twice with different values, or in a shape we cannot read.</summary>
-    public static ErrorDefinition InvalidParameter(string parameter) => new("InvalidParameter", 400, "The specified value of parameter \"" + parameter + "\" is not valid.");
+    public static ErrorDefinition InvalidParameter(string parameter) =>
+        InvalidParameterForm.WithMessage(InvalidParameterForm.Message.Replace("{parameter}", parameter, StringComparison.Ordinal));
 
     // Smartag business errors (spec §1).
     public static readonly ErrorDefinition InstanceIdEmpty = new("SAG.InstanceIdEmpty", 400, "You must specify the SAG instance ID.");
@@ -60,9 +64,11 @@ public static class ErrorCatalogue
     // here can cause them: ACL.NoSupportWanType (no SAG-1000 devices), FeatureNotSupport* (no device editions),
     // the 403 InternalError (our own faults stay 500, DESIGN.md §2).
     public static readonly ErrorDefinition AclMissingParameter = new("MissingParameter", 403, "The input parameter is missing, please check your input.");
-    public static readonly ErrorDefinition AclInvalidParameter = new("InvalidParameter", 403, "The specified parameter is invalid.");
-    public static readonly ErrorDefinition AclInvalidName = new("InvalidName", 403, "Name not valid.");
-    public static readonly ErrorDefinition AclInvalidDescription = new("InvalidDescription", 403, "Description not valid.");
+    public static readonly ErrorDefinition AclInvalidParameter = InvalidParameterForm.WithStatus(403).WithMessage("The specified parameter is invalid.");
+
+    // Invalid("Name") and Invalid("Description") are InvalidName and InvalidDescription too (ModifySmartAccessGateway).
+    public static readonly ErrorDefinition AclInvalidName = Invalid("Name").WithStatus(403).WithMessage("Name not valid.");
+    public static readonly ErrorDefinition AclInvalidDescription = Invalid("Description").WithStatus(403).WithMessage("Description not valid.");
     public static readonly ErrorDefinition AclNotFound = new("InvalidId.ACL", 403, "The specified ACL ID is invalid.");
     public static readonly ErrorDefinition AclRuleNotFound = new("InvalidId.ACR", 403, "The specified ACL rule ID is invalid.");
     public static readonly ErrorDefinition AclInstanceNotFound = new("InvalidId.SMARTAG", 403, "The specified smart access gateway instance id is invalid.");

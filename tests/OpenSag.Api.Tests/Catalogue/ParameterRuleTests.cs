@@ -12,12 +12,15 @@ public class ParameterRuleTests
 {
     private static readonly ActionTable Table = SmartagActions.CreateTable();
 
-    /// <summary>String parameters that accept any text on purpose: exact-match filters.</summary>
+    /// <summary>String parameters that accept any text on purpose: exact-match filters, and one that is ignored.</summary>
     private static readonly HashSet<(string Action, string Parameter)> FreeText =
     [
         ("DescribeSmartAccessGateways", "Name"),
         ("DescribeSmartAccessGateways", "Status"),
         ("DescribeSmartAccessGateways", "InstanceType"),
+
+        // Accepted and ignored, as the owner parameters are (acl12: "Order accepted and ignored").
+        ("DescribeACLAttribute", "Order"),
     ];
 
     public static TheoryData<string> Actions() => [.. Table.All.Select(a => a.Name)];
