@@ -20,6 +20,8 @@ public sealed record Instance
     public required DateTimeOffset EndsAt { get; init; }
     public IReadOnlyList<string> AppDns { get; init; } = [];
     public IReadOnlyList<string> RecoveredDns { get; init; } = [];
+    /// <summary>The enterprise code the instance is bound to (UpdateSmartAGEnterpriseCode), or empty.</summary>
+    public string EnterpriseCode { get; init; } = "";
 
     /// <summary>Instances are created active at once: there is no billing step here (DESIGN.md §3).</summary>
     public const string ActiveStatus = "Active";

@@ -53,4 +53,36 @@ public static class ErrorCatalogue
     public static readonly ErrorDefinition EmailInvalid = new("ClientUser.EmailInvalid", 400, "The format of the specified UserEmail is invalid.");
     public static readonly ErrorDefinition ClientIpInvalid = new("ClientUser.InvalidClientIp", 400, "The specified ClientIp is invalid.");
     public static readonly ErrorDefinition DnsIpInvalid = new("InvalidParam.Ip", 400, "The specified IP address is invalid.");
+
+    // --- Instance size, acceleration, enterprise codes, ClientToken (issue 12 item 5; spec/smartag-acl-and-more.md §2,
+    // spec/smartag-api.md §1.17–§1.20). ---
+    public static readonly ErrorDefinition InvalidUserCount = new("SAG.InvalidUserCount", 400, "The specified UserCount is invalid.");
+    public static readonly ErrorDefinition InvalidDataPlan = new("SAG.InvalidDataPlan", 400, "The specified DataPlan is invalid.");
+
+    /// <summary>
+    /// A DryRun that passed every check. Smartag documents the code, not its status or wording (spec §2.2); these are
+    /// the ones other Alibaba Cloud products answer with.
+    /// </summary>
+    public static readonly ErrorDefinition DryRunOperation = new("DryRunOperation", 400, "Request validation has been passed with DryRun flag set.");
+
+    public static readonly ErrorDefinition BandwidthExceeded = new("OperationDenied.BandwidthExceeded", 400, "The total bandwidth exceeds the limit. The operation is denied.");
+
+    /// <summary>UpdateSmartAGUserAccelerateConfig's "no such instance" (spec §1.19); its %s is the instance id asked for.</summary>
+    public static ErrorDefinition SmartAccessGatewayNotFound(string smartAgId) =>
+        new("ResourceNotFound.SmartAccessGateway", 404, "The specified resource of " + smartAgId + " is not found.");
+
+    public static readonly ErrorDefinition EnterpriseCodeOccupied = new("EnterpriseCode.BeenOccupied", 400, "The specified enterprise code is occupied by other enterprises.");
+    public static readonly ErrorDefinition EnterpriseCodeInUse = new("EnterpriseCode.BeingUsed", 400, "The specified enterprise code is being used.");
+    public static readonly ErrorDefinition EnterpriseCodeIsDefault = new("EnterpriseCode.DeleteLimit", 400, "The specified default enterprise code cannot be deleted.");
+    public static readonly ErrorDefinition EnterpriseCodeNotFound = new("EnterpriseCode.NotExist", 400, "The specified enterprise code does not exist.");
+
+    /// <summary>A ClientToken reused with other parameters: ECS's and VPC's code and wording (their idempotency pages and error tables).</summary>
+    public static readonly ErrorDefinition IdempotentParameterMismatch = new("IdempotentParameterMismatch", 400, "Request uses a client token in a previous request but is not identical to that request.");
+
+    /// <summary>A ClientToken whose first call another node is still running: ECS's and VPC's code and wording.</summary>
+    public static readonly ErrorDefinition LastTokenProcessing = new("LastTokenProcessing", 403, "The last token request is processing.");
+
+    /// <summary>A ClientToken that is not 1–64 ASCII characters: ECS's code and wording.</summary>
+    public static readonly ErrorDefinition InvalidClientToken = new("InvalidClientToken.ValueNotSupported", 400, "The ClientToken provided is invalid.");
+    // --- end of issue 12 item 5 ---
 }
