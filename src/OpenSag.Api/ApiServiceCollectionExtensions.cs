@@ -28,6 +28,10 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<InstanceService>();
         services.AddSingleton<ClientUserService>();
         services.AddSingleton<SessionService>();
+        services.AddSingleton<Storage.IEnterpriseCodeStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<EnterpriseCodeService>();
+        services.AddSingleton<Storage.IClientTokenStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<IdempotentCalls>();
         services.AddSingleton(_ => SmartagActions.CreateTable());
         services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Authenticator>();

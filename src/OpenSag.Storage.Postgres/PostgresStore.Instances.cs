@@ -26,7 +26,7 @@ public sealed partial class PostgresStore
         await using var command = transaction.Command($"""
             INSERT INTO instances ({InstanceColumns})
             VALUES (@id, @region, @order, @name, @description, @cidr, @userCount, @dataPlan, @period, @chargeType,
-                    @autoPay, @lockThreshold, @created, @ends, @appDns, @recoveredDns)
+                    @autoPay, @lockThreshold, @created, @ends, @appDns, @recoveredDns, @enterpriseCode)
             """);
         AddMutableInstanceFields(command, instance);
         var p = command.Parameters;
@@ -38,6 +38,7 @@ public sealed partial class PostgresStore
         p.AddWithValue("autoPay", instance.AutoPay);
         p.AddWithValue("created", ToTimestamp(instance.CreatedAt));
         p.AddWithValue("ends", ToTimestamp(instance.EndsAt));
+        p.AddWithValue("enterpriseCode", instance.EnterpriseCode);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
@@ -123,6 +124,28 @@ public sealed partial class PostgresStore
             }
         }
 
+        // Fewer users than the new UserCount: users are added or moved in only under this row's lock (CheckRoomAsync,
+        // which also reads the stored UserCount), so none can appear between the count and the update.
+        if (change.UserCount is { } userCount)
+        {
+            await using (var lockInstance = transaction.Command("SELECT 1 FROM instances WHERE smart_ag_id = @id AND region_id = @region FOR UPDATE"))
+            {
+                lockInstance.Parameters.AddWithValue("id", change.SmartAGId);
+                lockInstance.Parameters.AddWithValue("region", change.RegionId);
+                if (await lockInstance.ExecuteScalarAsync(cancellationToken) is null)
+                {
+                    return InstanceWriteResult.NotFound;
+                }
+            }
+
+            await using var users = transaction.Command("SELECT count(*) FROM client_users WHERE smart_ag_id = @id");
+            users.Parameters.AddWithValue("id", change.SmartAGId);
+            if ((long)(await users.ExecuteScalarAsync(cancellationToken))! > userCount)
+            {
+                return InstanceWriteResult.UsersAboveUserCount;
+            }
+        }
+
         // A NULL parameter keeps the stored value. Under READ COMMITTED an UPDATE that finds its row changed by a
         // transaction committed meanwhile (on any node) waits for it, then evaluates SET on the newest version, so
         // no setting the change does not set is ever written back stale.
@@ -131,6 +154,7 @@ public sealed partial class PostgresStore
             SET name = coalesce(@name, name), description = coalesce(@description, description),
                 cidr_block = coalesce(@cidr, cidr_block),
                 security_lock_threshold = coalesce(@lockThreshold, security_lock_threshold),
+                user_count = coalesce(@userCount, user_count), data_plan = coalesce(@dataPlan, data_plan),
                 app_dns = coalesce(@appDns, app_dns), recovered_dns = coalesce(@recoveredDns, recovered_dns)
             WHERE smart_ag_id = @id AND region_id = @region
             """);
@@ -141,6 +165,8 @@ public sealed partial class PostgresStore
         p.Add(OptionalParameter("description", NpgsqlDbType.Text, change.Description));
         p.Add(OptionalParameter("cidr", NpgsqlDbType.Text, change.CidrBlock?.ToString()));
         p.Add(OptionalParameter("lockThreshold", NpgsqlDbType.Integer, change.SecurityLockThreshold));
+        p.Add(OptionalParameter("userCount", NpgsqlDbType.Integer, change.UserCount));
+        p.Add(OptionalParameter("dataPlan", NpgsqlDbType.Bigint, change.DataPlan));
         p.Add(OptionalParameter("appDns", NpgsqlDbType.Array | NpgsqlDbType.Text, change.AppDns is null ? null : ToArray(change.AppDns)));
         p.Add(OptionalParameter("recoveredDns", NpgsqlDbType.Array | NpgsqlDbType.Text, change.RecoveredDns is null ? null : ToArray(change.RecoveredDns)));
         var updated = await command.ExecuteNonQueryAsync(cancellationToken) == 1;

@@ -80,6 +80,7 @@ public sealed partial class PostgresStore
             UPDATE client_users
             SET user_mail = coalesce(@mail, user_mail), bandwidth = coalesce(@bandwidth, bandwidth),
                 password_hash = coalesce(@passwordHash, password_hash), state = coalesce(@state, state),
+                accelerate_bandwidth = coalesce(@accelerate, accelerate_bandwidth),
                 session_generation = session_generation + @bump
             WHERE smart_ag_id = @id AND user_name = @name
             RETURNING {UserColumns}
@@ -91,6 +92,7 @@ public sealed partial class PostgresStore
         p.Add(OptionalParameter("bandwidth", NpgsqlDbType.Integer, change.Bandwidth));
         p.Add(OptionalParameter("passwordHash", NpgsqlDbType.Text, change.PasswordHash));
         p.Add(OptionalParameter("state", NpgsqlDbType.Integer, (int?)change.State));
+        p.Add(OptionalParameter("accelerate", NpgsqlDbType.Bigint, change.AccelerateBandwidth));
         p.AddWithValue("bump", change.BumpGeneration ? 1L : 0L);
         var stored = await ReadFirstAsync(command, ReadUser, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -169,15 +171,20 @@ public sealed partial class PostgresStore
     private static async Task<(UserWriteResult Result, string CidrBlock)> CheckRoomAsync(DatabaseTransaction transaction, string smartAgId, string userName, int userLimit, CancellationToken cancellationToken)
     {
         string cidrBlock;
-        await using (var lockInstance = transaction.Command("SELECT cidr_block FROM instances WHERE smart_ag_id = @id FOR UPDATE"))
+        int storedUserCount;
+        await using (var lockInstance = transaction.Command("SELECT cidr_block, user_count FROM instances WHERE smart_ag_id = @id FOR UPDATE"))
         {
             lockInstance.Parameters.AddWithValue("id", smartAgId);
-            if (await lockInstance.ExecuteScalarAsync(cancellationToken) is not string stored)
+            await using var stored = await lockInstance.ExecuteReaderAsync(cancellationToken);
+            if (!await stored.ReadAsync(cancellationToken))
             {
                 return (UserWriteResult.NotFound, "");
             }
 
-            cidrBlock = stored;
+            cidrBlock = stored.GetString(0);
+            // The stored UserCount too, read under the lock a resize takes: a downgrade committed since the caller
+            // read the instance must hold.
+            storedUserCount = stored.GetInt32(1);
         }
 
         // A separate statement from the lock: under READ COMMITTED its snapshot is taken after the lock was granted.
@@ -192,7 +199,7 @@ public sealed partial class PostgresStore
         var result = (sameName: reader.GetInt64(0), users: reader.GetInt64(1)) switch
         {
             { sameName: > 0 } => UserWriteResult.NameTaken,
-            var counts when counts.users >= userLimit => UserWriteResult.OverLimit,
+            var counts when counts.users >= userLimit || counts.users >= storedUserCount => UserWriteResult.OverLimit,
             _ => UserWriteResult.Done,
         };
         return (result, cidrBlock);

@@ -13,13 +13,13 @@ namespace OpenSag.Storage.Postgres;
 /// contract is whole milliseconds (as on SQLite), so <see cref="ToTimestamp"/> truncates before writing; it also
 /// converts to UTC, the only offset Npgsql writes to a <c>timestamptz</c>. Lists of strings are <c>text[]</c>.
 /// </remarks>
-internal static class RowMapping
+internal static partial class RowMapping
 {
     public const string AccessKeyColumns = "access_key_id, access_key_secret, enabled, created_at";
 
     public const string InstanceColumns =
         "smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period, charge_type, "
-        + "auto_pay, security_lock_threshold, created_at, ends_at, app_dns, recovered_dns";
+        + "auto_pay, security_lock_threshold, created_at, ends_at, app_dns, recovered_dns, enterprise_code";
 
     public const string UserColumns =
         "smart_ag_id, user_name, user_mail, bandwidth, client_ip, password_hash, state, accelerate_bandwidth, "
@@ -56,6 +56,7 @@ internal static class RowMapping
         EndsAt = ReadTimestamp(row, 13),
         AppDns = row.GetFieldValue<string[]>(14),
         RecoveredDns = row.GetFieldValue<string[]>(15),
+        EnterpriseCode = row.GetString(16),
     };
 
     public static ClientUser ReadUser(NpgsqlDataReader row) => new()

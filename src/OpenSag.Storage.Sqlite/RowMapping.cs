@@ -21,7 +21,7 @@ internal static partial class RowMapping
 
     public const string InstanceColumns =
         "smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period, charge_type, "
-        + "auto_pay, security_lock_threshold, created_at_ms, ends_at_ms, app_dns, recovered_dns";
+        + "auto_pay, security_lock_threshold, created_at_ms, ends_at_ms, app_dns, recovered_dns, enterprise_code";
 
     public const string UserColumns =
         "smart_ag_id, user_name, user_mail, bandwidth, client_ip, password_hash, state, accelerate_bandwidth, "
@@ -64,6 +64,7 @@ internal static partial class RowMapping
         EndsAt = FromUnixMilliseconds(row.GetInt64(13)),
         AppDns = FromJson(row.GetString(14)),
         RecoveredDns = FromJson(row.GetString(15)),
+        EnterpriseCode = row.GetString(16),
     };
 
     public static ClientUser ReadUser(SqliteDataReader row) => new()

@@ -24,7 +24,7 @@ public sealed partial class SqliteStore
             var command = transaction.Command($"""
                 INSERT INTO instances ({InstanceColumns})
                 VALUES ($id, $region, $order, $name, $description, $cidr, $userCount, $dataPlan, $period, $chargeType,
-                        $autoPay, $lockThreshold, $created, $ends, $appDns, $recoveredDns)
+                        $autoPay, $lockThreshold, $created, $ends, $appDns, $recoveredDns, $enterpriseCode)
                 """);
             var p = command.Parameters;
             p.AddWithValue("$id", instance.SmartAGId);
@@ -43,6 +43,7 @@ public sealed partial class SqliteStore
             p.AddWithValue("$ends", ToUnixMilliseconds(instance.EndsAt));
             p.AddWithValue("$appDns", ToJson(instance.AppDns));
             p.AddWithValue("$recoveredDns", ToJson(instance.RecoveredDns));
+            p.AddWithValue("$enterpriseCode", instance.EnterpriseCode);
             await command.ExecuteNonQueryAsync(ct);
         }, cancellationToken);
     }
@@ -98,6 +99,11 @@ public sealed partial class SqliteStore
                 return await InstanceExistsAsync(transaction, change, ct) ? InstanceWriteResult.CidrOverlap : InstanceWriteResult.NotFound;
             }
 
+            if (change.UserCount is { } userCount && await CountUsersAsync(transaction, change.SmartAGId, ct) > userCount)
+            {
+                return await InstanceExistsAsync(transaction, change, ct) ? InstanceWriteResult.UsersAboveUserCount : InstanceWriteResult.NotFound;
+            }
+
             // A NULL parameter keeps the stored value, read by this same statement: no setting the change does not
             // set is written, so a concurrent write of another setting is never undone.
             var command = transaction.Command("""
@@ -105,6 +111,7 @@ public sealed partial class SqliteStore
                 SET name = coalesce($name, name), description = coalesce($description, description),
                     cidr_block = coalesce($cidr, cidr_block),
                     security_lock_threshold = coalesce($lockThreshold, security_lock_threshold),
+                    user_count = coalesce($userCount, user_count), data_plan = coalesce($dataPlan, data_plan),
                     app_dns = coalesce($appDns, app_dns), recovered_dns = coalesce($recoveredDns, recovered_dns)
                 WHERE smart_ag_id = $id AND region_id = $region
                 """);
@@ -115,6 +122,8 @@ public sealed partial class SqliteStore
             p.AddWithValue("$description", (object?)change.Description ?? DBNull.Value);
             p.AddWithValue("$cidr", (object?)change.CidrBlock?.ToString() ?? DBNull.Value);
             p.AddWithValue("$lockThreshold", (object?)change.SecurityLockThreshold ?? DBNull.Value);
+            p.AddWithValue("$userCount", (object?)change.UserCount ?? DBNull.Value);
+            p.AddWithValue("$dataPlan", (object?)change.DataPlan ?? DBNull.Value);
             p.AddWithValue("$appDns", change.AppDns is null ? DBNull.Value : ToJson(change.AppDns));
             p.AddWithValue("$recoveredDns", change.RecoveredDns is null ? DBNull.Value : ToJson(change.RecoveredDns));
             return await command.ExecuteNonQueryAsync(ct) == 1 ? InstanceWriteResult.Done : InstanceWriteResult.NotFound;
@@ -136,6 +145,13 @@ public sealed partial class SqliteStore
         var command = transaction.Command("SELECT cidr_block FROM instances WHERE smart_ag_id <> $id AND cidr_block <> ''");
         command.Parameters.AddWithValue("$id", smartAgId);
         return await ReadAllAsync(command, reader => reader.GetString(0), cancellationToken);
+    }
+
+    private static async Task<long> CountUsersAsync(DatabaseTransaction transaction, string smartAgId, CancellationToken cancellationToken)
+    {
+        var command = transaction.Command("SELECT count(*) FROM client_users WHERE smart_ag_id = $id");
+        command.Parameters.AddWithValue("$id", smartAgId);
+        return await ReadCountAsync(command, cancellationToken);
     }
 
     private static async Task<bool> InstanceExistsAsync(DatabaseTransaction transaction, InstanceChange change, CancellationToken cancellationToken)

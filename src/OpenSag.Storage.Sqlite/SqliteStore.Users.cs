@@ -65,6 +65,7 @@ public sealed partial class SqliteStore
                 UPDATE client_users
                 SET user_mail = coalesce($mail, user_mail), bandwidth = coalesce($bandwidth, bandwidth),
                     password_hash = coalesce($passwordHash, password_hash), state = coalesce($state, state),
+                    accelerate_bandwidth = coalesce($accelerate, accelerate_bandwidth),
                     session_generation = session_generation + $bump
                 WHERE smart_ag_id = $id AND user_name = $name
                 RETURNING {UserColumns}
@@ -76,6 +77,7 @@ public sealed partial class SqliteStore
             p.AddWithValue("$bandwidth", (object?)change.Bandwidth ?? DBNull.Value);
             p.AddWithValue("$passwordHash", (object?)change.PasswordHash ?? DBNull.Value);
             p.AddWithValue("$state", change.State is { } state ? (int)state : DBNull.Value);
+            p.AddWithValue("$accelerate", (object?)change.AccelerateBandwidth ?? DBNull.Value);
             p.AddWithValue("$bump", change.BumpGeneration ? 1 : 0);
             return await ReadFirstAsync(command, ReadUser, ct);
         }, cancellationToken);
@@ -146,7 +148,8 @@ public sealed partial class SqliteStore
             SELECT (SELECT count(*) FROM instances WHERE smart_ag_id = $id),
                    (SELECT count(*) FROM client_users WHERE smart_ag_id = $id AND user_name = $name),
                    (SELECT count(*) FROM client_users WHERE smart_ag_id = $id),
-                   (SELECT cidr_block FROM instances WHERE smart_ag_id = $id)
+                   (SELECT cidr_block FROM instances WHERE smart_ag_id = $id),
+                   (SELECT user_count FROM instances WHERE smart_ag_id = $id)
             """);
         command.Parameters.AddWithValue("$id", smartAgId);
         command.Parameters.AddWithValue("$name", userName);
@@ -156,7 +159,9 @@ public sealed partial class SqliteStore
         {
             { instances: 0 } => UserWriteResult.NotFound,
             { sameName: > 0 } => UserWriteResult.NameTaken,
-            var counts when counts.users >= userLimit => UserWriteResult.OverLimit,
+            // The stored UserCount too, read in this transaction: a downgrade committed since the caller read the
+            // instance must hold.
+            var counts when counts.users >= userLimit || counts.users >= reader.GetInt64(4) => UserWriteResult.OverLimit,
             _ => UserWriteResult.Done,
         };
         return (result, reader.IsDBNull(3) ? "" : reader.GetString(3));

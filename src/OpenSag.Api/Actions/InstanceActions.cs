@@ -165,6 +165,7 @@ public static partial class InstanceActions
         { "City", "" },
         { "AssociatedCcnId", "" },
         { "AssociatedCcnName", "" },
+        { "EnterpriseCode", i.EnterpriseCode },
         { "Links", new WrappedList("Link", []) },
     };
 

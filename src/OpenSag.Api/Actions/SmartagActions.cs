@@ -10,9 +10,16 @@ public static class SmartagActions
     public static ActionTable CreateTable()
     {
         var table = new ActionTable();
-        foreach (var action in InstanceActions.All.Concat(ClientUserActions.All).Concat(SessionActions.All))
+        foreach (var action in InstanceActions.All.Concat(ClientUserActions.All).Concat(SessionActions.All)
+            .Concat(InstanceSizeActions.All).Concat(RegionActions.All))
         {
             table.Map(action with { Parameters = [.. action.Parameters, .. WireParameters.Owner] });
+        }
+
+        // The newer request models carry no Owner parameters (spec/smartag-api.md §1.0).
+        foreach (var action in AccelerateActions.All.Concat(EnterpriseCodeActions.All))
+        {
+            table.Map(action);
         }
 
         return table;

@@ -59,6 +59,10 @@ public sealed class ActionArguments
     public long Long(string name) => (long)_values[name];
     public long? OptionalLong(string name) => _values.TryGetValue(name, out var v) ? (long)v : null;
     public bool Boolean(string name) => (bool)_values[name];
+    public bool? OptionalBoolean(string name) => _values.TryGetValue(name, out var v) ? (bool)v : null;
+
+    /// <summary>The bound value of a parameter that was sent (a list only when it has items).</summary>
+    public bool TryGetValue(string name, out object value) => _values.TryGetValue(name, out value!);
     public IReadOnlyList<string> List(string name) => _values.TryGetValue(name, out var v) ? (IReadOnlyList<string>)v : [];
 
     /// <summary>

@@ -76,6 +76,9 @@ public static class ErrorCatalogue
     public static readonly ErrorDefinition EnterpriseCodeIsDefault = new("EnterpriseCode.DeleteLimit", 400, "The specified default enterprise code cannot be deleted.");
     public static readonly ErrorDefinition EnterpriseCodeNotFound = new("EnterpriseCode.NotExist", 400, "The specified enterprise code does not exist.");
 
+    /// <summary>UpdateSmartAGEnterpriseCode's table gives the ACL tables' 403 form of MissingParameter (spec §2.3).</summary>
+    public static readonly ErrorDefinition EnterpriseCodeMissingParameter = new("MissingParameter", 403, "The input parameter is missing, please check your input.");
+
     /// <summary>A ClientToken reused with other parameters: ECS's and VPC's code and wording (their idempotency pages and error tables).</summary>
     public static readonly ErrorDefinition IdempotentParameterMismatch = new("IdempotentParameterMismatch", 400, "Request uses a client token in a previous request but is not identical to that request.");
 
