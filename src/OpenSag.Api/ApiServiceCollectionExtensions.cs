@@ -32,7 +32,7 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<EnterpriseCodeService>();
         services.AddSingleton<Storage.IClientTokenStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<IdempotentCalls>();
-        services.AddSingleton(_ => SmartagActions.CreateTable());
+        services.AddSingleton(SmartagActions.CreateTable);
         services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<Storage.IAccessKeyStore>(sp => new CachedAccessKeys(sp.GetRequiredService<Storage.IOpenSagStore>(), sp.GetRequiredService<TimeProvider>()));

@@ -1,10 +1,11 @@
-using Npgsql;
+using OpenSag.Storage.Ado;
 
 namespace OpenSag.Storage.Postgres;
 
 /// <summary>
-/// The schema as an ordered list of steps. A step is never edited once released: a change is a new step with the
-/// next version, so every database reaches the same schema whatever version it starts from.
+/// The PostgreSQL schema as an ordered list of steps. A step is never edited once released: a change is a new step
+/// with the next version (a new table: a step here and the same step in SQLite's Migrations, with the same version),
+/// so every database reaches the same schema whatever version it starts from.
 /// </summary>
 /// <remarks>
 /// Tables are created unqualified, so they land in the first schema of the connection's search_path (Npgsql's
@@ -18,12 +19,9 @@ internal static class Migrations
     /// </summary>
     private const long MigrationLockKey = 0x4F70656E534147;
 
-    /// <param name="Version">Position in the history, 1, 2, 3…; recorded in <c>schema_version</c> once applied.</param>
-    internal sealed record Step(int Version, string Description, string Sql);
-
     // Keys and names that listings order by are COLLATE "C": byte order, the same on every server whatever its
     // locale, and the order the SQLite store gives (so an API answer never depends on the engine).
-    internal static readonly IReadOnlyList<Step> Steps =
+    private static readonly MigrationStep[] Steps =
     [
         new(1, "access keys, instances, client users, flow totals", """
             CREATE TABLE access_keys (
@@ -125,62 +123,5 @@ internal static class Migrations
             """),
     ];
 
-    /// <summary>The version this build writes; a database already past it was written by a newer build.</summary>
-    internal static int LatestVersion => Steps[^1].Version;
-
-    /// <summary>
-    /// Applies the steps the database lacks, all in one transaction with their version rows (DDL is transactional
-    /// in PostgreSQL, so a failed upgrade leaves the old schema whole).
-    /// </summary>
-    /// <remarks>
-    /// Several nodes may start at once on a fresh database. The advisory lock is taken before anything else, even
-    /// before <c>CREATE TABLE IF NOT EXISTS</c> (which is not safe against a concurrent twin: both pass the check and
-    /// one fails on the catalog's unique index); whoever waits then reads the version the first one committed.
-    /// </remarks>
-    internal static async Task ApplyAsync(NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken);
-        await ExecuteAsync(connection, transaction, """
-            CREATE TABLE IF NOT EXISTS schema_version (
-                version     integer     NOT NULL PRIMARY KEY,
-                description text        NOT NULL,
-                applied_at  timestamptz NOT NULL
-            )
-            """, cancellationToken);
-
-        await using (var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection, transaction))
-        {
-            var current = (int)(await read.ExecuteScalarAsync(cancellationToken))!;
-            if (current > LatestVersion)
-            {
-                // An NpgsqlException, like every other reason the database cannot be used, so the server reports it
-                // as such instead of treating it as a bug.
-                throw new NpgsqlException(
-                    $"the database has schema version {current}, newer than the {LatestVersion} this build of OpenSAG knows; upgrade OpenSAG");
-            }
-
-            foreach (var step in Steps.Where(s => s.Version > current))
-            {
-                await ExecuteAsync(connection, transaction, step.Sql, cancellationToken);
-                await using var record = new NpgsqlCommand(
-                    "INSERT INTO schema_version (version, description, applied_at) VALUES (@version, @description, @applied)",
-                    connection,
-                    transaction);
-                record.Parameters.AddWithValue("version", step.Version);
-                record.Parameters.AddWithValue("description", step.Description);
-                record.Parameters.AddWithValue("applied", RowMapping.ToTimestamp(time.GetUtcNow()));
-                await record.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public static PostgresSchemaMigrator Migrator { get; } = new(Steps, "schema_version", MigrationLockKey, recordsDescription: true);
 }

@@ -1,6 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using OpenSag.Api.Catalogue;
-using OpenSag.Api.Responses;
+using OpenSag.Errors;
 using OpenSag.Services;
 using static OpenSag.Api.Catalogue.WireParameters;
 
@@ -9,25 +8,18 @@ namespace OpenSag.Api.Actions;
 /// <summary>UpdateSmartAGUserAccelerateConfig: spec/smartag-api.md §1.19, spec/smartag-acl-and-more.md §2.2. Takes no Owner parameters.</summary>
 public static class AccelerateActions
 {
-    public static readonly ActionDefinition Update = new(
+    public static readonly Parameter<int> AccelerateBandwidth = Parameter.Integer("Bandwidth", "Acceleration peak, Kbit/s (at most 20000, the instance's peak).")
+        .AsRequired().Between(1, int.MaxValue);
+
+    public static readonly Parameter<bool?> DryRun = Parameter.Boolean("DryRun", "true: check only, answered DryRunOperation.");
+
+    public static readonly ActionDefinition Update = ActionDefinition.Define(
         "UpdateSmartAGUserAccelerateConfig",
         "Sets a client account's acceleration peak (recorded, read back as AccelerateBandwidth); DryRun only checks.",
-        [
-            RegionId,
-            SmartAgId,
-            UserName,
-            new ParameterSpec("Bandwidth", ParameterKind.Integer, "Acceleration peak, Kbit/s (at most 20000, the instance's peak).").AsRequired().Between(1, int.MaxValue),
-            new ParameterSpec("DryRun", ParameterKind.Boolean, "true: check only, answered DryRunOperation."),
-            ClientToken,
-        ],
-        [],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            await context.Services.GetRequiredService<ClientUserService>().SetAccelerateBandwidthAsync(a.String("RegionId"), a.String("SmartAGId"),
-                a.String("UserName"), a.Integer("Bandwidth"), a.OptionalBoolean("DryRun") ?? false, ct);
-            return ResponseBody.Empty;
-        });
+        [RegionId, SmartAgId, UserName, AccelerateBandwidth, DryRun, ClientToken],
+        static (ClientUserService users, ActionContext a, CancellationToken ct) => users.SetAccelerateBandwidthAsync(
+            a.Get(RegionId), a.Get(SmartAgId), a.Get(UserName), a.Get(AccelerateBandwidth), a.Get(DryRun) ?? false, ct))
+        .Raising(ErrorCatalogue.SmartAccessGatewayNotFound("%s"), ErrorCatalogue.UserNotFound, ErrorCatalogue.BandwidthExceeded, ErrorCatalogue.DryRunOperation);
 
     public static IEnumerable<ActionDefinition> All => [Update];
 }

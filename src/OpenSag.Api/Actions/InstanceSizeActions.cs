@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using OpenSag.Api.Catalogue;
 using OpenSag.Api.Responses;
 using OpenSag.Domain;
@@ -11,42 +10,38 @@ namespace OpenSag.Api.Actions;
 /// <summary>Upgrade/DowngradeSmartAccessGatewaySoftware: spec/smartag-acl-and-more.md §2.1, applied at once.</summary>
 public static class InstanceSizeActions
 {
-    private static readonly IReadOnlyList<ParameterSpec> Size =
-    [
-        RegionId,
-        SmartAgId,
-        new ParameterSpec("UserCount", ParameterKind.Integer, "The new most client accounts.")
-            .AsRequired().Between(InstanceSize.MinUserCount, InstanceSize.MaxUserCount).WhenInvalid(ErrorCatalogue.InvalidUserCount),
-        new ParameterSpec("DataPlan", ParameterKind.Long, "GB per account per month; 5 is the only value.")
-            .AsRequired().OneOf(InstanceSize.DataPlan).WhenInvalid(ErrorCatalogue.InvalidDataPlan),
-        // String, not Boolean: the 2020 documentation gave 1/0, the SDKs send true/false (§2.1).
-        new ParameterSpec("AutoPay", ParameterKind.String, "Recorded (nothing is billed here).")
-            .AsRequired().Matching(IsAutoPay, "true, false, 1 or 0 (any letter case)"),
-    ];
+    /// <summary>A multiple of 5 from 5 to 1000 (<see cref="InstanceSize"/>); the service checks the step, which the rule text states.</summary>
+    public static readonly Parameter<int> UserCount = Parameter.Integer("UserCount", "The new most client accounts.")
+        .AsRequired().Between(InstanceSize.MinUserCount, InstanceSize.MaxUserCount).WhenInvalid(ErrorCatalogue.InvalidUserCount);
 
-    public static readonly ActionDefinition Upgrade = new(
+    public static readonly Parameter<long> DataPlan = Parameter.Long("DataPlan", "GB per account per month; 5 is the only value.")
+        .AsRequired().OneOf(InstanceSize.DataPlan).WhenInvalid(ErrorCatalogue.InvalidDataPlan);
+
+    /// <summary>Text, not Boolean: the 2020 documentation gave 1/0, the SDKs send true/false (§2.1). Recorded nowhere: nothing is billed.</summary>
+    public static readonly Parameter<string> AutoPay = Parameter.String("AutoPay", "Accepted (nothing is billed here).")
+        .AsRequired().Matching(IsAutoPay, "true, false, 1 or 0 (any letter case)");
+
+    public static readonly ResponseShape<string> OrderAnswer = ResponseShape.Of<string>().String("OrderId", orderId => orderId);
+
+    public static readonly ActionDefinition Upgrade = ActionDefinition.Define(
         "UpgradeSmartAccessGatewaySoftware",
         "Raises an instance's UserCount (a multiple of 5, at most 1000), at once.",
-        Size,
-        ["OrderId"],
-        (context, ct) => ResizeAsync(context, InstanceResize.Upgrade, ct));
+        [RegionId, SmartAgId, UserCount, DataPlan, AutoPay],
+        OrderAnswer,
+        static (InstanceService instances, ActionContext a, CancellationToken ct) =>
+            instances.ResizeAsync(a.Get(RegionId), a.Get(SmartAgId), InstanceResize.Upgrade, a.Get(UserCount), a.Get(DataPlan), ct))
+        .Raising(ErrorCatalogue.InstanceNotFound);
 
-    public static readonly ActionDefinition Downgrade = new(
+    public static readonly ActionDefinition Downgrade = ActionDefinition.Define(
         "DowngradeSmartAccessGatewaySoftware",
         "Lowers an instance's UserCount (a multiple of 5, not below its client accounts), at once.",
-        Size,
-        ["OrderId"],
-        (context, ct) => ResizeAsync(context, InstanceResize.Downgrade, ct));
+        [RegionId, SmartAgId, UserCount, DataPlan, AutoPay],
+        OrderAnswer,
+        static (InstanceService instances, ActionContext a, CancellationToken ct) =>
+            instances.ResizeAsync(a.Get(RegionId), a.Get(SmartAgId), InstanceResize.Downgrade, a.Get(UserCount), a.Get(DataPlan), ct))
+        .Raising(ErrorCatalogue.InstanceNotFound);
 
     public static IEnumerable<ActionDefinition> All => [Upgrade, Downgrade];
-
-    private static async Task<ResponseBody> ResizeAsync(ActionContext context, InstanceResize resize, CancellationToken ct)
-    {
-        var a = context.Arguments;
-        var orderId = await context.Services.GetRequiredService<InstanceService>()
-            .ResizeAsync(a.String("RegionId"), a.String("SmartAGId"), resize, a.Integer("UserCount"), a.Long("DataPlan"), ct);
-        return new ResponseBody { { "OrderId", orderId } };
-    }
 
     private static bool IsAutoPay(string value) =>
         value is "1" or "0" || value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase);

@@ -7,31 +7,29 @@ namespace OpenSag.Api.Actions;
 /// <summary>DescribeRegions: spec/smartag-acl-and-more.md §3.1.</summary>
 public static class RegionActions
 {
+    /// <summary>Not required and not checked: the old Go SDK sends its client's region with every call (§3.1).</summary>
+    public static readonly Parameter<string?> IgnoredRegionId = Parameter.String("RegionId", "Ignored.");
+
+    public static readonly Parameter<string?> AcceptLanguage = Parameter.String("AcceptLanguage", "Language of LocalName (default zh-CN).")
+        .Matching(Regions.IsLanguage, "zh-CN, en-US or ja (any letter case)");
+
+    public static readonly ResponseShape<IReadOnlyList<(Region Region, string? Language)>> Answer = ResponseShape.Of<IReadOnlyList<(Region Region, string? Language)>>()
+        .List("Regions", "Region", r => r, ResponseShape.Of<(Region Region, string? Language)>()
+            .String("RegionId", r => r.Region.RegionId)
+            .String("LocalName", r => r.Region.LocalName(r.Language))
+            .String("RegionEndpoint", r => r.Region.RegionEndpoint));
+
+    /// <summary>Needs no service: the regions are a fixed list.</summary>
     public static readonly ActionDefinition Describe = new(
         "DescribeRegions",
         "Lists the regions, their names in AcceptLanguage and their endpoints. Needs no RegionId (one sent is ignored).",
-        [
-            // Not required and not checked: the old Go SDK sends its client's region with every call (§3.1).
-            new ParameterSpec("RegionId", ParameterKind.String, "Ignored."),
-            new ParameterSpec("AcceptLanguage", ParameterKind.String, "Language of LocalName (default zh-CN).")
-                .Matching(Regions.IsLanguage, "zh-CN, en-US or ja (any letter case)"),
-        ],
-        ["Regions.Region[]"],
-        (context, _) =>
+        [IgnoredRegionId, AcceptLanguage],
+        Answer,
+        _ => (context, _) =>
         {
-            var language = context.Arguments.OptionalString("AcceptLanguage");
-            return Task.FromResult(new ResponseBody
-            {
-                { "Regions", new WrappedList("Region", [.. Regions.All.Select(r => Item(r, language))]) },
-            });
+            var language = context.Get(AcceptLanguage);
+            return Task.FromResult(Answer.Write([.. Regions.All.Select(r => (r, language))]));
         });
 
     public static IEnumerable<ActionDefinition> All => [Describe];
-
-    private static ResponseBody Item(Region region, string? language) => new()
-    {
-        { "RegionId", region.RegionId },
-        { "LocalName", region.LocalName(language) },
-        { "RegionEndpoint", region.RegionEndpoint },
-    };
 }

@@ -31,9 +31,6 @@ public sealed class IdempotentCalls(IClientTokenStore store, TimeProvider time, 
     /// </summary>
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
 
-    /// <summary>The parameter that names a call's token, wherever an action declares it.</summary>
-    public const string TokenParameter = "ClientToken";
-
     private readonly ConcurrentDictionary<ClientTokenKey, Task> _running = new();
 
     /// <summary>

@@ -17,7 +17,7 @@ namespace OpenSag.Api.Protocol;
 /// <see cref="ApiException"/> with its catalogue status (logged at Debug), anything else as 500 InternalError
 /// (logged at Error, since it is our fault), except an unreachable database, which is 503 ServiceUnavailable.
 /// </summary>
-public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, IdempotentCalls idempotent, IServiceProvider services, ILogger<RpcEndpoint> logger)
+public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, IdempotentCalls idempotent, ILogger<RpcEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -38,13 +38,14 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
             var key = await authenticator.AuthenticateAsync(request, cancellationToken);
             var arguments = ActionArguments.Bind(action, request);
             var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
-            var context = new ActionContext(arguments, caller, services);
+            var context = new ActionContext(arguments, caller);
+            var handler = actions.Handler(action);
             if (ClientTokenOf(action, arguments) is { } token)
             {
                 var tokenKey = new ClientTokenKey(caller.AccessKeyId, action.Name, token);
                 var answer = await idempotent.RunAsync(tokenKey, Fingerprint(action, arguments), async ct =>
                 {
-                    var body = await action.Handler(context, ct);
+                    var body = await handler(context, ct);
                     return new ClientTokenAnswer(requestId, ResponseWriter.Write(ResponseFormat.Json, action.Name, requestId, body),
                         ResponseWriter.Write(ResponseFormat.Xml, action.Name, requestId, body));
                 }, cancellationToken);
@@ -53,7 +54,7 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
             }
             else
             {
-                var body = await action.Handler(context, cancellationToken);
+                var body = await handler(context, cancellationToken);
                 await WriteAsync(http, StatusCodes.Status200OK, format, ResponseWriter.Write(format, action.Name, requestId, body), requestId);
             }
         }
@@ -114,13 +115,13 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
 
     /// <summary>The call's ClientToken when its action declares one and the caller sent one; such a call is idempotent.</summary>
     private static string? ClientTokenOf(ActionDefinition action, ActionArguments arguments) =>
-        action.Parameters.Any(p => p.Name == IdempotentCalls.TokenParameter) ? arguments.OptionalString(IdempotentCalls.TokenParameter) : null;
+        action.Parameters.Contains(WireParameters.ClientToken.Spec) ? arguments.Get(WireParameters.ClientToken) : null;
 
     /// <summary>The action's parameters as bound, in declaration order, the token itself left out (<see cref="IdempotentCalls.Fingerprint"/>).</summary>
     private static string Fingerprint(ActionDefinition action, ActionArguments arguments)
     {
         var values = new List<KeyValuePair<string, string>>();
-        foreach (var spec in action.Parameters.Where(p => p.Name != IdempotentCalls.TokenParameter))
+        foreach (var spec in action.Parameters.Where(p => p != WireParameters.ClientToken.Spec))
         {
             if (!arguments.TryGetValue(spec.Name, out var value))
             {

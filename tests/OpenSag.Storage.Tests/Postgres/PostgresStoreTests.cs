@@ -1,6 +1,7 @@
 using Npgsql;
 using OpenSag.Domain;
 using OpenSag.Security;
+using OpenSag.Storage.Ado;
 using OpenSag.Storage.Postgres;
 using OpenSag.Storage.Tests.Contract;
 
@@ -58,8 +59,8 @@ public sealed class PostgresStoreTests : StoreContract
     {
         await Store.MigrateAsync(Ct);
 
-        Assert.Equal(1L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
-        Assert.Equal(1, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
+        Assert.Equal(3L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+        Assert.Equal(3, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
     }
 
     [StoreFact]
@@ -75,7 +76,7 @@ public sealed class PostgresStoreTests : StoreContract
             var instance = NewInstance();
             await stores[0].AddInstanceAsync(instance, Ct);
             AssertSameInstance(instance, await stores[3].FindInstanceByIdAsync(instance.SmartAGId, Ct));
-            Assert.Equal(1L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+            Assert.Equal(3L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
         }
         finally
         {
@@ -125,6 +126,24 @@ public sealed class PostgresStoreTests : StoreContract
 
         var totals = (await Store.GetFlowAsync(instance.SmartAGId, "202603", ["alice", "bob"], Ct)).OrderBy(t => t.UserName, StringComparer.Ordinal);
         Assert.Equal([new FlowTotal(instance.SmartAGId, "alice", "202603", 20, 200), new FlowTotal(instance.SmartAGId, "bob", "202603", 40, 400)], totals);
+    }
+
+    [StoreFact]
+    public async Task PostgresSchemaMigrator_HistoryWithoutDescription_AppliesEachStepOnceAndRefusesANewerDatabase()
+    {
+        // The cluster's schema (ClusterSchema) keeps a history table with no description column; the runner must serve it.
+        var fresh = await NewSchemaAsync();
+        MigrationStep[] steps = [new(1, "a table", "CREATE TABLE t (x integer)"), new(2, "a column", "ALTER TABLE t ADD COLUMN y integer")];
+        var migrator = new PostgresSchemaMigrator(steps, "test_schema_version", lockKey: 0x54455354, recordsDescription: false);
+        await using var dataSource = NpgsqlDataSource.Create(fresh.ConnectionString);
+
+        await migrator.ApplyAsync(dataSource, Ct);
+        await migrator.ApplyAsync(dataSource, Ct);
+
+        Assert.Equal(2L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM test_schema_version", Ct));
+        await PostgresTestServer.ExecuteAsync(fresh.ConnectionString, "INSERT INTO t (x, y) VALUES (1, 2)", Ct);
+        var older = new PostgresSchemaMigrator(steps[..1], "test_schema_version", lockKey: 0x54455354, recordsDescription: false);
+        await Assert.ThrowsAsync<NpgsqlException>(() => older.ApplyAsync(dataSource, Ct));
     }
 
     private async Task<PostgresTestSchema> NewSchemaAsync()
