@@ -18,7 +18,7 @@ public abstract partial class RelationalStore
             var command = transaction.Command($"""
                 INSERT INTO instances ({Rows.InstanceColumns})
                 VALUES (@id, @region, @order, @name, @description, @cidr, @userCount, @dataPlan, @period, @chargeType,
-                        @autoPay, @lockThreshold, @created, @ends, @appDns, @recoveredDns, @enterpriseCode)
+                        @autoPay, @lockThreshold, @created, @ends, @appDns, @recoveredDns, @aclId, @enterpriseCode)
                 """);
             command.Bind("id", instance.SmartAGId);
             command.Bind("region", instance.RegionId);
@@ -36,6 +36,7 @@ public abstract partial class RelationalStore
             command.Bind("ends", Dialect.ToInstant(instance.EndsAt));
             command.Bind("appDns", Dialect.ToList(instance.AppDns));
             command.Bind("recoveredDns", Dialect.ToList(instance.RecoveredDns));
+            command.BindOptional("aclId", DbType.String, instance.AclId.Length == 0 ? null : instance.AclId);
             command.Bind("enterpriseCode", instance.EnterpriseCode);
             return await command.ExecuteNonQueryAsync(ct);
         }, cancellationToken);
@@ -77,6 +78,8 @@ public abstract partial class RelationalStore
             WHERE region_id = @region
               AND (@ids IS NULL OR {Dialect.InList("smart_ag_id", "ids")})
               AND (@name IS NULL OR name = @name)
+              AND (@aclId IS NULL OR acl_id = @aclId)
+              AND (@unboundAclIds IS NULL OR acl_id IS NULL OR NOT {Dialect.InList("acl_id", "unboundAclIds")})
             """;
         return await ReadPageAsync(
             Rows.InstanceColumns, fromWhere, $"{Dialect.Instant("created_at")}, smart_ag_id",
@@ -178,5 +181,7 @@ public abstract partial class RelationalStore
         command.Bind("region", filter.RegionId);
         Dialect.BindList(command, "ids", filter.SmartAGIds);
         command.BindOptional("name", DbType.String, filter.Name);
+        command.BindOptional("aclId", DbType.String, filter.AclId);
+        Dialect.BindList(command, "unboundAclIds", filter.UnboundAclIds);
     }
 }

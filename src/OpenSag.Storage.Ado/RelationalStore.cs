@@ -15,6 +15,13 @@ namespace OpenSag.Storage.Ado;
 /// every other writer from their start; PostgreSQL's are READ COMMITTED and take a row lock (<see
 /// cref="SqlDialect.ForUpdate"/>) on the row that scopes the invariant before reading what they check, so each
 /// statement after the lock sees what the previous holder committed.
+/// <para>
+/// Adding a table: its DDL as the next step, with the same version number, in both engines' <c>Migrations</c>; its
+/// column list and <c>Read…</c> method in <see cref="RowMapping"/>; its operations in a new
+/// <c>RelationalStore.&lt;Area&gt;.cs</c>, using <see cref="Dialect"/> for instants, lists and locks; its interface
+/// added to <see cref="IOpenSagStore"/>; its cases in the store kit (tests/OpenSag.Storage.Tests/Contract), which
+/// runs them on both engines.
+/// </para>
 /// </remarks>
 public abstract partial class RelationalStore : IOpenSagStore
 {
@@ -68,9 +75,25 @@ public abstract partial class RelationalStore : IOpenSagStore
         int pageSize,
         CancellationToken cancellationToken)
     {
+        await using var transaction = await BeginReadAsync(singleStatement: false, cancellationToken);
+        return await ReadPageAsync(transaction, columns, fromWhere, orderBy, bindFilter, map, pageNumber, pageSize, cancellationToken);
+    }
+
+    /// <summary>As <see cref="ReadPageAsync{T}(string, string, string, Action{DbCommand}, Func{DbDataReader, T}, int, int, CancellationToken)"/>, in a read the caller has begun.</summary>
+    protected static async Task<Page<T>> ReadPageAsync<T>(
+        StoreTransaction transaction,
+        string columns,
+        string fromWhere,
+        string orderBy,
+        Action<DbCommand> bindFilter,
+        Func<DbDataReader, T> map,
+        int pageNumber,
+        int pageSize,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(bindFilter);
         var (limit, offset) = PageWindow(pageNumber, pageSize);
-        await using var transaction = await BeginReadAsync(singleStatement: false, cancellationToken);
         var count = transaction.Command($"SELECT count(*) {fromWhere}");
         bindFilter(count);
         var total = await ReadCountAsync(count, cancellationToken);

@@ -24,10 +24,14 @@ public sealed partial class RowMapping
         AccessKeyColumns = $"access_key_id, access_key_secret, enabled, {dialect.Instant("created_at")}";
         InstanceColumns =
             "smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period, charge_type, "
-            + $"auto_pay, security_lock_threshold, {dialect.Instant("created_at")}, {dialect.Instant("ends_at")}, app_dns, recovered_dns, enterprise_code";
+            + $"auto_pay, security_lock_threshold, {dialect.Instant("created_at")}, {dialect.Instant("ends_at")}, app_dns, recovered_dns, acl_id, enterprise_code";
         UserColumns =
             "smart_ag_id, user_name, user_mail, bandwidth, client_ip, password_hash, state, accelerate_bandwidth, "
             + $"session_generation, {dialect.Instant("created_at")}";
+        AclColumns = $"acl_id, region_id, name, acl_type, resource_group_id, {dialect.Instant("created_at")}";
+        RuleColumns =
+            "acl_id, acr_id, name, description, direction, policy, ip_protocol, source_cidr, source_port_range, dest_cidr, "
+            + $"dest_port_range, priority, type, {dialect.Instant("created_at")}, dpi_group_ids, dpi_signature_ids";
         EnterpriseCodeColumns = $"code, region_id, is_default, {dialect.Instant("created_at")}";
         ClientTokenCallColumns = $"fingerprint, {dialect.Instant("claimed_at")}, request_id, answer_json, answer_xml";
     }
@@ -37,6 +41,10 @@ public sealed partial class RowMapping
     public string InstanceColumns { get; }
 
     public string UserColumns { get; }
+
+    public string AclColumns { get; }
+
+    public string RuleColumns { get; }
 
     public const string FlowColumns = "smart_ag_id, user_name, month, bytes_in, bytes_out";
 
@@ -73,7 +81,8 @@ public sealed partial class RowMapping
             EndsAt = _dialect.ReadInstant(row, 13),
             AppDns = _dialect.ReadList(row, 14),
             RecoveredDns = _dialect.ReadList(row, 15),
-            EnterpriseCode = row.GetString(16),
+            AclId = row.IsDBNull(16) ? "" : row.GetString(16),
+            EnterpriseCode = row.GetString(17),
         };
     }
 
@@ -92,6 +101,44 @@ public sealed partial class RowMapping
             AccelerateBandwidth = row.GetInt64(7),
             SessionGeneration = row.GetInt64(8),
             CreatedAt = _dialect.ReadInstant(row, 9),
+        };
+    }
+
+    public Acl ReadAcl(DbDataReader row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new()
+        {
+            AclId = row.GetString(0),
+            RegionId = row.GetString(1),
+            Name = row.GetString(2),
+            AclType = row.GetString(3),
+            ResourceGroupId = row.GetString(4),
+            CreatedAt = _dialect.ReadInstant(row, 5),
+        };
+    }
+
+    public AclRule ReadRule(DbDataReader row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return new()
+        {
+            AclId = row.GetString(0),
+            AcrId = row.GetString(1),
+            Name = row.GetString(2),
+            Description = row.GetString(3),
+            Direction = row.GetString(4),
+            Policy = row.GetString(5),
+            IpProtocol = row.GetString(6),
+            SourceCidr = row.GetString(7),
+            SourcePortRange = row.GetString(8),
+            DestCidr = row.GetString(9),
+            DestPortRange = row.GetString(10),
+            Priority = row.GetInt32(11),
+            Type = row.GetString(12),
+            CreatedAt = _dialect.ReadInstant(row, 13),
+            DpiGroupIds = _dialect.ReadList(row, 14),
+            DpiSignatureIds = _dialect.ReadList(row, 15),
         };
     }
 

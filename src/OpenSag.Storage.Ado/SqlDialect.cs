@@ -39,6 +39,9 @@ public abstract class SqlDialect
     /// <summary>A condition true when <paramref name="column"/> equals an element of the list parameter <paramref name="parameter"/>.</summary>
     public abstract string InList(string column, string parameter);
 
+    /// <summary>A condition true when the text parameter <paramref name="parameter"/> occurs in <paramref name="column"/>, letter case counting.</summary>
+    public abstract string Contains(string column, string parameter);
+
     /// <summary>
     /// Whether <paramref name="exception"/> is a violation of the unique index <paramref name="index"/> (a primary key
     /// is not one of them).

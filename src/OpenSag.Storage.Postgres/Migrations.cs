@@ -17,11 +17,11 @@ internal static class Migrations
     /// Key of the transaction-level advisory lock that serializes migrations. Advisory locks are per database, so
     /// this only makes nodes sharing one database wait for each other. The value is "OpenSAG" in ASCII.
     /// </summary>
-    private const long MigrationLockKey = 0x4F70656E534147;
+    internal const long MigrationLockKey = 0x4F70656E534147;
 
     // Keys and names that listings order by are COLLATE "C": byte order, the same on every server whatever its
     // locale, and the order the SQLite store gives (so an API answer never depends on the engine).
-    private static readonly MigrationStep[] Steps =
+    internal static readonly MigrationStep[] Steps =
     [
         new(1, "access keys, instances, client users, flow totals", """
             CREATE TABLE access_keys (
@@ -82,6 +82,44 @@ internal static class Migrations
                 bytes_out   bigint NOT NULL,
                 PRIMARY KEY (smart_ag_id, user_name, month)
             );
+            """),
+        new(2, "ACLs, their rules, the ACL of each instance", """
+            CREATE TABLE acls (
+                acl_id            text COLLATE "C" NOT NULL PRIMARY KEY,
+                region_id         text        NOT NULL,
+                name              text        NOT NULL,
+                acl_type          text        NOT NULL,
+                resource_group_id text        NOT NULL,
+                created_at        timestamptz NOT NULL
+            );
+
+            -- Serves the region listing in its order (creation time, then id) without a sort.
+            CREATE INDEX acls_by_region ON acls (region_id, created_at, acl_id);
+
+            -- Every text field exactly as AddACLRule/ModifyACLRule sent it (Domain/AclRule.cs).
+            CREATE TABLE acl_rules (
+                acl_id            text COLLATE "C" NOT NULL REFERENCES acls (acl_id) ON DELETE CASCADE,
+                acr_id            text COLLATE "C" NOT NULL,
+                name              text        NOT NULL,
+                description       text        NOT NULL,
+                direction         text        NOT NULL,
+                policy            text        NOT NULL,
+                ip_protocol       text        NOT NULL,
+                source_cidr       text        NOT NULL,
+                source_port_range text        NOT NULL,
+                dest_cidr         text        NOT NULL,
+                dest_port_range   text        NOT NULL,
+                priority          integer     NOT NULL,
+                type              text        NOT NULL,
+                created_at        timestamptz NOT NULL,
+                dpi_group_ids     text[]      NOT NULL,
+                dpi_signature_ids text[]      NOT NULL,
+                PRIMARY KEY (acl_id, acr_id)
+            );
+
+            -- The association lives with the instance, so "at most one ACL per instance" is the schema's, not a check's.
+            ALTER TABLE instances ADD COLUMN acl_id text COLLATE "C" REFERENCES acls (acl_id) ON DELETE SET NULL;
+            CREATE INDEX instances_by_acl ON instances (acl_id) WHERE acl_id IS NOT NULL;
             """),
         new(3, "enterprise codes, instances' enterprise code, ClientToken calls", """
             -- code is the primary key: unique across every region, compared byte for byte (COLLATE "C"), so ab123 and

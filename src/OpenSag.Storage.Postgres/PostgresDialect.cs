@@ -40,6 +40,9 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} = ANY (@{parameter})";
 
+    /// <remarks><c>strpos</c>, not <c>LIKE</c>: no pattern characters to escape.</remarks>
+    public override string Contains(string column, string parameter) => $"strpos({column}, @{parameter}) > 0";
+
     public override bool IsUniqueViolation(DbException exception, string index) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } violation && violation.ConstraintName == index;
 

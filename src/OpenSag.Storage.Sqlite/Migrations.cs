@@ -11,11 +11,11 @@ namespace OpenSag.Storage.Sqlite;
 /// the same step in PostgreSQL's Migrations, with the same version), so every database reaches the same schema
 /// whatever version it starts from.
 /// </summary>
-internal sealed class Migrations() : SchemaMigrator(History)
+internal sealed class Migrations(IReadOnlyList<MigrationStep> steps) : SchemaMigrator(steps)
 {
     // STRICT tables make SQLite refuse a value of the wrong type instead of silently storing it.
     // Instants are INTEGER Unix milliseconds (see SqliteDialect): exact round trips and ordering by plain integers.
-    private static readonly MigrationStep[] History =
+    internal static readonly MigrationStep[] History =
     [
         new(1, "access keys, instances, client users, flow totals", """
             CREATE TABLE access_keys (
@@ -76,6 +76,45 @@ internal sealed class Migrations() : SchemaMigrator(History)
                 PRIMARY KEY (smart_ag_id, user_name, month)
             ) STRICT, WITHOUT ROWID;
             """),
+        new(2, "ACLs, their rules, the ACL of each instance", """
+            CREATE TABLE acls (
+                acl_id            TEXT    NOT NULL PRIMARY KEY,
+                region_id         TEXT    NOT NULL,
+                name              TEXT    NOT NULL,
+                acl_type          TEXT    NOT NULL,
+                resource_group_id TEXT    NOT NULL,
+                created_at_ms     INTEGER NOT NULL
+            ) STRICT;
+
+            -- Serves the region listing in its order (creation time, then id) without a sort.
+            CREATE INDEX acls_by_region ON acls (region_id, created_at_ms, acl_id);
+
+            -- Every text field exactly as AddACLRule/ModifyACLRule sent it (Domain/AclRule.cs).
+            CREATE TABLE acl_rules (
+                acl_id            TEXT    NOT NULL REFERENCES acls (acl_id) ON DELETE CASCADE,
+                acr_id            TEXT    NOT NULL,
+                name              TEXT    NOT NULL,
+                description       TEXT    NOT NULL,
+                direction         TEXT    NOT NULL,
+                policy            TEXT    NOT NULL,
+                ip_protocol       TEXT    NOT NULL,
+                source_cidr       TEXT    NOT NULL,
+                source_port_range TEXT    NOT NULL,
+                dest_cidr         TEXT    NOT NULL,
+                dest_port_range   TEXT    NOT NULL,
+                priority          INTEGER NOT NULL,
+                type              TEXT    NOT NULL,
+                created_at_ms     INTEGER NOT NULL,
+                dpi_group_ids     TEXT    NOT NULL, -- JSON array of strings
+                dpi_signature_ids TEXT    NOT NULL, -- JSON array of strings
+                PRIMARY KEY (acl_id, acr_id)
+            ) STRICT;
+
+            -- The association lives with the instance, so "at most one ACL per instance" is the schema's, not a check's.
+            -- NULL when none; SQLite allows a REFERENCES column to be added only with a NULL default.
+            ALTER TABLE instances ADD COLUMN acl_id TEXT REFERENCES acls (acl_id) ON DELETE SET NULL;
+            CREATE INDEX instances_by_acl ON instances (acl_id) WHERE acl_id IS NOT NULL;
+            """),
         new(3, "enterprise codes, instances' enterprise code, ClientToken calls", """
             -- code is the primary key: unique across every region, compared byte for byte (BINARY), so ab123 and AB123
             -- are two codes.
@@ -116,7 +155,7 @@ internal sealed class Migrations() : SchemaMigrator(History)
             """),
     ];
 
-    public static Migrations Instance { get; } = new();
+    public static Migrations Instance { get; } = new(History);
 
     protected override string HistoryTable => "schema_version";
 

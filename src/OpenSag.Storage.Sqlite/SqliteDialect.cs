@@ -39,6 +39,9 @@ internal sealed partial class SqliteDialect : SqlDialect
 
     public override string InList(string column, string parameter) => $"{column} IN (SELECT value FROM json_each(@{parameter}))";
 
+    /// <remarks><c>instr</c>, not <c>LIKE</c>: SQLite's LIKE ignores the case of ASCII letters.</remarks>
+    public override string Contains(string column, string parameter) => $"instr({column}, @{parameter}) > 0";
+
     /// <remarks>
     /// SQLite's error names the index's columns, not the index, so this is true for a violation of any unique index:
     /// a table whose checked insert could hit two of them must tell them apart by reading first.

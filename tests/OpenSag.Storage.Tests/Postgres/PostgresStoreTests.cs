@@ -129,6 +129,33 @@ public sealed class PostgresStoreTests : StoreContract
     }
 
     [StoreFact]
+    public async Task MigrateAsync_Version1DatabaseWithAnInstance_UpgradesKeepingIt()
+    {
+        // A database written by a build before ACLs (schema version 1), holding an instance.
+        var fresh = await NewSchemaAsync();
+        var smartAgId = ResourceIds.NewSmartAgId();
+        await using (var dataSource = NpgsqlDataSource.Create(fresh.ConnectionString))
+        {
+            await new PostgresSchemaMigrator(Migrations.Steps[..1], "schema_version", Migrations.MigrationLockKey, recordsDescription: true).ApplyAsync(dataSource, Ct);
+        }
+
+        await PostgresTestServer.ExecuteAsync(fresh.ConnectionString, $"""
+            INSERT INTO instances (smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period,
+                                   charge_type, auto_pay, security_lock_threshold, created_at, ends_at, app_dns, recovered_dns)
+            VALUES ('{smartAgId}', '{Region}', 'order', 'old', '', '', 10, 5, 1, 'PREPAY', true, 0, now(), now(), ARRAY[]::text[], ARRAY[]::text[])
+            """, Ct);
+
+        await using var store = new PostgresStore(fresh.ConnectionString, Secrets);
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal("", (await store.FindInstanceByIdAsync(smartAgId, Ct))!.AclId);
+        var acl = NewAcl();
+        Assert.Equal(AclWriteResult.Done, await store.TryAddAclAsync(acl, 10, Ct));
+        Assert.Equal(AclWriteResult.Done, await store.AssociateAsync(Region, acl.AclId, smartAgId, Ct));
+        Assert.Equal(acl.AclId, (await store.FindInstanceAsync(Region, smartAgId, Ct))!.AclId);
+    }
+
+    [StoreFact]
     public async Task PostgresSchemaMigrator_HistoryWithoutDescription_AppliesEachStepOnceAndRefusesANewerDatabase()
     {
         // The cluster's schema (ClusterSchema) keeps a history table with no description column; the runner must serve it.
