@@ -10,9 +10,10 @@ namespace OpenSag.Api.Actions;
 /// <summary>Upgrade/DowngradeSmartAccessGatewaySoftware: spec/smartag-acl-and-more.md §2.1, applied at once.</summary>
 public static class InstanceSizeActions
 {
-    /// <summary>A multiple of 5 from 5 to 1000 (<see cref="InstanceSize"/>); the service checks the step, which the rule text states.</summary>
+    /// <summary>A multiple of 5 from 5 to 1000 (<see cref="InstanceSize"/>).</summary>
     public static readonly Parameter<int> UserCount = Parameter.Integer("UserCount", "The new most client accounts.")
-        .AsRequired().Between(InstanceSize.MinUserCount, InstanceSize.MaxUserCount).WhenInvalid(ErrorCatalogue.InvalidUserCount);
+        .AsRequired().Between(InstanceSize.MinUserCount, InstanceSize.MaxUserCount).MultipleOf(InstanceSize.UserCountStep)
+        .WhenInvalid(ErrorCatalogue.InvalidUserCount);
 
     public static readonly Parameter<long> DataPlan = Parameter.Long("DataPlan", "GB per account per month; 5 is the only value.")
         .AsRequired().OneOf(InstanceSize.DataPlan).WhenInvalid(ErrorCatalogue.InvalidDataPlan);
