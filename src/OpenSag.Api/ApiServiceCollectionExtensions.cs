@@ -28,6 +28,10 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<InstanceService>();
         services.AddSingleton<ClientUserService>();
         services.AddSingleton<SessionService>();
+        services.TryAddSingleton<ChangeFeed>();
+        services.TryAddSingleton<Storage.IAclStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.TryAddSingleton<Storage.IInstanceStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<AclService>();
         services.AddSingleton<Storage.IEnterpriseCodeStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<EnterpriseCodeService>();
         services.AddSingleton<Storage.IClientTokenStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());

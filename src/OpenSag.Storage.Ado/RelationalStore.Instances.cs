@@ -78,7 +78,7 @@ public abstract partial class RelationalStore
             WHERE region_id = @region
               AND (@ids IS NULL OR {Dialect.InList("smart_ag_id", "ids")})
               AND (@name IS NULL OR name = @name)
-              AND (@aclId IS NULL OR acl_id = @aclId)
+              AND (@aclIds IS NULL OR {Dialect.InList("acl_id", "aclIds")})
               AND (@unboundAclIds IS NULL OR acl_id IS NULL OR NOT {Dialect.InList("acl_id", "unboundAclIds")})
             """;
         return await ReadPageAsync(
@@ -181,7 +181,7 @@ public abstract partial class RelationalStore
         command.Bind("region", filter.RegionId);
         Dialect.BindList(command, "ids", filter.SmartAGIds);
         command.BindOptional("name", DbType.String, filter.Name);
-        command.BindOptional("aclId", DbType.String, filter.AclId);
+        Dialect.BindList(command, "aclIds", filter.AclIds);
         Dialect.BindList(command, "unboundAclIds", filter.UnboundAclIds);
     }
 }

@@ -150,9 +150,9 @@ public static partial class ClientUserActions
     /// <summary>The cloud's documented default when Bandwidth is not sent.</summary>
     private const int DefaultBandwidth = 2000;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_@-]{7,31}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_@-]{7,31}\z")]
     private static partial Regex CreatePasswordPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_@.-]{7,31}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_@.-]{7,31}\z")]
     private static partial Regex ResetPasswordPattern();
 }

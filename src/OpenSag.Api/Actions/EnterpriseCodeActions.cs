@@ -45,9 +45,9 @@ public static class EnterpriseCodeActions
         .Raising(ErrorCatalogue.EnterpriseCodeNotFound);
 
     /// <summary>UpdateSmartAGEnterpriseCode's table answers a missing parameter with the 403 form (§2.3).</summary>
-    public static readonly Parameter<string> BoundSmartAgId = SmartAgId.WhenMissing(ErrorCatalogue.EnterpriseCodeMissingParameter);
+    public static readonly Parameter<string> BoundSmartAgId = SmartAgId.WhenMissing(ErrorCatalogue.AclMissingParameter);
 
-    public static readonly Parameter<string> BoundCode = Code.WhenMissing(ErrorCatalogue.EnterpriseCodeMissingParameter);
+    public static readonly Parameter<string> BoundCode = Code.WhenMissing(ErrorCatalogue.AclMissingParameter);
 
     public static readonly ActionDefinition Bind = ActionDefinition.Define(
         "UpdateSmartAGEnterpriseCode",

@@ -76,6 +76,13 @@ public static partial class InstanceActions
 
     public static readonly Parameter<int?> InstancesPageSize = PageSize(50);
 
+    /// <summary>ACL ids as one comma-separated string, not a repeat list (spec/smartag-acl-and-more.md §1.0, §1.13).</summary>
+    public static readonly Parameter<string?> AclIdsFilter = Parameter.String("AclIds", "Instances associated with one of these ACLs (ids separated by commas).")
+        .Matching(s => s.Length <= 2048, "ACL ids separated by commas, up to 2048 characters");
+
+    public static readonly Parameter<string?> UnboundAclIdsFilter = Parameter.String("UnboundAclIds", "Instances associated with none of these ACLs (ids separated by commas).")
+        .Matching(s => s.Length <= 2048, "ACL ids separated by commas, up to 2048 characters");
+
     /// <summary>Fields of an instance in DescribeSmartAccessGateways (spec §1.22).</summary>
     public static readonly ResponseShape<Instance> ListItem = ResponseShape.Of<Instance>()
         .String("SmartAGId", i => i.SmartAGId)
@@ -97,12 +104,15 @@ public static partial class InstanceActions
         .String("AssociatedCcnId", _ => "")
         .String("AssociatedCcnName", _ => "")
         .String("EnterpriseCode", i => i.EnterpriseCode)
+
+        // A plain String in every SDK (spec/smartag-acl-and-more.md §1.13): the one ACL id, "" when none.
+        .String("AclIds", i => i.AclId)
         .List("Links", "Link", _ => NoItems, ResponseShape.Of<object>());
 
     public static readonly ActionDefinition List = ActionDefinition.Define(
         "DescribeSmartAccessGateways",
         "Lists the instances of a region, paged.",
-        [RegionId, SmartAgIdFilter, SmartAgIds, NameFilter, StatusFilter, InstanceTypeFilter, PageNumber, InstancesPageSize],
+        [RegionId, SmartAgIdFilter, SmartAgIds, NameFilter, StatusFilter, InstanceTypeFilter, AclIdsFilter, UnboundAclIdsFilter, PageNumber, InstancesPageSize],
         ResponseShape.Of<Page<Instance>>()
             .Integer("TotalCount", p => p.TotalCount)
             .Integer("PageNumber", p => p.PageNumber)
@@ -122,6 +132,8 @@ public static partial class InstanceActions
                 Name = a.Get(NameFilter),
                 Status = a.Get(StatusFilter),
                 InstanceType = a.Get(InstanceTypeFilter),
+                AclIds = a.Get(AclIdsFilter) is { } bound ? AclActions.CommaList(bound) : null,
+                UnboundAclIds = a.Get(UnboundAclIdsFilter) is { } unbound ? AclActions.CommaList(unbound) : null,
             };
             return instances.ListAsync(filter, a.Get(PageNumber) ?? 1, a.Get(InstancesPageSize) ?? 10, ct);
         });
@@ -147,7 +159,7 @@ public static partial class InstanceActions
         .String("SerialNumber", _ => "")
         .String("AssociatedCcnId", _ => "")
         .String("AssociatedCcnName", _ => "")
-        .StringList("AclIds", "AclId", _ => [])
+        .StringList("AclIds", "AclId", i => i.AclId.Length > 0 ? [i.AclId] : [])
         .StringList("QosIds", "QosId", _ => [])
         .StringList("FlowLogIds", "FlowLogId", _ => [])
         .StringList("IRIds", "IRId", _ => [])
@@ -173,6 +185,6 @@ public static partial class InstanceActions
     private static bool IsUrl(string value) =>
         value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
-    [GeneratedRegex(@"^\p{L}[\p{L}0-9._-]*$")]
+    [GeneratedRegex(@"^\p{L}[\p{L}0-9._-]*\z")]
     private static partial Regex NamePattern();
 }

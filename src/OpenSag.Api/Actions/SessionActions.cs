@@ -90,6 +90,6 @@ public static partial class SessionActions
 
     public static IEnumerable<ActionDefinition> All => [KickOutClients, OnlineClients, UserStatistics, InstanceStatistics, FlowStatistics];
 
-    [GeneratedRegex("^[0-9]{4}(0[1-9]|1[0-2])$")]
+    [GeneratedRegex(@"^[0-9]{4}(0[1-9]|1[0-2])\z")]
     private static partial Regex MonthPattern();
 }

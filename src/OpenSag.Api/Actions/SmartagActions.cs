@@ -13,6 +13,7 @@ public static class SmartagActions
         .. InstanceActions.All,
         .. ClientUserActions.All,
         .. SessionActions.All,
+        .. AclActions.All,
         .. InstanceSizeActions.All,
         .. RegionActions.All,
     ];

@@ -82,12 +82,12 @@ public static partial class WireParameters
 
     public static bool IsCidr(string value) => ClientAddressSpace.TryParse(value, out _);
 
-    [GeneratedRegex("^[a-z]{2,}(-[a-z0-9]+){1,4}$")]
+    [GeneratedRegex(@"^[a-z]{2,}(-[a-z0-9]+){1,4}\z")]
     private static partial Regex RegionPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_@.-]{6,32}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_@.-]{6,32}\z")]
     private static partial Regex UserNamePattern();
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+\z")]
     private static partial Regex MailPattern();
 }

@@ -82,6 +82,11 @@ public sealed class ResponseShape<TSource> : ResponseShape
     public ResponseShape<TSource> StringList(string name, string itemName, Func<TSource, IEnumerable<string>> items) =>
         With(new(name, ResponseFieldKind.WrappedList) { ItemName = itemName }, s => new WrappedList(itemName, [.. items(s)]));
 
+    /// <summary>A wrapped list of strings the spec leaves out of the answer when empty (a rule's Dpi lists): an empty list omits it.</summary>
+    public ResponseShape<TSource> OptionalStringList(string name, string itemName, Func<TSource, IReadOnlyCollection<string>> items) =>
+        With(new(name, ResponseFieldKind.WrappedList) { ItemName = itemName, Optional = true },
+            s => items(s) is { Count: > 0 } list ? new WrappedList(itemName, [.. list]) : null);
+
     /// <summary>A bare array of strings (<c>AppDNS</c>).</summary>
     public ResponseShape<TSource> PlainList(string name, Func<TSource, IEnumerable<string>> items) =>
         With(new(name, ResponseFieldKind.PlainList), s => new PlainList([.. items(s)]));

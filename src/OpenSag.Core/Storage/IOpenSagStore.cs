@@ -70,8 +70,8 @@ public sealed record InstanceFilter(string RegionId)
     public string? Name { get; init; }
     public string? Status { get; init; }
     public string? InstanceType { get; init; }
-    /// <summary>Instances associated with this ACL (DescribeSmartAccessGateways <c>AclIds</c>, spec §1.13).</summary>
-    public string? AclId { get; init; }
+    /// <summary>Instances associated with one of these ACLs (DescribeSmartAccessGateways <c>AclIds</c>, spec §1.13).</summary>
+    public IReadOnlyCollection<string>? AclIds { get; init; }
     /// <summary>
     /// Instances associated with none of these ACLs, those with no ACL included (DescribeSmartAccessGateways
     /// <c>UnboundAclIds</c>, spec §1.13).

@@ -53,10 +53,27 @@ public sealed class DeclaredResponseTests
         ("ListEnterpriseCode", new() { ["MaxResults"] = "1" }),
         ("DeleteEnterpriseCode", new() { ["EnterpriseCode"] = "ec{n}1" }),
         ("DescribeRegions", new() { ["AcceptLanguage"] = "en-US" }),
+        ("CreateACL", new() { ["Name"] = "acl-{f}", ["AclType"] = "acl-software", ["ResourceGroupId"] = "rg-{f}" }),
+        ("ModifyACL", new() { ["AclId"] = "{AclId}", ["Name"] = "renamed-{f}" }),
+        ("DescribeACLs", new() { ["AclIds"] = "{AclId}" }),
+        ("AddACLRule", new()
+        {
+            ["AclId"] = "{AclId}", ["Direction"] = "out", ["Policy"] = "drop", ["IpProtocol"] = "TCP", ["SourceCidr"] = "10.20.0.0/24", ["SourcePortRange"] = "-1/-1",
+            ["DestCidr"] = "10.0.5.0/24", ["DestPortRange"] = "80/80", ["Name"] = "web", ["Description"] = "Declared answers", ["DpiGroupIds.1"] = "20", ["DpiSignatureIds.1"] = "1",
+        }),
+        ("ModifyACLRule", new() { ["AclId"] = "{AclId}", ["AcrId"] = "{AcrId}", ["Priority"] = "2" }),
+        ("DescribeACLAttribute", new() { ["AclId"] = "{AclId}" }),
+        ("AssociateACL", new() { ["AclId"] = "{AclId}", ["SmartAGId"] = sag }),
+        ("DisassociateACL", new() { ["AclId"] = "{AclId}", ["SmartAGId"] = sag }),
+        ("DeleteACLRule", new() { ["AclId"] = "{AclId}", ["AcrId"] = "{AcrId}" }),
+        ("DeleteACL", new() { ["AclId"] = "{AclId}" }),
     ];
 
     /// <summary>The enterprise code made before the calls, for UpdateSmartAGEnterpriseCode to bind (so the call's own code can be deleted).</summary>
     private const string BoundCode = "bd001";
+
+    /// <summary>Ids an answer creates that later calls name: <c>{AclId}</c> in a value becomes the last answer's AclId.</summary>
+    private static readonly string[] CapturedIds = ["AclId", "AcrId"];
 
     [Fact]
     public void SampleCalls_CoverEveryAction()
@@ -85,11 +102,14 @@ public sealed class DeclaredResponseTests
 
         foreach (var (format, n) in new[] { ("json", "11"), ("xml", "12") })
         {
+            var captured = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (action, template) in Calls(sag, other, "online-user"))
             {
                 var parameters = template.ToDictionary(
                     p => p.Key,
-                    p => p.Value.Replace("{f}", format, StringComparison.Ordinal).Replace("{n}", n, StringComparison.Ordinal).Replace("{region}", scenario.RegionId, StringComparison.Ordinal));
+                    p => captured.Aggregate(
+                        p.Value.Replace("{f}", format, StringComparison.Ordinal).Replace("{n}", n, StringComparison.Ordinal).Replace("{region}", scenario.RegionId, StringComparison.Ordinal),
+                        (value, id) => value.Replace("{" + id.Key + "}", id.Value, StringComparison.Ordinal)));
                 parameters["RegionId"] = scenario.RegionId;
                 parameters["Format"] = format.ToUpperInvariant();
                 using var response = await http.GetAsync(new Uri(scenario.Server.Endpoint, "/?" + rpc.SignedQuery(action, parameters)));
@@ -102,12 +122,20 @@ public sealed class DeclaredResponseTests
                 {
                     using var json = JsonDocument.Parse(text);
                     found = ResponseConformance.Faults(shape, json.RootElement);
+                    foreach (var id in CapturedIds.Where(id => json.RootElement.TryGetProperty(id, out _)))
+                    {
+                        captured[id] = json.RootElement.GetProperty(id).GetString()!;
+                    }
                 }
                 else
                 {
                     var root = XDocument.Parse(text).Root!;
                     Assert.Equal(action, root.Name.LocalName);
                     found = ResponseConformance.Faults(shape, root);
+                    foreach (var id in CapturedIds.Where(id => root.Element(id) is not null))
+                    {
+                        captured[id] = root.Element(id)!.Value;
+                    }
                 }
 
                 if (found.Count > 0)

@@ -503,8 +503,9 @@ public abstract partial class StoreContract
         async Task<IEnumerable<string>> IdsAsync(InstanceFilter filter) =>
             (await Store.ListInstancesAsync(filter, 1, 50, Ct)).Items.Select(i => i.SmartAGId);
 
-        Assert.Equal([bound.SmartAGId], await IdsAsync(new InstanceFilter(Region) { AclId = acl.AclId }));
-        Assert.Empty(await IdsAsync(new InstanceFilter(Region) { AclId = ResourceIds.NewAclId() }));
+        Assert.Equal([bound.SmartAGId], await IdsAsync(new InstanceFilter(Region) { AclIds = [acl.AclId] }));
+        Assert.Equal([bound.SmartAGId, boundToOther.SmartAGId], await IdsAsync(new InstanceFilter(Region) { AclIds = [acl.AclId, other.AclId] }));
+        Assert.Empty(await IdsAsync(new InstanceFilter(Region) { AclIds = [ResourceIds.NewAclId()] }));
         Assert.Equal([boundToOther.SmartAGId, unbound.SmartAGId], await IdsAsync(new InstanceFilter(Region) { UnboundAclIds = [acl.AclId] }));
         Assert.Equal([unbound.SmartAGId], await IdsAsync(new InstanceFilter(Region) { UnboundAclIds = [acl.AclId, other.AclId] }));
         var listed = (await Store.ListInstancesAsync(new InstanceFilter(Region), 1, 50, Ct)).Items;
