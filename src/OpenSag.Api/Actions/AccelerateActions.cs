@@ -19,7 +19,7 @@ public static class AccelerateActions
         [RegionId, SmartAgId, UserName, AccelerateBandwidth, DryRun, ClientToken],
         static (ClientUserService users, ActionContext a, CancellationToken ct) => users.SetAccelerateBandwidthAsync(
             a.Get(RegionId), a.Get(SmartAgId), a.Get(UserName), a.Get(AccelerateBandwidth), a.Get(DryRun) ?? false, ct))
-        .Raising(ErrorCatalogue.SmartAccessGatewayNotFound("%s"), ErrorCatalogue.UserNotFound, ErrorCatalogue.BandwidthExceeded, ErrorCatalogue.DryRunOperation);
+        .Raising(ErrorCatalogue.SmartAccessGatewayNotFoundForm, ErrorCatalogue.UserNotFound, ErrorCatalogue.BandwidthExceeded, ErrorCatalogue.DryRunOperation);
 
     public static IEnumerable<ActionDefinition> All => [Update];
 }

@@ -94,9 +94,12 @@ public static class ErrorCatalogue
 
     public static readonly ErrorDefinition BandwidthExceeded = new("OperationDenied.BandwidthExceeded", 400, "The total bandwidth exceeds the limit. The operation is denied.");
 
-    /// <summary>UpdateSmartAGUserAccelerateConfig's "no such instance" (spec §1.19); its %s is the instance id asked for.</summary>
+    /// <summary>UpdateSmartAGUserAccelerateConfig's "no such instance" as documented (spec §1.19), %s unfilled.</summary>
+    public static readonly ErrorDefinition SmartAccessGatewayNotFoundForm = new("ResourceNotFound.SmartAccessGateway", 404, "The specified resource of %s is not found.");
+
+    /// <summary><see cref="SmartAccessGatewayNotFoundForm"/> with its %s, the instance id asked for.</summary>
     public static ErrorDefinition SmartAccessGatewayNotFound(string smartAgId) =>
-        new("ResourceNotFound.SmartAccessGateway", 404, "The specified resource of " + smartAgId + " is not found.");
+        SmartAccessGatewayNotFoundForm.WithMessage("The specified resource of " + smartAgId + " is not found.");
 
     public static readonly ErrorDefinition EnterpriseCodeOccupied = new("EnterpriseCode.BeenOccupied", 400, "The specified enterprise code is occupied by other enterprises.");
     public static readonly ErrorDefinition EnterpriseCodeInUse = new("EnterpriseCode.BeingUsed", 400, "The specified enterprise code is being used.");
