@@ -79,6 +79,13 @@ public sealed class ActionArguments
     }
 
     /// <summary>
+    /// The bound value of a parameter that was sent, by wire name (a list only when it has items): for what treats
+    /// every parameter alike, the ClientToken fingerprint (<see cref="Protocol.IdempotentCalls.Fingerprint"/>), never
+    /// for handlers, which read through their handles.
+    /// </summary>
+    public bool TryGetValue(string name, out object value) => _values.TryGetValue(name, out value!);
+
+    /// <summary>
     /// Reads <c>Name.1 … Name.N</c>. Indices must run 1..N without gaps (as every official client sends them);
     /// a gap or an index beyond the limit is an invalid parameter, not silently dropped data. Every other form of
     /// the name is refused as InvalidParameter naming the key sent: the bare name (<c>SmartAGIds=["sag-…"]</c>, what
