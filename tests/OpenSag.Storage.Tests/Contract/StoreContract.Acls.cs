@@ -523,6 +523,29 @@ public abstract partial class StoreContract
     }
 
     [StoreFact]
+    public async Task DeleteAclAsync_WhileAnotherStoreAddsARule_LeavesNoRuleBehind()
+    {
+        var stores = new[] { Store, await OpenStoreAsync() };
+        for (var round = 0; round < 10; round++)
+        {
+            var instance = await AddInstanceAsync();
+            var acl = await AddAclIdAsync();
+            Assert.Equal(AclWriteResult.Done, await Store.AssociateAsync(Region, acl, instance.SmartAGId, Ct));
+
+            var add = Task.Run(() => stores[1].TryAddRuleAsync(Region, NewRule(acl), RuleLimit, Ct));
+            var delete = Task.Run(() => stores[0].DeleteAclAsync(Region, acl, Ct));
+            var (added, left) = (await add.WaitAsync(Timeout), await delete.WaitAsync(Timeout));
+
+            // Either the rule came first and went with the ACL, or the ACL was gone when the rule came.
+            Assert.Contains(added, new[] { AclWriteResult.Done, AclWriteResult.NotFound });
+            Assert.Equal([instance.SmartAGId], left!);
+            Assert.Empty(await Store.GetInstanceRulesAsync(instance.SmartAGId, Ct));
+            Assert.Null(await Store.ListRulesAsync(new AclRuleFilter(Region, acl), 1, 50, Ct));
+            Assert.Equal(AclWriteResult.NotFound, await Store.TryAddRuleAsync(Region, NewRule(acl), RuleLimit, Ct));
+        }
+    }
+
+    [StoreFact]
     public async Task GetInstanceRulesAsync_EachCase_ReturnsTheRulesOfItsAclOnly()
     {
         var acl = await AddAclAsync();
