@@ -12,12 +12,13 @@ public class ParameterRuleTests
 {
     private static readonly ActionTable Table = SmartagActions.CreateTable();
 
-    /// <summary>String parameters that accept any text on purpose: exact-match filters.</summary>
+    /// <summary>String parameters that accept any text on purpose: exact-match filters, and Order, accepted and ignored (spec §1.10).</summary>
     private static readonly HashSet<(string Action, string Parameter)> FreeText =
     [
         ("DescribeSmartAccessGateways", "Name"),
         ("DescribeSmartAccessGateways", "Status"),
         ("DescribeSmartAccessGateways", "InstanceType"),
+        ("DescribeACLAttribute", "Order"),
     ];
 
     public static TheoryData<string> Actions() => [.. Table.All.Select(a => a.Name)];
