@@ -152,9 +152,10 @@ public abstract partial class RelationalStore
         }, cancellationToken);
     }
 
-    public Task<AclRule?> UpdateRuleAsync(AclRuleChange change, CancellationToken cancellationToken)
+    public Task<AclRule?> UpdateRuleAsync(AclRuleChange change, Func<AclRule, bool> keep, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(keep);
         return WriteAsync(async (transaction, ct) =>
         {
             if (!await LockAclAsync(transaction, change.RegionId, change.AclId, ct))
@@ -193,7 +194,7 @@ public abstract partial class RelationalStore
             Dialect.BindList(command, "dpiGroups", change.DpiGroupIds);
             Dialect.BindList(command, "dpiSignatures", change.DpiSignatureIds);
             return await ReadFirstAsync(command, Rows.ReadRule, ct);
-        }, cancellationToken);
+        }, rule => rule is not null && keep(rule), cancellationToken);
     }
 
     public Task<bool> DeleteRuleAsync(string regionId, string aclId, string acrId, CancellationToken cancellationToken) =>

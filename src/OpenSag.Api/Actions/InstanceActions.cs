@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using OpenSag.Api.Catalogue;
 using OpenSag.Api.Responses;
 using OpenSag.Domain;
@@ -10,7 +9,7 @@ using static OpenSag.Api.Catalogue.WireParameters;
 namespace OpenSag.Api.Actions;
 
 /// <summary>SAG App instances: spec/smartag-api.md §1.16, §1.21, §1.22 and ModifySmartAccessGateway.</summary>
-public static partial class InstanceActions
+public static class InstanceActions
 {
     /// <summary>Every instance answers with this resource group: a self-hosted gateway has no resource groups.</summary>
     public const string DefaultResourceGroupId = "rg-default";
@@ -176,15 +175,12 @@ public static partial class InstanceActions
 
     public static IEnumerable<ActionDefinition> All => [Create, Modify, List, Attribute];
 
-    private static bool IsName(string value) => value.Length is >= 2 and <= 128 && NamePattern().IsMatch(value) && !IsUrl(value);
+    private static bool IsName(string value) => value.Length is >= 2 and <= 128 && NameText.IsLetterLedName(value) && !IsUrl(value);
 
     private static bool IsDescription(string value) => value.Length is >= 2 and <= 256 && StartsWithLetter(value) && !IsUrl(value);
 
-    private static bool StartsWithLetter(string value) => char.IsLetter(value[0]);
+    private static bool StartsWithLetter(string value) => NameText.StartsWithLetter(value);
 
     private static bool IsUrl(string value) =>
         value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-
-    [GeneratedRegex(@"^\p{L}[\p{L}0-9._-]*\z")]
-    private static partial Regex NamePattern();
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using OpenSag.AccessControl;
 
 namespace OpenSag.Services;
@@ -6,10 +5,10 @@ namespace OpenSag.Services;
 /// <summary>
 /// What the ACL actions accept in each text field (spec/smartag-acl-and-more.md §1.2–§1.7, and the choices of issue
 /// 12 where the sources disagree), each check with its rule in words for <c>--usage</c> and the docs. Values that
-/// pass are stored and echoed exactly as sent: these checks never rewrite a value (§1.15). Patterns end in <c>\z</c>,
-/// not <c>$</c>, which would also match before a final line feed and let "name\n" through.
+/// pass are stored and echoed exactly as sent: these checks never rewrite a value (§1.15). Names are judged per
+/// Unicode scalar (<see cref="Domain.NameText"/>), so a Chinese character beyond the BMP counts as the letter it is.
 /// </summary>
-public static partial class AclFields
+public static class AclFields
 {
     /// <summary>Shortest and longest ACL or rule name: the 2021 docs' 2–128 (older pages said 2–100; the wider range accepts both).</summary>
     public const int NameMinLength = 2, NameMaxLength = 128;
@@ -34,7 +33,7 @@ public static partial class AclFields
     public const string AclTypeRule = "acl-hardware or acl-software";
 
     /// <summary>An ACL name (CreateACL, ModifyACL) or a rule name (AddACLRule, ModifyACLRule).</summary>
-    public static bool IsName(string value) => value.Length is >= NameMinLength and <= NameMaxLength && NamePattern().IsMatch(value);
+    public static bool IsName(string value) => value.Length is >= NameMinLength and <= NameMaxLength && Domain.NameText.IsLetterLedName(value);
 
     public static bool IsDescription(string value) => value.Length is >= 1 and <= DescriptionMaxLength;
 
@@ -69,7 +68,4 @@ public static partial class AclFields
 
     private static bool IsOneOf(string value, string first, string second) =>
         value.Equals(first, StringComparison.OrdinalIgnoreCase) || value.Equals(second, StringComparison.OrdinalIgnoreCase);
-
-    [GeneratedRegex(@"^\p{L}[\p{L}0-9._-]*\z")]
-    private static partial Regex NamePattern();
 }

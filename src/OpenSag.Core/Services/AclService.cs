@@ -21,7 +21,7 @@ public sealed class AclService(IAclStore acls, IInstanceStore instances, ChangeF
     /// <summary>ACLs per account (the store): the cloud's default quota (§1.1).</summary>
     public const int AclLimit = 10;
 
-    /// <summary>Rules per ACL (§1.1). Also the page size that reads every rule of an ACL at once.</summary>
+    /// <summary>Rules per ACL (§1.1).</summary>
     public const int RuleLimit = 50;
 
     /// <summary>Instances read per page when collecting those a change touches; any size works, this bounds each read.</summary>
@@ -121,14 +121,21 @@ public sealed class AclService(IAclStore acls, IInstanceStore instances, ChangeF
     /// <exception cref="ApiException">InvalidId.ACL, InvalidId.ACR, or InvalidPortRange as <see cref="AddRuleAsync"/>.</exception>
     public async Task<AclRule> ModifyRuleAsync(AclRuleChange change, CancellationToken cancellationToken)
     {
-        var current = await FindRuleAsync(change.RegionId, change.AclId, change.AcrId, cancellationToken);
-        RequirePortsFitProtocol(change.IpProtocol ?? current.IpProtocol, change.SourcePortRange ?? current.SourcePortRange,
-            change.DestPortRange ?? current.DestPortRange);
+        ArgumentNullException.ThrowIfNull(change);
 
-        // Another ModifyACLRule may commit between the read above and this write; the store writes only this change's
-        // fields, so neither undoes the other. Their combination could pair ALL with a narrow range: the matcher
-        // ignores ports for ALL and ICMP, so such a rule still matches what its protocol says.
-        var stored = await acls.UpdateRuleAsync(change, cancellationToken) ?? throw new ApiException(ErrorCatalogue.AclRuleNotFound);
+        // Checked by the store inside the write's transaction, on the rule as the write leaves it: a check here on a
+        // rule read before the write would let two concurrent changes, each valid on what it read (protocol ALL;
+        // a port range 22/22), store together a rule that neither checked (ALL with port 22 only).
+        var stored = await acls.UpdateRuleAsync(change, PortsFitProtocol, cancellationToken);
+        if (stored is null)
+        {
+            // The store answers one null for both; the caller is owed the code that says which id is wrong.
+            _ = await acls.FindAclAsync(change.RegionId, change.AclId, cancellationToken) ?? throw new ApiException(ErrorCatalogue.AclNotFound);
+            throw new ApiException(ErrorCatalogue.AclRuleNotFound);
+        }
+
+        // The store kept the write exactly when this holds.
+        RequirePortsFitProtocol(stored.IpProtocol, stored.SourcePortRange, stored.DestPortRange);
         await PublishForAclAsync(change.RegionId, change.AclId, cancellationToken);
         return stored;
     }
@@ -185,13 +192,7 @@ public sealed class AclService(IAclStore acls, IInstanceStore instances, ChangeF
         await PublishAsync([smartAgId]);
     }
 
-    /// <summary>The rule, read among the at most <see cref="RuleLimit"/> rules of its ACL (one page holds them all).</summary>
-    private async Task<AclRule> FindRuleAsync(string regionId, string aclId, string acrId, CancellationToken cancellationToken)
-    {
-        var rules = await acls.ListRulesAsync(new AclRuleFilter(regionId, aclId), 1, RuleLimit, cancellationToken)
-            ?? throw new ApiException(ErrorCatalogue.AclNotFound);
-        return rules.Items.FirstOrDefault(r => r.AcrId == acrId) ?? throw new ApiException(ErrorCatalogue.AclRuleNotFound);
-    }
+    private static bool PortsFitProtocol(AclRule rule) => AclFields.PortsFitProtocol(rule.IpProtocol, rule.SourcePortRange, rule.DestPortRange);
 
     private static void RequirePortsFitProtocol(string ipProtocol, string sourcePortRange, string destPortRange)
     {

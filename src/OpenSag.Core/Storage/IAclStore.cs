@@ -31,10 +31,15 @@ public interface IAclStore
     Task<AclWriteResult> TryAddRuleAsync(string regionId, AclRule rule, int ruleLimit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes the fields the change sets, and only those, to the rule; returns the stored rule after the write, or
-    /// null when the ACL (in that region) has no such rule.
+    /// Writes the fields the change sets, and only those, to the rule, and keeps the write only if
+    /// <paramref name="keep"/> accepts the rule as the write leaves it; returns that rule (as stored, or as refused and
+    /// not written), or null when the ACL (in that region) has no such rule.
     /// </summary>
-    Task<AclRule?> UpdateRuleAsync(AclRuleChange change, CancellationToken cancellationToken);
+    /// <remarks>
+    /// <paramref name="keep"/> runs inside the write's transaction, after every earlier write to the ACL: two changes
+    /// that are each valid on the rule their caller read cannot together store a rule that no check saw.
+    /// </remarks>
+    Task<AclRule?> UpdateRuleAsync(AclRuleChange change, Func<AclRule, bool> keep, CancellationToken cancellationToken);
 
     /// <summary>Deletes the rule; false when the ACL (in that region) has no such rule.</summary>
     Task<bool> DeleteRuleAsync(string regionId, string aclId, string acrId, CancellationToken cancellationToken);

@@ -98,6 +98,21 @@ public sealed class AclServiceTests
     }
 
     [Fact]
+    public async Task ModifyRule_AnotherModifyNarrowsARangeBetweenItsReadAndItsWrite_InvalidPortRangeAndTheOtherChangeKept()
+    {
+        var acl = await CreateSoftwareAclAsync();
+        var rule = await _service.AddRuleAsync(Region, Rule(acl) with { DestPortRange = "-1/-1" }, Token);
+
+        // Each change is valid on the rule it reads (TCP, every port); together they would make ALL with port 22 only.
+        _store.BeforeNextUpdate = () => _service.ModifyRuleAsync(new AclRuleChange(Region, acl, rule.AcrId) { DestPortRange = "22/22" }, Token);
+        var error = await Assert.ThrowsAsync<ApiException>(() => _service.ModifyRuleAsync(new AclRuleChange(Region, acl, rule.AcrId) { IpProtocol = "ALL" }, Token));
+
+        Assert.Equal(ErrorCatalogue.AclInvalidPortRange, error.Error);
+        var stored = _store.Rules.Single();
+        Assert.Equal(("TCP", "22/22"), (stored.IpProtocol, stored.DestPortRange));
+    }
+
+    [Fact]
     public async Task ModifyRule_ProtocolToAllWithEveryPort_Written()
     {
         var acl = await CreateSoftwareAclAsync();

@@ -59,23 +59,40 @@ internal sealed class ListAclStore : IAclStore, IInstanceStore
         return Task.FromResult(AclWriteResult.Done);
     }
 
-    public Task<AclRule?> UpdateRuleAsync(AclRuleChange change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs once at the start of the next <see cref="UpdateRuleAsync"/>, as another writer whose change commits between
+    /// the service's read of a rule and its own write.
+    /// </summary>
+    public Func<Task>? BeforeNextUpdate { get; set; }
+
+    public async Task<AclRule?> UpdateRuleAsync(AclRuleChange change, Func<AclRule, bool> keep, CancellationToken cancellationToken)
     {
+        if (BeforeNextUpdate is { } other)
+        {
+            BeforeNextUpdate = null;
+            await other();
+        }
+
         var index = Rules.FindIndex(r => r.AclId == change.AclId && r.AcrId == change.AcrId);
         if (index < 0)
         {
-            return Task.FromResult<AclRule?>(null);
+            return null;
         }
 
         var r = Rules[index];
-        Rules[index] = r with
+        var changed = r with
         {
             IpProtocol = change.IpProtocol ?? r.IpProtocol,
             SourcePortRange = change.SourcePortRange ?? r.SourcePortRange,
             DestPortRange = change.DestPortRange ?? r.DestPortRange,
             Priority = change.Priority ?? r.Priority,
         };
-        return Task.FromResult<AclRule?>(Rules[index]);
+        if (keep(changed))
+        {
+            Rules[index] = changed;
+        }
+
+        return changed;
     }
 
     public Task<bool> DeleteRuleAsync(string regionId, string aclId, string acrId, CancellationToken cancellationToken) =>

@@ -278,7 +278,7 @@ public sealed class InstanceAclsTests
 
         public Task<AclWriteResult> TryAddRuleAsync(string regionId, AclRule rule, int ruleLimit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<AclRule?> UpdateRuleAsync(AclRuleChange change, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<AclRule?> UpdateRuleAsync(AclRuleChange change, Func<AclRule, bool> keep, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> DeleteRuleAsync(string regionId, string aclId, string acrId, CancellationToken cancellationToken) => throw new NotSupportedException();
 

@@ -110,6 +110,18 @@ public sealed class AclActionsTests(ConformanceServerFixture fixture) : IClassFi
         AssertError(status, body, 403, "InvalidName", "Name not valid.");
     }
 
+    [Theory]
+    [InlineData("\U00020BB7野家")] // 𠮷 (U+20BB7, CJK Extension B): a Chinese character that is a surrogate pair in UTF-16
+    [InlineData("a\U00020000")]
+    public async Task CreateAcl_NameWithAChineseCharacterBeyondTheBmp_CreatedAndEchoed(string name)
+    {
+        var (status, created) = await CallAsync("CreateACL", ("RegionId", _region), ("Name", name));
+
+        Assert.True(status == 200, $"answered {status}: {created}");
+        var aclId = Track(created.GetProperty("AclId").GetString()!);
+        Assert.Equal(name, (await AclAsync(aclId)).GetProperty("Name").GetString());
+    }
+
     [Fact]
     public async Task CreateAcl_WithoutName_403MissingParameter()
     {

@@ -40,6 +40,21 @@ public sealed class WireInputTests(ConformanceServerFixture fixture) : IDisposab
     }
 
     [Fact]
+    public async Task ModifySmartAccessGateway_NameAndDescriptionStartingWithAChineseCharacterBeyondTheBmp_StoredAndEchoed()
+    {
+        var sag = await CreateInstanceAsync();
+
+        // 𠮷 (U+20BB7, CJK Extension B) is a surrogate pair in UTF-16: a letter, though no single UTF-16 unit is one.
+        var (status, body) = await CallAsync("ModifySmartAccessGateway", ("RegionId", _region), ("SmartAGId", sag),
+            ("Name", "\U00020BB7野家"), ("Description", "\U00020BB7 branch office"));
+
+        Assert.True(status == 200, $"answered {status}: {body}");
+        var (_, attribute) = await CallAsync("DescribeSmartAccessGatewayAttribute", ("RegionId", _region), ("SmartAGId", sag));
+        Assert.Equal("\U00020BB7野家", attribute.GetProperty("Name").GetString());
+        Assert.Equal("\U00020BB7 branch office", attribute.GetProperty("Description").GetString());
+    }
+
+    [Fact]
     public async Task CreateClientUser_UserMailWithControlCharacter_RefusedAndXmlUserListStillAnswers()
     {
         var sag = await CreateInstanceAsync();

@@ -10,6 +10,9 @@ public abstract partial class StoreContract
 
     private static readonly string[] NoIds = [];
 
+    /// <summary>A <see cref="IAclStore.UpdateRuleAsync"/> judge that keeps every write.</summary>
+    private static readonly Func<AclRule, bool> KeepAll = _ => true;
+
     [StoreFact]
     public async Task TryAddAclAsync_UnderLimit_StoresEveryFieldAsSent()
     {
@@ -256,7 +259,7 @@ public abstract partial class StoreContract
         var rule = await AddRuleAsync(acl.AclId, priority: 5);
         var change = new AclRuleChange(Region, acl.AclId, rule.AcrId) { Policy = "drop", DestPortRange = "22/22", Priority = 7, DpiGroupIds = ["9"] };
 
-        var updated = await Store.UpdateRuleAsync(change, Ct);
+        var updated = await Store.UpdateRuleAsync(change, KeepAll, Ct);
 
         var expected = rule with { Policy = "drop", DestPortRange = "22/22", Priority = 7, DpiGroupIds = ["9"] };
         AssertSameRules([expected], [updated!]);
@@ -285,7 +288,7 @@ public abstract partial class StoreContract
             DpiSignatureIds = ["4", "5"],
         };
 
-        var updated = await Store.UpdateRuleAsync(change, Ct);
+        var updated = await Store.UpdateRuleAsync(change, KeepAll, Ct);
 
         var expected = rule with
         {
@@ -312,11 +315,56 @@ public abstract partial class StoreContract
         var acl = await AddAclAsync();
         var rule = await AddRuleAsync(acl.AclId);
 
-        Assert.Null(await Store.UpdateRuleAsync(new AclRuleChange(OtherRegion, acl.AclId, rule.AcrId) { Name = "x" }, Ct));
-        Assert.Null(await Store.UpdateRuleAsync(new AclRuleChange(Region, acl.AclId, ResourceIds.NewAcrId()) { Name = "x" }, Ct));
-        Assert.Null(await Store.UpdateRuleAsync(new AclRuleChange(Region, ResourceIds.NewAclId(), rule.AcrId) { Name = "x" }, Ct));
+        Assert.Null(await Store.UpdateRuleAsync(new AclRuleChange(OtherRegion, acl.AclId, rule.AcrId) { Name = "x" }, KeepAll, Ct));
+        Assert.Null(await Store.UpdateRuleAsync(new AclRuleChange(Region, acl.AclId, ResourceIds.NewAcrId()) { Name = "x" }, KeepAll, Ct));
+        Assert.Null(await Store.UpdateRuleAsync(new AclRuleChange(Region, ResourceIds.NewAclId(), rule.AcrId) { Name = "x" }, KeepAll, Ct));
 
         AssertSameRules([rule], (await Store.ListRulesAsync(new AclRuleFilter(Region, acl.AclId), 1, 50, Ct))!.Items);
+    }
+
+    [StoreFact]
+    public async Task UpdateRuleAsync_KeepRefusesTheResult_ReturnsTheRefusedRuleAndWritesNothing()
+    {
+        var acl = await AddAclAsync();
+        var rule = await AddRuleAsync(acl.AclId);
+        AclRule? judged = null;
+
+        var refused = await Store.UpdateRuleAsync(new AclRuleChange(Region, acl.AclId, rule.AcrId) { IpProtocol = "ICMP", Priority = 9 }, r =>
+        {
+            judged = r;
+            return false;
+        }, Ct);
+
+        var expected = rule with { IpProtocol = "ICMP", Priority = 9 };
+        AssertSameRules([expected], [judged!]);
+        AssertSameRules([expected], [refused!]);
+        AssertSameRules([rule], (await Store.ListRulesAsync(new AclRuleFilter(Region, acl.AclId), 1, 50, Ct))!.Items);
+    }
+
+    [StoreFact]
+    public async Task UpdateRuleAsync_TwoChangesAtOnceThroughTwoStores_EachKeepJudgesTheRuleWithTheOtherCommittedChange()
+    {
+        var stores = new[] { Store, await OpenStoreAsync() };
+        for (var round = 0; round < 10; round++)
+        {
+            var acl = await AddAclAsync();
+            var rule = NewRule(acl.AclId) with { DestPortRange = "-1/-1" };
+            Assert.Equal(AclWriteResult.Done, await Store.TryAddRuleAsync(Region, rule, RuleLimit, Ct));
+            AclRuleChange[] changes =
+            [
+                new(Region, acl.AclId, rule.AcrId) { IpProtocol = "ALL" },
+                new(Region, acl.AclId, rule.AcrId) { DestPortRange = "22/22" },
+            ];
+
+            // Each change alone is kept; the second to write sees the first's field, so both together are refused.
+            var results = await Task.WhenAll(Enumerable.Range(0, 2).Select(i =>
+                Task.Run(() => stores[i].UpdateRuleAsync(changes[i], r => r.IpProtocol != "ALL" || r.DestPortRange == "-1/-1", Ct)))).WaitAsync(Timeout);
+
+            var stored = Assert.Single((await Store.ListRulesAsync(new AclRuleFilter(Region, acl.AclId), 1, 50, Ct))!.Items);
+            Assert.False(stored is { IpProtocol: "ALL", DestPortRange: "22/22" }, "both changes were kept");
+            Assert.Contains(results, r => r is { IpProtocol: "ALL", DestPortRange: "22/22" });
+            await Store.DeleteAclAsync(Region, acl.AclId, Ct);
+        }
     }
 
     [StoreFact]
@@ -471,6 +519,29 @@ public abstract partial class StoreContract
             string[] expected = associated == AclWriteResult.Done ? [instance.SmartAGId] : [];
             Assert.Equal(expected, left!);
             Assert.Equal("", (await Store.FindInstanceByIdAsync(instance.SmartAGId, Ct))!.AclId);
+        }
+    }
+
+    [StoreFact]
+    public async Task DeleteAclAsync_WhileAnotherStoreAddsARule_LeavesNoRuleBehind()
+    {
+        var stores = new[] { Store, await OpenStoreAsync() };
+        for (var round = 0; round < 10; round++)
+        {
+            var instance = await AddInstanceAsync();
+            var acl = await AddAclIdAsync();
+            Assert.Equal(AclWriteResult.Done, await Store.AssociateAsync(Region, acl, instance.SmartAGId, Ct));
+
+            var add = Task.Run(() => stores[1].TryAddRuleAsync(Region, NewRule(acl), RuleLimit, Ct));
+            var delete = Task.Run(() => stores[0].DeleteAclAsync(Region, acl, Ct));
+            var (added, left) = (await add.WaitAsync(Timeout), await delete.WaitAsync(Timeout));
+
+            // Either the rule came first and went with the ACL, or the ACL was gone when the rule came.
+            Assert.Contains(added, new[] { AclWriteResult.Done, AclWriteResult.NotFound });
+            Assert.Equal([instance.SmartAGId], left!);
+            Assert.Empty(await Store.GetInstanceRulesAsync(instance.SmartAGId, Ct));
+            Assert.Null(await Store.ListRulesAsync(new AclRuleFilter(Region, acl), 1, 50, Ct));
+            Assert.Equal(AclWriteResult.NotFound, await Store.TryAddRuleAsync(Region, NewRule(acl), RuleLimit, Ct));
         }
     }
 
