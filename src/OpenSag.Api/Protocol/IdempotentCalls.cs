@@ -34,8 +34,9 @@ public sealed class IdempotentCalls(IClientTokenStore store, TimeProvider time, 
     private readonly ConcurrentDictionary<ClientTokenKey, Task> _running = new();
 
     /// <summary>
-    /// The answer to a call with a token: the first call's, or <paramref name="call"/>'s when this is the first. Once
-    /// claimed, the call runs to its end even if the caller goes away, so that its answer is kept for the retry.
+    /// The answer to a call with a token: the first call's, or <paramref name="call"/>'s when this is the first. The
+    /// claim and the call run to their end even if the caller goes away (<paramref name="cancellationToken"/> only
+    /// stops waiting for another call of this node), so that the answer is kept for the retry.
     /// </summary>
     /// <exception cref="ApiException">IdempotentParameterMismatch, LastTokenProcessing, or whatever the call throws.</exception>
     public async Task<ClientTokenAnswer> RunAsync(ClientTokenKey key, string fingerprint, Func<CancellationToken, Task<ClientTokenAnswer>> call, CancellationToken cancellationToken)
@@ -59,7 +60,7 @@ public sealed class IdempotentCalls(IClientTokenStore store, TimeProvider time, 
 
             try
             {
-                return await ClaimAndRunAsync(key, fingerprint, call, cancellationToken);
+                return await ClaimAndRunAsync(key, fingerprint, call);
             }
             finally
             {
@@ -91,11 +92,13 @@ public sealed class IdempotentCalls(IClientTokenStore store, TimeProvider time, 
     /// <summary>Whether <paramref name="token"/> is a ClientToken the cloud accepts: 1–64 printable ASCII characters.</summary>
     public static bool IsToken(string token) => token.Length is >= 1 and <= 64 && token.All(c => c is >= ' ' and <= '~');
 
-    private async Task<ClientTokenAnswer> ClaimAndRunAsync(ClientTokenKey key, string fingerprint, Func<CancellationToken, Task<ClientTokenAnswer>> call, CancellationToken cancellationToken)
+    private async Task<ClientTokenAnswer> ClaimAndRunAsync(ClientTokenKey key, string fingerprint, Func<CancellationToken, Task<ClientTokenAnswer>> call)
     {
         // Exact to the millisecond, as stored: the claim's time is what identifies it when it is answered or released.
         var now = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
-        var earlier = await store.ClaimClientTokenAsync(key, fingerprint, now, now - Retention, now - AbandonedAfter, cancellationToken);
+        // Not the caller's token: a claim committed just as the caller went away would otherwise be left unanswered,
+        // and the caller's retry (what the token is for) refused as LastTokenProcessing until it counts as abandoned.
+        var earlier = await store.ClaimClientTokenAsync(key, fingerprint, now, now - Retention, now - AbandonedAfter, CancellationToken.None);
         if (earlier is not null)
         {
             if (earlier.Fingerprint != fingerprint)

@@ -146,6 +146,21 @@ public sealed class IdempotentCallsTests
     }
 
     [Fact]
+    public async Task RunAsync_CallerGoneAsTheClaimCommits_CallRunsAndTheRetryGetsItsAnswer()
+    {
+        var calls = NewCalls();
+        using var gone = new CancellationTokenSource();
+        await gone.CancelAsync();
+
+        var first = await calls.RunAsync(Key, "fp", Act("A"), gone.Token).WaitAsync(Timeout);
+        var retry = await calls.RunAsync(Key, "fp", Act("B"), default).WaitAsync(Timeout);
+
+        Assert.Equal("A", first.RequestId);
+        Assert.Equal("A", retry.RequestId);
+        Assert.Equal(1, _acted);
+    }
+
+    [Fact]
     public void Fingerprint_ValueMovedAcrossParameterBoundary_Differs()
     {
         var one = IdempotentCalls.Fingerprint("A", [new("X", "ab"), new("Y", "")]);

@@ -51,8 +51,11 @@ public sealed class InMemoryClientTokenStore : IClientTokenStore
 
             _calls[key] = new ClientTokenCall(fingerprint, now, null);
             Claims++;
-            return Task.FromResult<ClientTokenCall?>(null);
         }
+
+        // As a database write whose commit is acknowledged after the caller gave up: committed, and then cancelled.
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<ClientTokenCall?>(null);
     }
 
     public Task AnswerClientTokenAsync(ClientTokenKey key, DateTimeOffset claimedAt, ClientTokenAnswer answer, CancellationToken cancellationToken)
