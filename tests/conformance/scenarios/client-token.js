@@ -11,7 +11,8 @@ const crypto = require('node:crypto');
 const expect = require('../lib/expect');
 const fx = require('../lib/fixtures');
 
-const MISMATCH = { code: 'IdempotentParameterMismatch', status: 400 };
+// ECS's and VPC's code and wording for a token reused with other parameters.
+const MISMATCH = { code: 'IdempotentParameterMismatch', status: 400, message: 'Request uses a client token in a previous request but is not identical to that request.' };
 const BEEN_OCCUPIED = { code: 'EnterpriseCode.BeenOccupied', status: 400 };
 
 function newToken() {

@@ -12,12 +12,18 @@ const fx = require('../lib/fixtures');
 const raw = require('../lib/raw');
 const wire = require('../lib/wire');
 
-const INVALID_USER_COUNT = { code: 'SAG.InvalidUserCount', status: 400, message: 'The specified UserCount is invalid.' };
+// The documented message, which the server may follow with the reason (ErrorDefinition.WithMessage).
+const INVALID_USER_COUNT = { code: 'SAG.InvalidUserCount', status: 400, message: /^The specified UserCount is invalid\./ };
 const INVALID_DATA_PLAN = { code: 'SAG.InvalidDataPlan', status: 400, message: 'The specified DataPlan is invalid.' };
 const INSTANCE_NO_FOUND = { code: 'SAG.InstanceNoFound', status: 400 };
 const DRY_RUN = { code: 'DryRunOperation', status: 400, message: 'Request validation has been passed with DryRun flag set.' };
 const USER_NOT_FOUND = { code: 'ResourceNotFound.User', status: 400, message: 'The specified user is not found.' };
-const SAG_NOT_FOUND = { code: 'ResourceNotFound.SmartAccessGateway', status: 404, message: /^The specified resource of .+ is not found\.$/ };
+const BANDWIDTH_EXCEEDED = { code: 'OperationDenied.BandwidthExceeded', status: 400, message: 'The total bandwidth exceeds the limit. The operation is denied.' };
+
+/** §1.19's "The specified resource of %s is not found.", %s the instance asked for. */
+function sagNotFound(id) {
+  return { code: 'ResourceNotFound.SmartAccessGateway', status: 404, message: `The specified resource of ${id} is not found.` };
+}
 
 /**
  * Upgrade/DowngradeSmartAccessGatewaySoftwareResponseBody: RequestId, OrderId — both String; OrderId is a
@@ -152,9 +158,20 @@ module.exports = {
       });
       await ctx.step(`unknown user and unknown instance via ${client.name}`, async () => {
         expect.apiError(await client.fail('UpdateSmartAGUserAccelerateConfig', update({ UserName: 'nobody-here', Bandwidth: 500 })), USER_NOT_FOUND);
-        expect.apiError(await client.fail('UpdateSmartAGUserAccelerateConfig', update({ SmartAGId: `sag-${fx.randomToken(20)}`, Bandwidth: 500 })), SAG_NOT_FOUND);
+        const unknown = `sag-${fx.randomToken(20)}`;
+        expect.apiError(await client.fail('UpdateSmartAGUserAccelerateConfig', update({ SmartAGId: unknown, Bandwidth: 500 })), sagNotFound(unknown));
+      });
+      await ctx.step(`a peak above the instance's 20000 Kbit/s via ${client.name}`, async () => {
+        // No acceleration packages here: an account's peak may be at most the 20000 Kbit/s any account may have.
+        expect.apiError(await client.fail('UpdateSmartAGUserAccelerateConfig', update({ Bandwidth: 20001 })), BANDWIDTH_EXCEEDED);
+        expect.apiError(await client.fail('UpdateSmartAGUserAccelerateConfig', update({ Bandwidth: 20001, DryRun: true })), BANDWIDTH_EXCEEDED, 'DryRun checks it too');
       });
     }
+
+    await ctx.step('20000 Kbit/s is accepted', async () => {
+      expect.onlyRequestId(await ctx.popPost.call('UpdateSmartAGUserAccelerateConfig', update({ Bandwidth: 20000 })), 'UpdateSmartAGUserAccelerateConfig');
+      assert.equal(await accelerateBandwidth(ctx.pop, region, id, userName), 20000);
+    });
 
     await ctx.step('DryRun=false acts', async () => {
       expect.onlyRequestId(await ctx.v3.call('UpdateSmartAGUserAccelerateConfig', update({ Bandwidth: 4321, DryRun: false })), 'UpdateSmartAGUserAccelerateConfig');
