@@ -55,7 +55,8 @@ async function one(client, region, code) {
 async function instanceCode(client, region, id) {
   const body = expect.success(await client.call('DescribeSmartAccessGateways', { RegionId: region, SmartAGId: id }), 'DescribeSmartAccessGateways');
   const [item] = expect.wrappedList(body, 'SmartAccessGateways', 'SmartAccessGateway', 'DescribeSmartAccessGateways');
-  return item.EnterpriseCode;
+  // DescribeSmartAccessGatewaysResponseBody…SmartAccessGateway.EnterpriseCode: String.
+  return expect.type(item.EnterpriseCode, 'string', `EnterpriseCode of ${JSON.stringify(item)}`);
 }
 
 module.exports = {
@@ -129,7 +130,6 @@ module.exports = {
       const code = codes[[2, 3, 0, 2][i]];
       await ctx.step(`UpdateSmartAGEnterpriseCode to ${code} via ${client.name}`, async () => {
         expect.onlyRequestId(await client.call('UpdateSmartAGEnterpriseCode', { RegionId: region, SmartAGId: sag, EnterpriseCode: code }), 'UpdateSmartAGEnterpriseCode');
-        // DescribeSmartAccessGatewaysResponseBody…SmartAccessGateway.EnterpriseCode: String.
         assert.equal(await instanceCode(ctx.clients[(i + 1) % ctx.clients.length], region, sag), code);
       });
     }
