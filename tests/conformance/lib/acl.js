@@ -73,7 +73,7 @@ function optionalWrappedStrings(obj, outer, inner, sent, where) {
     return;
   }
   const items = expect.wrappedList(obj, outer, inner, where);
-  assert.deepEqual(items, sent.map(String), `${where}: ${outer}.${inner} echoed in order: ${JSON.stringify(obj)}`);
+  assert.deepEqual(expect.plain(items), sent.map(String), `${where}: ${outer}.${inner} echoed in order: ${JSON.stringify(obj)}`);
 }
 
 /**

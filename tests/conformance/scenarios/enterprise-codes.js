@@ -39,6 +39,7 @@ async function list(client, region, extra = {}) {
     expect.type(body.NextToken, 'string', `${where} NextToken (String)`);
   }
   assert.ok(Array.isArray(body.EnterpriseCodes), `${where}: EnterpriseCodes must be a plain array: ${JSON.stringify(body)}`);
+  body.EnterpriseCodes = expect.plain(body.EnterpriseCodes);
   for (const item of body.EnterpriseCodes) {
     expect.type(item.EnterpriseCode, 'string', `${where} EnterpriseCode in ${JSON.stringify(item)}`);
     expect.type(item.IsDefault, 'boolean', `${where} IsDefault (Boolean) in ${JSON.stringify(item)}`);

@@ -13,7 +13,7 @@ const raw = require('../lib/raw');
 const wire = require('../lib/wire');
 
 // The documented message, which the server may follow with the reason (ErrorDefinition.WithMessage).
-const INVALID_USER_COUNT = { code: 'SAG.InvalidUserCount', status: 400, message: /^The specified UserCount is invalid\./ };
+const INVALID_USER_COUNT = { code: 'SAG.InvalidUserCount', status: 400, message: /^The specified UserCount is invalid\b/ };
 const INVALID_DATA_PLAN = { code: 'SAG.InvalidDataPlan', status: 400, message: 'The specified DataPlan is invalid.' };
 const INSTANCE_NO_FOUND = { code: 'SAG.InstanceNoFound', status: 400 };
 const DRY_RUN = { code: 'DryRunOperation', status: 400, message: 'Request validation has been passed with DryRun flag set.' };
