@@ -102,6 +102,10 @@ function assertRule(rule, sent, where, { withType = true } = {}) {
     expect.type(rule.Type, 'string', `${ctx} Type`);
     assert.equal(rule.Type, sent.Type === undefined ? 'LAN' : sent.Type, `${ctx}: Type (default LAN)`);
   }
+  if ('AclType' in rule) {
+    // DescribeACLAttribute's items carry their ACL's type (S1 HEAD's DescribeACLAttributeResponseBodyAcrsAcr.AclType).
+    assert.match(rule.AclType, /^acl-(hardware|software)$/, `${ctx}: AclType`);
+  }
   optionalString(rule, 'Name', sent.Name, where);
   optionalString(rule, 'Description', sent.Description, where);
   optionalWrappedStrings(rule, 'DpiGroupIds', 'DpiGroupId', sent.DpiGroupIds, where);

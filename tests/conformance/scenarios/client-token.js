@@ -14,6 +14,8 @@ const fx = require('../lib/fixtures');
 // ECS's and VPC's code and wording for a token reused with other parameters.
 const MISMATCH = { code: 'IdempotentParameterMismatch', status: 400, message: 'Request uses a client token in a previous request but is not identical to that request.' };
 const BEEN_OCCUPIED = { code: 'EnterpriseCode.BeenOccupied', status: 400 };
+// ECS's code and wording for a token that is not 1–64 printable ASCII characters (the SDK javadoc's limits).
+const INVALID_TOKEN = { code: 'InvalidClientToken.ValueNotSupported', status: 400, message: 'The ClientToken provided is invalid.' };
 
 function newToken() {
   return crypto.randomUUID();
@@ -86,6 +88,18 @@ module.exports = {
         const user = await fx.findUser(ctx.v3, region, sag, userName);
         assert.equal(user.AccelerateBandwidth, 200, 'the repeat did not set 100 again');
         expect.apiError(await client.fail('UpdateSmartAGUserAccelerateConfig', { ...first, Bandwidth: 300 }), MISMATCH, 'same token, other Bandwidth');
+      });
+    }
+
+    for (const client of ctx.clients) {
+      await ctx.step(`a ClientToken that is not 1–64 ASCII characters via ${client.name}`, async () => {
+        for (const token of ['t'.repeat(65), 'tökén']) {
+          expect.apiError(await client.fail('CreateEnterpriseCode', { RegionId: region, EnterpriseCode: fx.newEnterpriseCode(), ClientToken: token }), INVALID_TOKEN, `ClientToken ${token.slice(0, 8)}…`);
+        }
+        const code = fx.newEnterpriseCode();
+        const longest = `${newToken()}${'~'.repeat(64)}`.slice(0, 64);
+        expect.onlyRequestId(await client.call('CreateEnterpriseCode', { RegionId: region, EnterpriseCode: code, ClientToken: longest }), '64 characters');
+        expect.onlyRequestId(await client.call('DeleteEnterpriseCode', { RegionId: region, EnterpriseCode: code }), 'clean up');
       });
     }
 

@@ -19,6 +19,7 @@ const DELETE_LIMIT = { code: 'EnterpriseCode.DeleteLimit', status: 400, message:
 const NOT_EXIST = { code: 'EnterpriseCode.NotExist', status: 400, message: 'The specified enterprise code does not exist.' };
 const INVALID_CODE = { code: 'InvalidParameter', status: 400, message: /EnterpriseCode/ };
 const INSTANCE_NO_FOUND = { code: 'SAG.InstanceNoFound', status: 400 };
+const INVALID_NEXT_TOKEN = { code: 'InvalidNextToken', status: 400, message: 'Specified parameter NextToken is not valid.' };
 // UpdateSmartAGEnterpriseCode's own error table (spec §2.3) gives the ACL-style 403 form.
 const MISSING_PARAMETER = { code: 'MissingParameter', status: 403, message: 'The input parameter is missing, please check your input.' };
 
@@ -169,6 +170,9 @@ module.exports = {
         for (const bad of ['ab12', 'ab1234', 'abcde', '12345', 'ab-12', 'ab 12', 'äb123']) {
           expect.apiError(await client.fail('CreateEnterpriseCode', { RegionId: region, EnterpriseCode: bad }), INVALID_CODE, `format ${JSON.stringify(bad)}`);
         }
+      });
+      await ctx.step(`a NextToken the server did not hand out via ${client.name}`, async () => {
+        expect.apiError(await client.fail('ListEnterpriseCode', { RegionId: region, NextToken: 'not-a-token!' }), INVALID_NEXT_TOKEN);
       });
       await ctx.step(`unknown codes via ${client.name}`, async () => {
         expect.apiError(await client.fail('DeleteEnterpriseCode', { RegionId: region, EnterpriseCode: unknown }), NOT_EXIST, 'DeleteEnterpriseCode');
