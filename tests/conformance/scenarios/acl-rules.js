@@ -106,7 +106,9 @@ module.exports = {
         const first = (await acl.addRule(ctx.v3, region, aclId, { Priority: 50, Name: 'tie_first' })).rule;
         const second = (await acl.addRule(ctx.pop, region, aclId, { Priority: 50, Name: 'tie_second' })).rule;
         const { acrs } = await acl.listRules(ctx.v2, region, aclId, { Name: 'tie_' });
-        assert.deepEqual(acrs.map((r) => r.AcrId), [first.AcrId, second.AcrId]);
+        // Created in the same millisecond, the AcrId decides (spec §1.1's deterministic order).
+        const expected = first.GmtCreate === second.GmtCreate ? [first.AcrId, second.AcrId].sort() : [first.AcrId, second.AcrId];
+        assert.deepEqual(acrs.map((r) => r.AcrId), expected);
       });
     });
   },
