@@ -28,7 +28,11 @@ public static class ApiServiceCollectionExtensions
         services.AddSingleton<InstanceService>();
         services.AddSingleton<ClientUserService>();
         services.AddSingleton<SessionService>();
-        services.AddSingleton(_ => SmartagActions.CreateTable());
+        services.TryAddSingleton<ChangeFeed>();
+        services.TryAddSingleton<Storage.IAclStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.TryAddSingleton<Storage.IInstanceStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<AclService>();
+        services.AddSingleton(SmartagActions.CreateTable);
         services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<Storage.IAccessKeyStore>(sp => new CachedAccessKeys(sp.GetRequiredService<Storage.IOpenSagStore>(), sp.GetRequiredService<TimeProvider>()));

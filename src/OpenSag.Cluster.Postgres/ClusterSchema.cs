@@ -1,20 +1,22 @@
 using Npgsql;
+using OpenSag.Storage.Ado;
+using OpenSag.Storage.Postgres;
 
 namespace OpenSag.Cluster.Postgres;
 
 /// <summary>
-/// The cluster's own tables, versioned like the store's schema but in a history of their own
-/// (<c>cluster_schema_version</c>), so the storage engine and the cluster evolve without renumbering each other.
-/// A step is never edited once released; a change is a new step.
+/// The cluster's own tables, migrated like the store's schema (<see cref="PostgresSchemaMigrator"/>) but in a
+/// history of their own (<c>cluster_schema_version</c>), so the storage engine and the cluster evolve without
+/// renumbering each other. A step is never edited once released; a change is a new step.
 /// </summary>
 internal static class ClusterSchema
 {
     /// <summary>Serializes nodes migrating one database at once; "OSCLUST" in ASCII, distinct from the store's key.</summary>
     private const long MigrationLockKey = 0x4F53434C555354;
 
-    private static readonly string[] Steps =
+    private static readonly MigrationStep[] Steps =
     [
-        """
+        new(1, "nodes, sessions, address leases, signature nonces", """
         CREATE TABLE cluster_nodes (
             node_id      text        NOT NULL PRIMARY KEY,
             heartbeat_at timestamptz NOT NULL
@@ -55,43 +57,16 @@ internal static class ClusterSchema
             PRIMARY KEY (access_key_id, nonce)
         );
         CREATE INDEX signature_nonces_by_expiry ON signature_nonces (expires_at);
-        """,
-        """
+        """),
+        new(2, "static ClientIps in the address leases", """
         -- Every session holds its address here, a static ClientIp too (issue 11): NULL for a dynamic lease, else the
         -- user whose static address it is, whose other sessions share the row.
         ALTER TABLE client_ip_leases ADD COLUMN static_user text COLLATE "C";
-        """,
+        """),
     ];
 
-    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken);
-        await ExecuteAsync(connection, "CREATE TABLE IF NOT EXISTS cluster_schema_version (version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken);
-        int current;
-        await using (var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM cluster_schema_version", connection))
-        {
-            current = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-        }
+    private static readonly PostgresSchemaMigrator Migrator = new(Steps, "cluster_schema_version", MigrationLockKey, recordsDescription: false);
 
-        if (current > Steps.Length)
-        {
-            throw new InvalidOperationException($"The database's cluster schema is version {current}, newer than this build's {Steps.Length}; upgrade opensag.");
-        }
-
-        for (var version = current + 1; version <= Steps.Length; version++)
-        {
-            await ExecuteAsync(connection, Steps[version - 1], cancellationToken);
-            await ExecuteAsync(connection, $"INSERT INTO cluster_schema_version (version) VALUES ({version})", cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        Migrator.ApplyAsync(dataSource, cancellationToken);
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenSag.Gateway.AccessControl;
 using OpenSag.Gateway.Packets;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Security;
@@ -46,6 +47,13 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<FlowMeter>());
         services.AddSingleton<Storage.IClientUserStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<Storage.IFlowStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        // ACLs: loaded as an instance's first session is published (an ISessionObserver of the SessionRegistry),
+        // reloaded on every ChangeNotice and every 10 s. The API registers the same ChangeFeed when it is in this host.
+        services.TryAddSingleton<ChangeFeed>();
+        services.TryAddSingleton<Storage.IAclStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<InstanceAcls>();
+        services.AddSingleton<ISessionObserver>(sp => sp.GetRequiredService<InstanceAcls>());
+        services.AddHostedService(sp => sp.GetRequiredService<InstanceAcls>());
         services.AddSingleton<ControlEndpoint>();
         services.AddSingleton<TunnelEndpoint>();
         services.AddSingleton<SessionBearer>();

@@ -1,5 +1,6 @@
 using System.Data;
 using Npgsql;
+using OpenSag.Storage.Ado;
 
 namespace OpenSag.Storage.Postgres;
 
@@ -7,10 +8,11 @@ namespace OpenSag.Storage.Postgres;
 /// One pooled connection and one transaction on it, the unit every store operation runs in. Disposing without
 /// <see cref="CommitAsync"/> rolls back and returns the connection to the pool.
 /// </summary>
-internal sealed class DatabaseTransaction : IAsyncDisposable
+internal sealed class DatabaseTransaction : StoreTransaction
 {
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
+    private readonly List<NpgsqlCommand> _commands = [];
 
     private DatabaseTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
@@ -19,7 +21,7 @@ internal sealed class DatabaseTransaction : IAsyncDisposable
     }
 
     /// <param name="isolation">
-    /// READ COMMITTED for writes, which take row locks for whatever they check (see PostgresStore.Users), so each
+    /// READ COMMITTED for writes, which take row locks for whatever they check (see RelationalStore.Users), so each
     /// statement after the lock sees the latest committed rows; REPEATABLE READ for reads, so that a listing's total
     /// and its page come from one snapshot (read-only, it never fails with a serialization error).
     /// </param>
@@ -37,12 +39,23 @@ internal sealed class DatabaseTransaction : IAsyncDisposable
         }
     }
 
-    public NpgsqlCommand Command(string sql) => new(sql, _connection, _transaction);
+    /// <summary>A new command, disposed with the transaction.</summary>
+    public override NpgsqlCommand Command(string sql)
+    {
+        var command = new NpgsqlCommand(sql, _connection, _transaction);
+        _commands.Add(command);
+        return command;
+    }
 
     public Task CommitAsync(CancellationToken cancellationToken) => _transaction.CommitAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        foreach (var command in _commands)
+        {
+            await command.DisposeAsync();
+        }
+
         await _transaction.DisposeAsync();
         await _connection.DisposeAsync();
     }

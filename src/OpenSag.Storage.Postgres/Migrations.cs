@@ -1,10 +1,11 @@
-using Npgsql;
+using OpenSag.Storage.Ado;
 
 namespace OpenSag.Storage.Postgres;
 
 /// <summary>
-/// The schema as an ordered list of steps. A step is never edited once released: a change is a new step with the
-/// next version, so every database reaches the same schema whatever version it starts from.
+/// The PostgreSQL schema as an ordered list of steps. A step is never edited once released: a change is a new step
+/// with the next version (a new table: a step here and the same step in SQLite's Migrations, with the same version),
+/// so every database reaches the same schema whatever version it starts from.
 /// </summary>
 /// <remarks>
 /// Tables are created unqualified, so they land in the first schema of the connection's search_path (Npgsql's
@@ -16,14 +17,11 @@ internal static class Migrations
     /// Key of the transaction-level advisory lock that serializes migrations. Advisory locks are per database, so
     /// this only makes nodes sharing one database wait for each other. The value is "OpenSAG" in ASCII.
     /// </summary>
-    private const long MigrationLockKey = 0x4F70656E534147;
-
-    /// <param name="Version">Position in the history, 1, 2, 3…; recorded in <c>schema_version</c> once applied.</param>
-    internal sealed record Step(int Version, string Description, string Sql);
+    internal const long MigrationLockKey = 0x4F70656E534147;
 
     // Keys and names that listings order by are COLLATE "C": byte order, the same on every server whatever its
     // locale, and the order the SQLite store gives (so an API answer never depends on the engine).
-    internal static readonly IReadOnlyList<Step> Steps =
+    internal static readonly MigrationStep[] Steps =
     [
         new(1, "access keys, instances, client users, flow totals", """
             CREATE TABLE access_keys (
@@ -85,64 +83,45 @@ internal static class Migrations
                 PRIMARY KEY (smart_ag_id, user_name, month)
             );
             """),
+        new(2, "ACLs, their rules, the ACL of each instance", """
+            CREATE TABLE acls (
+                acl_id            text COLLATE "C" NOT NULL PRIMARY KEY,
+                region_id         text        NOT NULL,
+                name              text        NOT NULL,
+                acl_type          text        NOT NULL,
+                resource_group_id text        NOT NULL,
+                created_at        timestamptz NOT NULL
+            );
+
+            -- Serves the region listing in its order (creation time, then id) without a sort.
+            CREATE INDEX acls_by_region ON acls (region_id, created_at, acl_id);
+
+            -- Every text field exactly as AddACLRule/ModifyACLRule sent it (Domain/AclRule.cs).
+            CREATE TABLE acl_rules (
+                acl_id            text COLLATE "C" NOT NULL REFERENCES acls (acl_id) ON DELETE CASCADE,
+                acr_id            text COLLATE "C" NOT NULL,
+                name              text        NOT NULL,
+                description       text        NOT NULL,
+                direction         text        NOT NULL,
+                policy            text        NOT NULL,
+                ip_protocol       text        NOT NULL,
+                source_cidr       text        NOT NULL,
+                source_port_range text        NOT NULL,
+                dest_cidr         text        NOT NULL,
+                dest_port_range   text        NOT NULL,
+                priority          integer     NOT NULL,
+                type              text        NOT NULL,
+                created_at        timestamptz NOT NULL,
+                dpi_group_ids     text[]      NOT NULL,
+                dpi_signature_ids text[]      NOT NULL,
+                PRIMARY KEY (acl_id, acr_id)
+            );
+
+            -- The association lives with the instance, so "at most one ACL per instance" is the schema's, not a check's.
+            ALTER TABLE instances ADD COLUMN acl_id text COLLATE "C" REFERENCES acls (acl_id) ON DELETE SET NULL;
+            CREATE INDEX instances_by_acl ON instances (acl_id) WHERE acl_id IS NOT NULL;
+            """),
     ];
 
-    /// <summary>The version this build writes; a database already past it was written by a newer build.</summary>
-    internal static int LatestVersion => Steps[^1].Version;
-
-    /// <summary>
-    /// Applies the steps the database lacks, all in one transaction with their version rows (DDL is transactional
-    /// in PostgreSQL, so a failed upgrade leaves the old schema whole).
-    /// </summary>
-    /// <remarks>
-    /// Several nodes may start at once on a fresh database. The advisory lock is taken before anything else, even
-    /// before <c>CREATE TABLE IF NOT EXISTS</c> (which is not safe against a concurrent twin: both pass the check and
-    /// one fails on the catalog's unique index); whoever waits then reads the version the first one committed.
-    /// </remarks>
-    internal static async Task ApplyAsync(NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken);
-        await ExecuteAsync(connection, transaction, """
-            CREATE TABLE IF NOT EXISTS schema_version (
-                version     integer     NOT NULL PRIMARY KEY,
-                description text        NOT NULL,
-                applied_at  timestamptz NOT NULL
-            )
-            """, cancellationToken);
-
-        await using (var read = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_version", connection, transaction))
-        {
-            var current = (int)(await read.ExecuteScalarAsync(cancellationToken))!;
-            if (current > LatestVersion)
-            {
-                // An NpgsqlException, like every other reason the database cannot be used, so the server reports it
-                // as such instead of treating it as a bug.
-                throw new NpgsqlException(
-                    $"the database has schema version {current}, newer than the {LatestVersion} this build of OpenSAG knows; upgrade OpenSAG");
-            }
-
-            foreach (var step in Steps.Where(s => s.Version > current))
-            {
-                await ExecuteAsync(connection, transaction, step.Sql, cancellationToken);
-                await using var record = new NpgsqlCommand(
-                    "INSERT INTO schema_version (version, description, applied_at) VALUES (@version, @description, @applied)",
-                    connection,
-                    transaction);
-                record.Parameters.AddWithValue("version", step.Version);
-                record.Parameters.AddWithValue("description", step.Description);
-                record.Parameters.AddWithValue("applied", RowMapping.ToTimestamp(time.GetUtcNow()));
-                await record.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public static PostgresSchemaMigrator Migrator { get; } = new(Steps, "schema_version", MigrationLockKey, recordsDescription: true);
 }

@@ -1,7 +1,7 @@
 using System.Data;
 using Npgsql;
-using OpenSag.Domain;
 using OpenSag.Security;
+using OpenSag.Storage.Ado;
 
 namespace OpenSag.Storage.Postgres;
 
@@ -13,33 +13,31 @@ namespace OpenSag.Storage.Postgres;
 /// Durability: a commit returns once PostgreSQL has flushed its WAL, which is the server's default
 /// (<c>synchronous_commit = on</c>); a database configured otherwise can lose answered writes in a crash of the
 /// database server, though never in one of OpenSAG's. Every operation is one transaction on a pooled connection of
-/// this store's <see cref="NpgsqlDataSource"/>. Instants keep whole milliseconds (<see cref="RowMapping"/>).
+/// this store's <see cref="NpgsqlDataSource"/>. Instants keep whole milliseconds (<see cref="PostgresDialect"/>).
 /// </remarks>
-public sealed partial class PostgresStore : IOpenSagStore
+public sealed partial class PostgresStore : RelationalStore
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly AccessKeySecretCipher _secrets;
     private bool _disposed;
 
     /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=db;Username=opensag;Database=opensag</c>.</param>
     /// <param name="secrets">Seals access-key secrets before they are written and opens them when read.</param>
     /// <exception cref="ArgumentException">The connection string is malformed.</exception>
     public PostgresStore(string connectionString, AccessKeySecretCipher secrets)
+        : base(PostgresDialect.Instance, secrets)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        ArgumentNullException.ThrowIfNull(secrets);
-        _secrets = secrets;
         _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await Migrations.ApplyAsync(_dataSource, TimeProvider.System, cancellationToken);
-        await SealStoredSecretsAsync(cancellationToken);
+        await Migrations.Migrator.ApplyAsync(_dataSource, cancellationToken);
+        await SealAndScrubSecretsAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (!_disposed)
         {
@@ -49,70 +47,47 @@ public sealed partial class PostgresStore : IOpenSagStore
         }
     }
 
-    private Task<DatabaseTransaction> BeginWriteAsync(CancellationToken cancellationToken)
+    /// <summary>One READ COMMITTED transaction per write, committed when kept.</summary>
+    protected override async Task<T> WriteAsync<T>(Func<StoreTransaction, CancellationToken, Task<T>> work, Func<T, bool> keep, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(keep);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return DatabaseTransaction.BeginAsync(_dataSource, IsolationLevel.ReadCommitted, cancellationToken);
+        await using var transaction = await DatabaseTransaction.BeginAsync(_dataSource, IsolationLevel.ReadCommitted, cancellationToken);
+        var result = await work(transaction, cancellationToken);
+        if (keep(result))
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return result;
     }
 
-    private Task<DatabaseTransaction> BeginReadAsync(CancellationToken cancellationToken)
+    /// <summary>REPEATABLE READ, one statement or several alike: a read-only snapshot.</summary>
+    protected override async Task<StoreTransaction> BeginReadAsync(bool singleStatement, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return DatabaseTransaction.BeginAsync(_dataSource, IsolationLevel.RepeatableRead, cancellationToken);
-    }
-
-    /// <summary>LIMIT and OFFSET of a 1-based page; the offset is a long so that a huge page number cannot overflow.</summary>
-    private static (long Limit, long Offset) PageWindow(int pageNumber, int pageSize)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageNumber, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        return (pageSize, (pageNumber - 1L) * pageSize);
+        return await DatabaseTransaction.BeginAsync(_dataSource, IsolationLevel.RepeatableRead, cancellationToken);
     }
 
     /// <summary>
-    /// One page of a listing and the unpaged total, both from the read transaction's single snapshot.
+    /// Seals the secrets an older version stored in clear (<see cref="RelationalStore.SealStoredSecretsAsync"/>), then
+    /// rewrites the table if any was sealed.
     /// </summary>
-    /// <param name="fromWhere">The FROM and WHERE clauses; <paramref name="bindFilter"/> binds their parameters.</param>
-    private async Task<Page<T>> ReadPageAsync<T>(
-        string columns,
-        string fromWhere,
-        string orderBy,
-        Action<NpgsqlCommand> bindFilter,
-        Func<NpgsqlDataReader, T> map,
-        int pageNumber,
-        int pageSize,
-        CancellationToken cancellationToken)
+    /// <remarks>
+    /// The rewritten rows leave their clear versions behind as dead tuples in the table's pages, which autovacuum
+    /// would not soon reclaim for so small a table and which a plain VACUUM leaves in the page's free space; so
+    /// after sealing the table is rewritten with <c>VACUUM FULL</c> (a table of a few rows; an owner-only command,
+    /// which PostgreSQL skips with a warning for another role). PostgreSQL's own WAL and backups made before the
+    /// upgrade still hold the clear secrets: README tells operators to replace those keys.
+    /// </remarks>
+    /// <exception cref="Security.UnreadableSecretException">A stored secret does not open with this store's key.</exception>
+    private async Task SealAndScrubSecretsAsync(CancellationToken cancellationToken)
     {
-        var (limit, offset) = PageWindow(pageNumber, pageSize);
-        await using var transaction = await BeginReadAsync(cancellationToken);
-        await using var count = transaction.Command($"SELECT count(*) {fromWhere}");
-        bindFilter(count);
-        var total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
-
-        await using var select = transaction.Command($"SELECT {columns} {fromWhere} ORDER BY {orderBy} LIMIT @limit OFFSET @offset");
-        bindFilter(select);
-        select.Parameters.AddWithValue("limit", limit);
-        select.Parameters.AddWithValue("offset", offset);
-        var items = await ReadAllAsync(select, map, cancellationToken);
-        return new Page<T>(items, checked((int)total), pageNumber, pageSize);
-    }
-
-    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken)
-    {
-        var items = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        if (await WriteAsync(SealStoredSecretsAsync, cancellationToken) > 0)
         {
-            items.Add(map(reader));
+            await using var vacuum = _dataSource.CreateCommand("VACUUM FULL access_keys");
+            await vacuum.ExecuteNonQueryAsync(cancellationToken);
         }
-
-        return items;
-    }
-
-    private static async Task<T?> ReadFirstAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken)
-        where T : class
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? map(reader) : null;
     }
 }

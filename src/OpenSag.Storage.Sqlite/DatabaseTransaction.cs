@@ -1,19 +1,20 @@
 using Microsoft.Data.Sqlite;
+using OpenSag.Storage.Ado;
 
 namespace OpenSag.Storage.Sqlite;
 
 /// <summary>
 /// One pooled connection and one transaction on it, the unit every store operation runs in (a write batch of
 /// <see cref="WriteQueue"/> being one). Disposing without <see cref="CommitAsync"/> rolls back and returns the
-/// connection to the pool.
+/// connection to the pool (or, for one begun on a connection the caller holds, leaves it to the caller).
 /// </summary>
-internal sealed class DatabaseTransaction : IAsyncDisposable
+internal sealed class DatabaseTransaction : StoreTransaction
 {
-    private readonly ConnectionPool _pool;
+    private readonly ConnectionPool? _pool;
     private readonly PooledConnection _connection;
     private readonly SqliteTransaction? _transaction;
 
-    private DatabaseTransaction(ConnectionPool pool, PooledConnection connection, SqliteTransaction? transaction)
+    private DatabaseTransaction(ConnectionPool? pool, PooledConnection connection, SqliteTransaction? transaction)
     {
         _pool = pool;
         _connection = connection;
@@ -30,6 +31,9 @@ internal sealed class DatabaseTransaction : IAsyncDisposable
     /// </summary>
     public static Task<DatabaseTransaction> BeginWriteAsync(ConnectionPool pool, CancellationToken cancellationToken) =>
         BeginAsync(pool, deferred: false, cancellationToken);
+
+    /// <summary>A write transaction on a connection the caller holds and closes (the migration's).</summary>
+    public static DatabaseTransaction BeginWrite(PooledConnection connection) => new(null, connection, connection.Connection.BeginTransaction(deferred: false));
 
     /// <summary>A deferred, read-only snapshot (WAL readers never wait for writers), for reads of several statements.</summary>
     public static Task<DatabaseTransaction> BeginReadAsync(ConnectionPool pool, CancellationToken cancellationToken) =>
@@ -61,7 +65,7 @@ internal sealed class DatabaseTransaction : IAsyncDisposable
     /// The connection's prepared command for <paramref name="sql"/>, enlisted in this transaction, parameters empty.
     /// It belongs to the connection (that is what keeps it prepared): do not dispose it.
     /// </summary>
-    public SqliteCommand Command(string sql) => _connection.Command(sql, _transaction);
+    public override SqliteCommand Command(string sql) => _connection.Command(sql, _transaction);
 
     public Task CommitAsync(CancellationToken cancellationToken) => Transaction.CommitAsync(cancellationToken);
 
@@ -80,8 +84,14 @@ internal sealed class DatabaseTransaction : IAsyncDisposable
 
     private SqliteTransaction Transaction => _transaction ?? throw new InvalidOperationException("a single-statement read has no transaction");
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        if (_pool is null)
+        {
+            await (_transaction?.DisposeAsync() ?? ValueTask.CompletedTask);
+            return;
+        }
+
         try
         {
             if (_transaction is not null)

@@ -1,19 +1,21 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using OpenSag.Storage.Ado;
 
 namespace OpenSag.Storage.Sqlite;
 
 /// <summary>
-/// The schema as an ordered list of steps. A step is never edited once released: a change is a new step with the
-/// next version, so every database reaches the same schema whatever version it starts from.
+/// The SQLite schema as an ordered list of steps, applied by <see cref="SchemaMigrator"/> under <c>BEGIN
+/// IMMEDIATE</c>: a second process starting at the same time waits for this one and then finds the steps applied.
+/// A step is never edited once released: a change is a new step with the next version (a new table: a step here and
+/// the same step in PostgreSQL's Migrations, with the same version), so every database reaches the same schema
+/// whatever version it starts from.
 /// </summary>
-internal static class Migrations
+internal sealed class Migrations(IReadOnlyList<MigrationStep> steps) : SchemaMigrator(steps)
 {
-    /// <param name="Version">Position in the history, 1, 2, 3…; recorded in <c>schema_version</c> once applied.</param>
-    internal sealed record Step(int Version, string Description, string Sql);
-
     // STRICT tables make SQLite refuse a value of the wrong type instead of silently storing it.
-    // Instants are INTEGER Unix milliseconds (see RowMapping): exact round trips and ordering by plain integers.
-    internal static readonly IReadOnlyList<Step> Steps =
+    // Instants are INTEGER Unix milliseconds (see SqliteDialect): exact round trips and ordering by plain integers.
+    internal static readonly MigrationStep[] History =
     [
         new(1, "access keys, instances, client users, flow totals", """
             CREATE TABLE access_keys (
@@ -74,70 +76,66 @@ internal static class Migrations
                 PRIMARY KEY (smart_ag_id, user_name, month)
             ) STRICT, WITHOUT ROWID;
             """),
+        new(2, "ACLs, their rules, the ACL of each instance", """
+            CREATE TABLE acls (
+                acl_id            TEXT    NOT NULL PRIMARY KEY,
+                region_id         TEXT    NOT NULL,
+                name              TEXT    NOT NULL,
+                acl_type          TEXT    NOT NULL,
+                resource_group_id TEXT    NOT NULL,
+                created_at_ms     INTEGER NOT NULL
+            ) STRICT;
+
+            -- Serves the region listing in its order (creation time, then id) without a sort.
+            CREATE INDEX acls_by_region ON acls (region_id, created_at_ms, acl_id);
+
+            -- Every text field exactly as AddACLRule/ModifyACLRule sent it (Domain/AclRule.cs).
+            CREATE TABLE acl_rules (
+                acl_id            TEXT    NOT NULL REFERENCES acls (acl_id) ON DELETE CASCADE,
+                acr_id            TEXT    NOT NULL,
+                name              TEXT    NOT NULL,
+                description       TEXT    NOT NULL,
+                direction         TEXT    NOT NULL,
+                policy            TEXT    NOT NULL,
+                ip_protocol       TEXT    NOT NULL,
+                source_cidr       TEXT    NOT NULL,
+                source_port_range TEXT    NOT NULL,
+                dest_cidr         TEXT    NOT NULL,
+                dest_port_range   TEXT    NOT NULL,
+                priority          INTEGER NOT NULL,
+                type              TEXT    NOT NULL,
+                created_at_ms     INTEGER NOT NULL,
+                dpi_group_ids     TEXT    NOT NULL, -- JSON array of strings
+                dpi_signature_ids TEXT    NOT NULL, -- JSON array of strings
+                PRIMARY KEY (acl_id, acr_id)
+            ) STRICT;
+
+            -- The association lives with the instance, so "at most one ACL per instance" is the schema's, not a check's.
+            -- NULL when none; SQLite allows a REFERENCES column to be added only with a NULL default.
+            ALTER TABLE instances ADD COLUMN acl_id TEXT REFERENCES acls (acl_id) ON DELETE SET NULL;
+            CREATE INDEX instances_by_acl ON instances (acl_id) WHERE acl_id IS NOT NULL;
+            """),
     ];
 
-    /// <summary>The version this build writes; a database already past it was written by a newer build.</summary>
-    internal static int LatestVersion => Steps[^1].Version;
+    public static Migrations Instance { get; } = new(History);
 
-    /// <summary>Applies the steps the database lacks, each in its own transaction together with its version row.</summary>
-    internal static async Task ApplyAsync(SqliteConnection connection, TimeProvider time, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync(connection, null, """
-            CREATE TABLE IF NOT EXISTS schema_version (
-                version       INTEGER NOT NULL PRIMARY KEY,
-                description   TEXT    NOT NULL,
-                applied_at_ms INTEGER NOT NULL
-            ) STRICT;
-            """, cancellationToken);
+    protected override string HistoryTable => "schema_version";
 
-        foreach (var step in Steps)
-        {
-            // IMMEDIATE, and the version read inside the transaction: a second process starting at the same time
-            // waits for this one and then finds the step applied, instead of running it twice.
-            using var transaction = connection.BeginTransaction(deferred: false);
-            var current = await CurrentVersionAsync(connection, transaction, cancellationToken);
-            if (current > LatestVersion)
-            {
-                // A SqliteException, like every other reason the database cannot be opened, so the server reports
-                // it as such instead of treating it as a bug.
-                throw new SqliteException(
-                    $"the database has schema version {current}, newer than the {LatestVersion} this build of OpenSAG knows; upgrade OpenSAG",
-                    errorCode: 1);
-            }
+    protected override string CreateHistorySql => """
+        CREATE TABLE IF NOT EXISTS schema_version (
+            version       INTEGER NOT NULL PRIMARY KEY,
+            description   TEXT    NOT NULL,
+            applied_at_ms INTEGER NOT NULL
+        ) STRICT;
+        """;
 
-            if (step.Version <= current)
-            {
-                continue;
-            }
+    protected override string RecordSql =>
+        "INSERT INTO schema_version (version, description, applied_at_ms) VALUES (@version, @description, @applied)";
 
-            await ExecuteAsync(connection, transaction, step.Sql, cancellationToken);
-            using (var record = connection.CreateCommand())
-            {
-                record.Transaction = transaction;
-                record.CommandText = "INSERT INTO schema_version (version, description, applied_at_ms) VALUES ($version, $description, $applied)";
-                record.Parameters.AddWithValue("$version", step.Version);
-                record.Parameters.AddWithValue("$description", step.Description);
-                record.Parameters.AddWithValue("$applied", time.GetUtcNow().ToUnixTimeMilliseconds());
-                await record.ExecuteNonQueryAsync(cancellationToken);
-            }
+    protected override object AppliedAt(DateTimeOffset now) => now.ToUnixTimeMilliseconds();
 
-            await transaction.CommitAsync(cancellationToken);
-        }
-    }
+    protected override Task<DbTransaction> BeginExclusiveAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
 
-    private static async Task<long> CurrentVersionAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT coalesce(max(version), 0) FROM schema_version";
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    internal static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    protected override Exception NewerThanThisBuild(string message) => new SqliteException(message, errorCode: 1);
 }

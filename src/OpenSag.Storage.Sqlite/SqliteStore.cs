@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
-using OpenSag.Domain;
 using OpenSag.Security;
+using OpenSag.Storage.Ado;
 
 namespace OpenSag.Storage.Sqlite;
 
@@ -13,12 +13,11 @@ namespace OpenSag.Storage.Sqlite;
 /// <c>kill -9</c> of the process and also a power cut (NORMAL would survive only the former). Every write runs in a
 /// <c>BEGIN IMMEDIATE</c> transaction, so a check-then-insert is atomic against writers on other threads and
 /// processes; concurrent writes share that transaction and its fsync (<see cref="WriteQueue"/>), each in its own
-/// savepoint. Instants are stored as Unix milliseconds; anything finer is truncated (<see cref="RowMapping"/>).
+/// savepoint. Instants are stored as Unix milliseconds; anything finer is truncated (<see cref="SqliteDialect"/>).
 /// </remarks>
-public sealed partial class SqliteStore : IOpenSagStore
+public sealed partial class SqliteStore : RelationalStore
 {
     private readonly ConnectionPool _connections;
-    private readonly AccessKeySecretCipher _secrets;
 
     private readonly WriteQueue _writes;
     private bool _disposed;
@@ -26,10 +25,9 @@ public sealed partial class SqliteStore : IOpenSagStore
     /// <param name="databasePath">The database file; created if missing, next to its <c>-wal</c> and <c>-shm</c> files.</param>
     /// <param name="secrets">Seals access-key secrets before they are written and opens them when read.</param>
     public SqliteStore(string databasePath, AccessKeySecretCipher secrets)
+        : base(SqliteDialect.Instance, secrets)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
-        ArgumentNullException.ThrowIfNull(secrets);
-        _secrets = secrets;
         // Microsoft.Data.Sqlite's own pool is off: ConnectionPool keeps the connections, with their prepared statements.
         _connections = new ConnectionPool(new SqliteConnectionStringBuilder
         {
@@ -40,7 +38,7 @@ public sealed partial class SqliteStore : IOpenSagStore
         _writes = new WriteQueue(ct => DatabaseTransaction.BeginWriteAsync(_connections, ct));
     }
 
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public override async Task MigrateAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         // Closed after migrating, not returned: the migration's statements are not worth keeping.
@@ -57,11 +55,11 @@ public sealed partial class SqliteStore : IOpenSagStore
             }
         }
 
-        await Migrations.ApplyAsync(connection.Connection, TimeProvider.System, cancellationToken);
-        await SealStoredSecretsAsync(connection.Connection, cancellationToken);
+        await Migrations.Instance.ApplyAsync(connection.Connection, TimeProvider.System, cancellationToken);
+        await SealAndScrubSecretsAsync(connection, cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (!_disposed)
         {
@@ -75,88 +73,57 @@ public sealed partial class SqliteStore : IOpenSagStore
     }
 
     /// <summary>
-    /// A write, group-committed with the writes queued alongside it (<see cref="WriteQueue"/>); durable when it
-    /// returns. When <paramref name="keep"/> says no, its changes are undone and only its result is returned.
+    /// Group-committed with the writes queued alongside it (<see cref="WriteQueue"/>), each in its own savepoint, so a
+    /// write that is not kept is rolled back to it and only its result returned.
     /// </summary>
-    private Task<T> WriteAsync<T>(Func<DatabaseTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken, Func<T, bool>? keep = null)
+    protected override Task<T> WriteAsync<T>(Func<StoreTransaction, CancellationToken, Task<T>> work, Func<T, bool> keep, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _writes.WriteAsync(work, keep ?? (_ => true), cancellationToken);
+        return _writes.WriteAsync(work, keep, cancellationToken);
     }
 
-    private async Task WriteAsync(Func<DatabaseTransaction, CancellationToken, Task> work, CancellationToken cancellationToken) =>
-        await WriteAsync<bool>(async (transaction, ct) =>
+    /// <summary>
+    /// A deferred, read-only snapshot (WAL readers never wait for writers); for a read of one statement, which SQLite
+    /// already runs on one snapshot, no transaction at all, saving the BEGIN and the ROLLBACK on the hottest reads
+    /// (access key, instance, user).
+    /// </summary>
+    protected override async Task<StoreTransaction> BeginReadAsync(bool singleStatement, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return singleStatement
+            ? await DatabaseTransaction.BeginSingleStatementAsync(_connections, cancellationToken)
+            : await DatabaseTransaction.BeginReadAsync(_connections, cancellationToken);
+    }
+
+    /// <summary>
+    /// Seals the secrets an older version stored in clear (<see cref="RelationalStore.SealStoredSecretsAsync"/>), in one
+    /// write transaction; then truncates the WAL so that no copy of a clear secret is left in either file.
+    /// </summary>
+    /// <remarks>
+    /// <c>secure_delete</c> makes SQLite zero the bytes a rewritten row leaves behind in its page, so the new page
+    /// image (first in the WAL, then in the database file) holds no trace of the clear value (without it SQLite
+    /// often reuses or zeroes that space anyway, but does not promise to); the
+    /// <c>TRUNCATE</c> checkpoint then copies those pages over the old ones in the database file and empties the WAL,
+    /// which may still hold older page images. The checkpoint runs at every start, not only when something was
+    /// sealed, so that one which found a reader in its way (another process on the file) is completed next time.
+    /// </remarks>
+    /// <exception cref="UnreadableSecretException">A stored secret does not open with this store's key.</exception>
+    private async Task SealAndScrubSecretsAsync(PooledConnection connection, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, "PRAGMA secure_delete = ON", cancellationToken);
+        await using (var transaction = DatabaseTransaction.BeginWrite(connection))
         {
-            await work(transaction, ct);
-            return true;
-        }, cancellationToken);
-
-    /// <summary>Reads of several statements run in a transaction, so that a listing's total and its page agree.</summary>
-    private Task<DatabaseTransaction> BeginReadAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return DatabaseTransaction.BeginReadAsync(_connections, cancellationToken);
-    }
-
-    /// <summary>For a read of one statement (see <see cref="DatabaseTransaction.BeginSingleStatementAsync"/>).</summary>
-    private Task<DatabaseTransaction> BeginSingleReadAsync(CancellationToken cancellationToken)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return DatabaseTransaction.BeginSingleStatementAsync(_connections, cancellationToken);
-    }
-
-    /// <summary>One page of a listing and the listing's total, from one snapshot.</summary>
-    private async Task<Page<T>> ReadPageAsync<T>(
-        string columns,
-        string fromWhere,
-        string orderBy,
-        Action<SqliteCommand> bindFilter,
-        Func<SqliteDataReader, T> map,
-        int pageNumber,
-        int pageSize,
-        CancellationToken cancellationToken)
-    {
-        var (limit, offset) = PageWindow(pageNumber, pageSize);
-        await using var transaction = await BeginReadAsync(cancellationToken);
-        var count = transaction.Command($"SELECT count(*) {fromWhere}");
-        bindFilter(count);
-        var total = await ReadCountAsync(count, cancellationToken);
-
-        var select = transaction.Command($"SELECT {columns} {fromWhere} ORDER BY {orderBy} LIMIT $limit OFFSET $offset");
-        bindFilter(select);
-        select.Parameters.AddWithValue("$limit", limit);
-        select.Parameters.AddWithValue("$offset", offset);
-        var items = await ReadAllAsync(select, map, cancellationToken);
-        return new Page<T>(items, checked((int)total), pageNumber, pageSize);
-    }
-
-    /// <summary>LIMIT and OFFSET of a 1-based page; the offset is a long so that a huge page number cannot overflow.</summary>
-    private static (long Limit, long Offset) PageWindow(int pageNumber, int pageSize)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageNumber, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        return (pageSize, (pageNumber - 1L) * pageSize);
-    }
-
-    private static async Task<List<T>> ReadAllAsync<T>(SqliteCommand command, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
-    {
-        var items = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            items.Add(map(reader));
+            await SealStoredSecretsAsync(transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        return items;
+        await ExecuteAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken);
     }
 
-    private static async Task<T?> ReadFirstAsync<T>(SqliteCommand command, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
-        where T : class
+    private static async Task ExecuteAsync(PooledConnection connection, string sql, CancellationToken cancellationToken)
     {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? map(reader) : null;
+        using var command = connection.Connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private static async Task<long> ReadCountAsync(SqliteCommand command, CancellationToken cancellationToken) =>
-        (long)(await command.ExecuteScalarAsync(cancellationToken))!;
 }

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.DependencyInjection;
 using OpenSag.Api.Catalogue;
 using OpenSag.Api.Responses;
+using OpenSag.Domain;
 using OpenSag.Errors;
 using OpenSag.Services;
+using OpenSag.Sessions;
 using static OpenSag.Api.Catalogue.WireParameters;
 
 namespace OpenSag.Api.Actions;
@@ -12,124 +13,83 @@ namespace OpenSag.Api.Actions;
 /// <summary>Online connections and traffic: spec/KickOutClients.md and spec/smartag-api.md §1.8–§1.12.</summary>
 public static partial class SessionActions
 {
+    /// <summary>KickOutClients answers an unknown instance with its own page's wording.</summary>
+    public static readonly Parameter<string> KickSmartAgId = SmartAgId.WhenInvalid(ErrorCatalogue.KickInstanceNotFound);
+
     /// <summary>
     /// Exactly as its reference page: parameter <c>Username</c> (lower-case n, unlike every other action), 400
-    /// ClientUser.NameEmpty when missing or empty, 400 SAG.InstanceNoFound with the page's own wording.
+    /// ClientUser.NameEmpty when missing or empty.
     /// </summary>
-    public static readonly ActionDefinition KickOutClients = new(
+    public static readonly Parameter<string> Username = Parameter.String("Username", "The user whose connections end (note the lower-case n).")
+        .AsRequired(ErrorCatalogue.UserNameEmpty).Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.UserNameInvalid);
+
+    /// <summary>Exactly as its reference page (spec/KickOutClients.md), SAG.InstanceNoFound in the page's own wording.</summary>
+    public static readonly ActionDefinition KickOutClients = ActionDefinition.Define(
         "KickOutClients",
         "Ends every online connection of Username on SmartAGId. Not a ban: a fresh login works.",
-        [
-            RegionId,
-            SmartAgId with { InvalidError = ErrorCatalogue.KickInstanceNotFound },
-            new ParameterSpec("Username", ParameterKind.String, "The user whose connections end (note the lower-case n).")
-                .AsRequired(ErrorCatalogue.UserNameEmpty).Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.UserNameInvalid),
-        ],
-        [],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            await Sessions(context).KickOutAsync(context.Caller, a.String("RegionId"), a.String("SmartAGId"), a.String("Username"), ct);
-            return ResponseBody.Empty;
-        });
+        [RegionId, KickSmartAgId, Username],
+        static (SessionService sessions, ActionContext a, CancellationToken ct) =>
+            sessions.KickOutAsync(a.Caller, a.Get(RegionId), a.Get(KickSmartAgId), a.Get(Username), ct))
+        .Raising(ErrorCatalogue.KickInstanceNotFound);
 
-    public static readonly ActionDefinition OnlineClients = new(
+    public static readonly ActionDefinition OnlineClients = ActionDefinition.Define(
         "DescribeUserOnlineClients",
         "Lists a user's online connections: ClientIp and OnlineTime (Unix seconds).",
         [RegionId, SmartAgId, UserName],
-        ["Users.User[].ClientIp", "Users.User[].OnlineTime"],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            var online = await Sessions(context).ListOnlineAsync(a.String("RegionId"), a.String("SmartAGId"), a.String("UserName"), ct);
-            return new ResponseBody
-            {
-                {
-                    "Users", new WrappedList("User", [.. online.Select(s => new ResponseBody
-                    {
-                        { "ClientIp", s.ClientIp },
-                        { "OnlineTime", s.OnlineSince.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) },
-                    })])
-                },
-            };
-        });
+        ResponseShape.Of<IReadOnlyList<OnlineSessionInfo>>()
+            .List("Users", "User", online => online, ResponseShape.Of<OnlineSessionInfo>()
+                .String("ClientIp", s => s.ClientIp)
+                .String("OnlineTime", s => s.OnlineSince.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))),
+        static (SessionService sessions, ActionContext a, CancellationToken ct) => sessions.ListOnlineAsync(a.Get(RegionId), a.Get(SmartAgId), a.Get(UserName), ct))
+        .Raising(ErrorCatalogue.InstanceNotFound);
 
-    public static readonly ActionDefinition UserStatistics = new(
+    public static readonly Parameter<IReadOnlyList<string>> StatisticsUserNames = UserNames.AsRequired(ErrorCatalogue.UserNameEmpty).WhenInvalid(ErrorCatalogue.UserNameInvalid);
+
+    public static readonly ActionDefinition UserStatistics = ActionDefinition.Define(
         "DescribeUserOnlineClientStatistics",
         "Counts online connections per user.",
-        [RegionId, SmartAgId, UserNames.AsRequired(ErrorCatalogue.UserNameEmpty).WhenInvalid(ErrorCatalogue.UserNameInvalid)],
-        ["UserStatistics.Statistics[].UserName", "UserStatistics.Statistics[].OnlineCount"],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            var counts = await Sessions(context).CountByUserAsync(a.String("RegionId"), a.String("SmartAGId"), a.List("UserNames"), ct);
-            return new ResponseBody
-            {
-                {
-                    "UserStatistics", new WrappedList("Statistics", [.. counts.Select(c => new ResponseBody
-                    {
-                        { "UserName", c.UserName },
-                        { "OnlineCount", c.OnlineCount.ToString(CultureInfo.InvariantCulture) },
-                    })])
-                },
-            };
-        });
+        [RegionId, SmartAgId, StatisticsUserNames],
+        ResponseShape.Of<IReadOnlyList<(string UserName, int OnlineCount)>>()
+            .List("UserStatistics", "Statistics", counts => counts, ResponseShape.Of<(string UserName, int OnlineCount)>()
+                .String("UserName", c => c.UserName)
+                .String("OnlineCount", c => c.OnlineCount.ToString(CultureInfo.InvariantCulture))),
+        static (SessionService sessions, ActionContext a, CancellationToken ct) =>
+            sessions.CountByUserAsync(a.Get(RegionId), a.Get(SmartAgId), a.Get(StatisticsUserNames), ct))
+        .Raising(ErrorCatalogue.InstanceNotFound);
 
-    public static readonly ActionDefinition InstanceStatistics = new(
+    public static readonly ActionDefinition InstanceStatistics = ActionDefinition.Define(
         "DescribeSagOnlineClientStatistics",
         "Counts online connections per instance; without SmartAGIds, every instance of the region.",
         [RegionId, SmartAgIds],
-        ["SagStatistics.Statistics[].SmartAGId", "SagStatistics.Statistics[].OnlineCount"],
-        async (context, ct) =>
-        {
-            var a = context.Arguments;
-            var counts = await Sessions(context).CountByInstanceAsync(a.String("RegionId"), a.List("SmartAGIds"), ct);
-            return new ResponseBody
-            {
-                {
-                    "SagStatistics", new WrappedList("Statistics", [.. counts.Select(c => new ResponseBody
-                    {
-                        { "SmartAGId", c.SmartAGId },
-                        { "OnlineCount", c.OnlineCount.ToString(CultureInfo.InvariantCulture) },
-                    })])
-                },
-            };
-        });
+        ResponseShape.Of<IReadOnlyList<(string SmartAGId, int OnlineCount)>>()
+            .List("SagStatistics", "Statistics", counts => counts, ResponseShape.Of<(string SmartAGId, int OnlineCount)>()
+                .String("SmartAGId", c => c.SmartAGId)
+                .String("OnlineCount", c => c.OnlineCount.ToString(CultureInfo.InvariantCulture))),
+        static (SessionService sessions, ActionContext a, CancellationToken ct) => sessions.CountByInstanceAsync(a.Get(RegionId), a.Get(SmartAgIds), ct));
 
-    public static readonly ActionDefinition FlowStatistics = new(
+    public static readonly Parameter<IReadOnlyList<string>> FlowUserNames = UserNames.AsRequired();
+
+    public static readonly Parameter<string?> StatisticsDate = Parameter.String("StatisticsDate", "Month of the totals (default: the current month, UTC).")
+        .Matching(s => MonthPattern().IsMatch(s), "a month as yyyyMM, month 01–12 (202611)");
+
+    public static readonly ActionDefinition FlowStatistics = ActionDefinition.Define(
         "DescribeUserFlowStatistics",
         "Bytes each user moved in a month: TotalBytes towards the network, TotalLeaveBytes back to the client.",
-        [
-            RegionId,
-            SmartAgId,
-            UserNames.AsRequired(),
-            new ParameterSpec("StatisticsDate", ParameterKind.String, "Month of the totals (default: the current month, UTC).")
-                .Matching(s => MonthPattern().IsMatch(s), "a month as yyyyMM, month 01–12 (202611)"),
-        ],
-        ["SagStatistics.Statistics[].UserName", "SagStatistics.Statistics[].TotalBytes", "SagStatistics.Statistics[].TotalLeaveBytes"],
-        async (context, ct) =>
+        [RegionId, SmartAgId, FlowUserNames, StatisticsDate],
+        ResponseShape.Of<IReadOnlyList<FlowTotal>>()
+            .List("SagStatistics", "Statistics", totals => totals, ResponseShape.Of<FlowTotal>()
+                .String("UserName", t => t.UserName)
+                .String("TotalBytes", t => t.BytesIn.ToString(CultureInfo.InvariantCulture))
+                .String("TotalLeaveBytes", t => t.BytesOut.ToString(CultureInfo.InvariantCulture))),
+        static (SessionService sessions, TimeProvider time, ActionContext a, CancellationToken ct) =>
         {
-            var a = context.Arguments;
-            var month = a.OptionalString("StatisticsDate")
-                ?? context.Services.GetRequiredService<TimeProvider>().GetUtcNow().ToString("yyyyMM", CultureInfo.InvariantCulture);
-            var totals = await Sessions(context).FlowAsync(a.String("RegionId"), a.String("SmartAGId"), a.List("UserNames"), month, ct);
-            return new ResponseBody
-            {
-                {
-                    "SagStatistics", new WrappedList("Statistics", [.. totals.Select(t => new ResponseBody
-                    {
-                        { "UserName", t.UserName },
-                        { "TotalBytes", t.BytesIn.ToString(CultureInfo.InvariantCulture) },
-                        { "TotalLeaveBytes", t.BytesOut.ToString(CultureInfo.InvariantCulture) },
-                    })])
-                },
-            };
-        });
+            var month = a.Get(StatisticsDate) ?? time.GetUtcNow().ToString("yyyyMM", CultureInfo.InvariantCulture);
+            return sessions.FlowAsync(a.Get(RegionId), a.Get(SmartAgId), a.Get(FlowUserNames), month, ct);
+        })
+        .Raising(ErrorCatalogue.InstanceNotFound);
 
     public static IEnumerable<ActionDefinition> All => [KickOutClients, OnlineClients, UserStatistics, InstanceStatistics, FlowStatistics];
 
-    private static SessionService Sessions(ActionContext context) => context.Services.GetRequiredService<SessionService>();
-
-    [GeneratedRegex("^[0-9]{4}(0[1-9]|1[0-2])$")]
+    [GeneratedRegex(@"^[0-9]{4}(0[1-9]|1[0-2])\z")]
     private static partial Regex MonthPattern();
 }

@@ -7,9 +7,16 @@ namespace OpenSag.Api.Catalogue;
 /// <summary>An action's parameters after validation against its declarations, typed. Absent optional values are null.</summary>
 public sealed class ActionArguments
 {
+    private readonly string _action;
+    private readonly HashSet<ParameterSpec> _declared;
     private readonly Dictionary<string, object> _values;
 
-    private ActionArguments(Dictionary<string, object> values) => _values = values;
+    private ActionArguments(ActionDefinition action, Dictionary<string, object> values)
+    {
+        _action = action.Name;
+        _declared = new HashSet<ParameterSpec>(action.Parameters, ReferenceEqualityComparer.Instance);
+        _values = values;
+    }
 
     /// <summary>
     /// Checks every declared parameter in declaration order, so the first error reported is deterministic. An empty
@@ -49,17 +56,27 @@ public sealed class ActionArguments
             values[spec.Name] = spec.Parse(Portable(spec.Name, raw));
         }
 
-        return new ActionArguments(values);
+        return new ActionArguments(action, values);
     }
 
-    public string String(string name) => (string)_values[name];
-    public string? OptionalString(string name) => _values.TryGetValue(name, out var v) ? (string)v : null;
-    public int Integer(string name) => (int)_values[name];
-    public int? OptionalInteger(string name) => _values.TryGetValue(name, out var v) ? (int)v : null;
-    public long Long(string name) => (long)_values[name];
-    public long? OptionalLong(string name) => _values.TryGetValue(name, out var v) ? (long)v : null;
-    public bool Boolean(string name) => (bool)_values[name];
-    public IReadOnlyList<string> List(string name) => _values.TryGetValue(name, out var v) ? (IReadOnlyList<string>)v : [];
+    /// <summary>
+    /// The value of a parameter this action declares, typed by its handle: non-null for a required one (binding refused
+    /// the request without it), null or an empty list for an absent optional one.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The handle is not one of this action's declarations (the very object, not a look-alike with the same wire name,
+    /// whose rules or required flag may differ): a handler bug, answered 500 and caught by the catalogue tests.
+    /// </exception>
+    public T Get<T>(Parameter<T> parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        if (!_declared.Contains(parameter.Spec))
+        {
+            throw new InvalidOperationException($"{_action} reads parameter {parameter.Spec.Name} through a handle it does not declare.");
+        }
+
+        return _values.TryGetValue(parameter.Spec.Name, out var value) ? (T)value : parameter.WhenAbsent;
+    }
 
     /// <summary>
     /// Reads <c>Name.1 … Name.N</c>. Indices must run 1..N without gaps (as every official client sends them);

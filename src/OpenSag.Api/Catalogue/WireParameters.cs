@@ -11,37 +11,38 @@ namespace OpenSag.Api.Catalogue;
 /// </summary>
 public static partial class WireParameters
 {
-    public static readonly ParameterSpec RegionId = new ParameterSpec("RegionId", ParameterKind.String, "Region of the instance, e.g. cn-shanghai.")
+    public static readonly Parameter<string> RegionId = Parameter.String("RegionId", "Region of the instance, e.g. cn-shanghai.")
         .AsRequired(ErrorCatalogue.MissingRegionId)
         .Matching(s => RegionPattern().IsMatch(s), "lower-case letters (2 or more), then 1–4 times a - followed by lower-case letters or digits (cn-shanghai)");
 
     /// <summary>Any id up to 64 characters; one that names no instance is SAG.InstanceNoFound, not a format error.</summary>
-    public static readonly ParameterSpec SmartAgId = new ParameterSpec("SmartAGId", ParameterKind.String, "ID of the SAG App instance (sag-…).")
+    public static readonly Parameter<string> SmartAgId = Parameter.String("SmartAGId", "ID of the SAG App instance (sag-…).")
         .AsRequired(ErrorCatalogue.InstanceIdEmpty).Matching(s => s.Length <= 64, UpTo64).WhenInvalid(ErrorCatalogue.InstanceNotFound);
 
     /// <summary>A user name as created: <see cref="UserNamePattern"/>, so a 6-character name is ClientUser.NameInvalid.</summary>
-    public static readonly ParameterSpec UserName = new ParameterSpec("UserName", ParameterKind.String, "Client account name.")
+    public static readonly Parameter<string> UserName = Parameter.String("UserName", "Client account name.")
         .AsRequired(ErrorCatalogue.UserNameEmpty)
         .Matching(IsUserName, "7–33 characters: letters A–Z a–z, digits, _ @ . -, starting with a letter or digit")
         .WhenInvalid(ErrorCatalogue.UserNameInvalid);
 
-    public static readonly ParameterSpec UserMail = new ParameterSpec("UserMail", ParameterKind.String, "E-mail address of the account.")
+    public static readonly Parameter<string?> UserMail = Parameter.String("UserMail", "E-mail address of the account.")
         .Matching(IsMail, "an e-mail address (name@example.com) of up to 128 characters: one @, a dot in the part after it, no spaces")
         .WhenInvalid(ErrorCatalogue.EmailInvalid);
 
-    public static readonly ParameterSpec Bandwidth = new ParameterSpec("Bandwidth", ParameterKind.Integer, "Kbit/s for all of the user's sessions together.")
+    public static readonly Parameter<int?> Bandwidth = Parameter.Integer("Bandwidth", "Kbit/s for all of the user's sessions together.")
         .Between(1, 20_000).WhenInvalid(ErrorCatalogue.BandwidthInvalid);
 
-    public static readonly ParameterSpec UserNames = new ParameterSpec("UserNames", ParameterKind.StringList, "User names, UserNames.1, UserNames.2, ….")
+    public static readonly Parameter<IReadOnlyList<string>> UserNames = Parameter.List("UserNames", "User names, UserNames.1, UserNames.2, ….")
         .AtMost(50).Matching(s => s.Length <= 64, UpTo64);
 
-    public static readonly ParameterSpec SmartAgIds = new ParameterSpec("SmartAGIds", ParameterKind.StringList, "Instance ids, SmartAGIds.1, SmartAGIds.2, ….")
+    public static readonly Parameter<IReadOnlyList<string>> SmartAgIds = Parameter.List("SmartAGIds", "Instance ids, SmartAGIds.1, SmartAGIds.2, ….")
         .AtMost(50).Matching(s => s.Length <= 64, UpTo64);
 
-    public static readonly ParameterSpec PageNumber = new ParameterSpec("PageNumber", ParameterKind.Integer, "Page to return (default 1).")
+    public static readonly Parameter<int?> PageNumber = Parameter.Integer("PageNumber", "Page to return (default 1).")
         .Between(1, int.MaxValue);
 
-    public static ParameterSpec PageSize(int max) => new ParameterSpec("PageSize", ParameterKind.Integer, "Entries per page (default 10).")
+    /// <summary>A new PageSize handle with its own limit; an action keeps the one it declares in a field to read it.</summary>
+    public static Parameter<int?> PageSize(int max) => Parameter.Integer("PageSize", "Entries per page (default 10).")
         .Between(1, max);
 
     /// <summary>The rule text of the ids and names that are only bounded in length (<c>s.Length &lt;= 64</c>).</summary>
@@ -71,12 +72,12 @@ public static partial class WireParameters
 
     public static bool IsCidr(string value) => ClientAddressSpace.TryParse(value, out _);
 
-    [GeneratedRegex("^[a-z]{2,}(-[a-z0-9]+){1,4}$")]
+    [GeneratedRegex(@"^[a-z]{2,}(-[a-z0-9]+){1,4}\z")]
     private static partial Regex RegionPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_@.-]{6,32}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_@.-]{6,32}\z")]
     private static partial Regex UserNamePattern();
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+\z")]
     private static partial Regex MailPattern();
 }

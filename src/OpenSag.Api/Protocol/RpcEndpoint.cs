@@ -15,7 +15,7 @@ namespace OpenSag.Api.Protocol;
 /// <see cref="ApiException"/> with its catalogue status (logged at Debug), anything else as 500 InternalError
 /// (logged at Error, since it is our fault), except an unreachable database, which is 503 ServiceUnavailable.
 /// </summary>
-public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, IServiceProvider services, ILogger<RpcEndpoint> logger)
+public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, ILogger<RpcEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -36,7 +36,7 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
             var key = await authenticator.AuthenticateAsync(request, cancellationToken);
             var arguments = ActionArguments.Bind(action, request);
             var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
-            var body = await action.Handler(new ActionContext(arguments, caller, services), cancellationToken);
+            var body = await actions.Handler(action)(new ActionContext(arguments, caller), cancellationToken);
             await WriteAsync(http, StatusCodes.Status200OK, format, ResponseWriter.Write(format, action.Name, requestId, body), requestId);
         }
         catch (ApiException e)

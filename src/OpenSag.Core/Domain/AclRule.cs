@@ -3,7 +3,7 @@ namespace OpenSag.Domain;
 /// <summary>
 /// One rule (ACR) of an ACL, every field exactly as AddACLRule/ModifyACLRule sent it: no letter case or port range is
 /// normalised, or Terraform would show a diff forever (spec/smartag-acl-and-more.md §1.2, §1.15). The gateway
-/// compiles these strings into a matcher (<c>OpenSag.Acl.AclRuleSet</c>); the API refuses any it could not compile.
+/// compiles these strings into a matcher (<c>OpenSag.AccessControl.AclRuleSet</c>); the API refuses any it could not compile.
 /// </summary>
 public sealed record AclRule
 {

@@ -20,6 +20,11 @@ public sealed record Instance
     public required DateTimeOffset EndsAt { get; init; }
     public IReadOnlyList<string> AppDns { get; init; } = [];
     public IReadOnlyList<string> RecoveredDns { get; init; } = [];
+    /// <summary>
+    /// The ACL associated with the instance, "" when none: at most one (spec/smartag-acl-and-more.md §1.1). Changed
+    /// by IAclStore's associate, disassociate and delete-ACL; UpdateInstanceAsync leaves it as it is.
+    /// </summary>
+    public string AclId { get; init; } = "";
 
     /// <summary>Instances are created active at once: there is no billing step here (DESIGN.md §3).</summary>
     public const string ActiveStatus = "Active";

@@ -53,4 +53,30 @@ public static class ErrorCatalogue
     public static readonly ErrorDefinition EmailInvalid = new("ClientUser.EmailInvalid", 400, "The format of the specified UserEmail is invalid.");
     public static readonly ErrorDefinition ClientIpInvalid = new("ClientUser.InvalidClientIp", 400, "The specified ClientIp is invalid.");
     public static readonly ErrorDefinition DnsIpInvalid = new("InvalidParam.Ip", 400, "The specified IP address is invalid.");
+
+    // ACL actions (spec/smartag-acl-and-more.md §1.16). Their tables answer 403 for almost every code, including
+    // MissingParameter and InvalidParameter, whose gateway-level forms above are 400 with other wording (§1.0): the
+    // ACL forms are deliberate variants of those codes, used only by the ACL actions. Not answered, because nothing
+    // here can cause them: ACL.NoSupportWanType (no SAG-1000 devices), FeatureNotSupport* (no device editions),
+    // the 403 InternalError (our own faults stay 500, DESIGN.md §2).
+    public static readonly ErrorDefinition AclMissingParameter = new("MissingParameter", 403, "The input parameter is missing, please check your input.");
+    public static readonly ErrorDefinition AclInvalidParameter = new("InvalidParameter", 403, "The specified parameter is invalid.");
+    public static readonly ErrorDefinition AclInvalidName = new("InvalidName", 403, "Name not valid.");
+    public static readonly ErrorDefinition AclInvalidDescription = new("InvalidDescription", 403, "Description not valid.");
+    public static readonly ErrorDefinition AclNotFound = new("InvalidId.ACL", 403, "The specified ACL ID is invalid.");
+    public static readonly ErrorDefinition AclRuleNotFound = new("InvalidId.ACR", 403, "The specified ACL rule ID is invalid.");
+    public static readonly ErrorDefinition AclInstanceNotFound = new("InvalidId.SMARTAG", 403, "The specified smart access gateway instance id is invalid.");
+    public static readonly ErrorDefinition AclInvalidPortRange = new("InvalidPortRange", 403, "The specified port range is invalid.");
+    public static readonly ErrorDefinition AclNotSupportedProtocol = new("NotSupportedProtocol", 403, "The specified protocol of the ACL rule is not supported.");
+    public static readonly ErrorDefinition AclAmountLimit = new("AclAmountLimit", 403, "No more ACL can be created. You can open a ticket to increase the quota of ACLs.");
+    public static readonly ErrorDefinition AclRuleAmountLimit = new("AcrPerAclAmountLimit", 403, "The maximum number of rules in an ACL is exceeded. You can open a ticket to increase the quota.");
+    public static readonly ErrorDefinition AclPerInstanceLimit = new("AclPerSmartagAmountLimit", 403, "No more ACL can be associated with this smart access gateway.");
+    public static readonly ErrorDefinition AclAlreadyAssociated = new("SmartAGAlreadyAssociateAcl", 403, "The specified smart access gateway has already been associated with the specified ACL.");
+    public static readonly ErrorDefinition AclNotAssociated = new("SmartAGNotAssociateAcl", 403, "The specified smart access gateway is not associated with the specified ACL.");
+
+    /// <summary>A rule's <c>Type</c> other than LAN or WAN (§1.7: "the specified ACL rule type is invalid").</summary>
+    public static readonly ErrorDefinition AclInvalidRuleType = new("ACL.InvalidType", 400, "The specified ACL type is invalid.");
+
+    /// <summary>AssociateACL of an <c>acl-hardware</c> ACL: every OpenSAG instance is an SAG App (software) instance (§1.1).</summary>
+    public static readonly ErrorDefinition AclSoftwareNotSupported = new("SAG.SoftwareNotSupport", 400, "The specified SAG software edition instance does not support ACL.");
 }

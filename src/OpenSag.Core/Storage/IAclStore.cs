@@ -69,11 +69,14 @@ public sealed record AclFilter(string RegionId)
     /// <summary>Exact name.</summary>
     public string? Name { get; init; }
     public string? AclType { get; init; }
+    /// <summary>Exact resource group id (sent by the 2021 Go SDK, §1.0).</summary>
+    public string? ResourceGroupId { get; init; }
 }
 
 /// <summary>What DescribeACLAttribute filters on; null means "any".</summary>
 public sealed record AclRuleFilter(string RegionId, string AclId)
 {
+    /// <summary>The rule's direction in any letter case (a rule stores it as sent, e.g. <c>IN</c>, and means <c>in</c>).</summary>
     public string? Direction { get; init; }
     /// <summary>Substring of the rule's name (the spec's "fuzzy match", §1.10).</summary>
     public string? NameContains { get; init; }

@@ -6,7 +6,7 @@ namespace OpenSag.Storage;
 /// Everything the control plane persists, one implementation per engine. Every write returns only after it is
 /// committed durably: an answered API call must survive a <c>kill -9</c> of the server (DESIGN.md §5).
 /// </summary>
-public interface IOpenSagStore : IAccessKeyStore, IInstanceStore, IClientUserStore, IFlowStore, IAsyncDisposable
+public interface IOpenSagStore : IAccessKeyStore, IInstanceStore, IClientUserStore, IFlowStore, IAclStore, IAsyncDisposable
 {
     /// <summary>
     /// Creates or upgrades the schema to the newest version, seals the access-key secrets an older version stored in
@@ -70,6 +70,13 @@ public sealed record InstanceFilter(string RegionId)
     public string? Name { get; init; }
     public string? Status { get; init; }
     public string? InstanceType { get; init; }
+    /// <summary>Instances associated with one of these ACLs (DescribeSmartAccessGateways <c>AclIds</c>, spec §1.13).</summary>
+    public IReadOnlyCollection<string>? AclIds { get; init; }
+    /// <summary>
+    /// Instances associated with none of these ACLs, those with no ACL included (DescribeSmartAccessGateways
+    /// <c>UnboundAclIds</c>, spec §1.13).
+    /// </summary>
+    public IReadOnlyCollection<string>? UnboundAclIds { get; init; }
 }
 
 public interface IClientUserStore

@@ -7,7 +7,7 @@ namespace OpenSag.Gateway.DataChannel;
 /// Dropped packets counted by <see cref="PacketDropReason"/>: one instance per session (its close line says
 /// <see cref="Describe"/>) and one node-wide for drops no session owns (unknown index, no session). Each
 /// <see cref="Add"/> also adds 1 to the <c>opensag.packets.dropped</c> counter of the <c>OpenSag.Gateway</c> meter,
-/// tagged <c>reason</c> with <see cref="TagValue"/> (ten values, so a bounded set); so count each drop in one instance
+/// tagged <c>reason</c> with <see cref="TagValue"/> (one per reason, so a bounded set); so count each drop in one instance
 /// only. Lock-free: an interlocked increment per drop.
 /// </summary>
 public sealed class DropCounters
@@ -88,6 +88,7 @@ public sealed class DropCounters
         PacketDropReason.NoSession => "no-session",
         PacketDropReason.NotIpv4 => "not-ipv4",
         PacketDropReason.Throttled => "throttled",
+        PacketDropReason.Acl => "acl",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Not a drop reason."),
     };
 }

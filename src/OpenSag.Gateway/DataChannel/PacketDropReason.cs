@@ -32,4 +32,7 @@ public enum PacketDropReason
 
     /// <summary>Not opened: the session's datagrams failed their tag too often this second (<c>Packets.ForgeryBudget</c>).</summary>
     Throttled,
+
+    /// <summary>A rule of the ACL associated with the session's instance drops it (DESIGN.md §6).</summary>
+    Acl,
 }

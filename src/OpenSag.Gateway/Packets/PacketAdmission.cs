@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using OpenSag.Domain;
+using OpenSag.Gateway.AccessControl;
 using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Sessions;
@@ -16,7 +17,7 @@ public sealed record DataChannelPort(int Port);
 /// Gives an admitted session asking for layer 3 (<see cref="LoginRequest.Tun"/>) its data channel: a registered
 /// <see cref="PacketPeer"/> the session owns from then on, and the offer the online message carries.
 /// </summary>
-public sealed class PacketAdmission(GatewayOptions gateway, PacketRouter router, DataChannelPort port, IBlockRoutes routes, FlowMeter flow, UserBandwidth bandwidth, ILogger<PacketAdmission> logger)
+public sealed class PacketAdmission(GatewayOptions gateway, PacketRouter router, DataChannelPort port, IBlockRoutes routes, FlowMeter flow, UserBandwidth bandwidth, InstanceAcls acls, ILogger<PacketAdmission> logger)
 {
     /// <summary>
     /// Routes the instance's block to the TUN if it is not yet (a block made or changed since the last reconcile, here or
@@ -73,13 +74,20 @@ public sealed class PacketAdmission(GatewayOptions gateway, PacketRouter router,
     }
 
     /// <summary>
-    /// Gives the session's peer the user's bandwidth share, which streams and packets then draw on together; call once
-    /// the session is online (a session joins its user's buckets only then). Without shaping, nothing to do.
+    /// Gives the session's peer its instance's ACL (loaded when the session was published: <see cref="InstanceAcls"/>)
+    /// and the user's bandwidth share, which streams and packets then draw on together; call once the session is
+    /// online (a session joins its user's buckets only then), before the client is told so.
     /// </summary>
     public void StartPolicing(GatewaySession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (gateway.Shaping && session.Packets is { } peer)
+        if (session.Packets is not { } peer)
+        {
+            return;
+        }
+
+        peer.Acl = acls.Find(session.Info.SmartAGId) ?? InstanceAclSlot.None;
+        if (gateway.Shaping)
         {
             peer.Policer = session.JoinBandwidth(bandwidth);
         }

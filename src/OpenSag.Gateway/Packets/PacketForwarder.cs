@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using OpenSag.AccessControl;
 using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Tunnels;
 
@@ -39,9 +40,10 @@ public interface IDatagramSender
 /// <summary>
 /// The checks of the layer-3 path (DESIGN.md §4.1), for one packet at a time and without allocating. From a client
 /// (a UDP datagram, or a packet of its TLS fallback): an IPv4 packet whose source is the session's ClientIp
-/// ("spoofed" otherwise), to a destination <c>--tunnel-allow</c> allows ("denied"), within the user's Bandwidth
-/// ("policed"), counted, written to the TUN. From the TUN: to the session holding the destination ClientIp
-/// ("no-session"), from a source the policy allows, policed, counted, sealed and sent where the client is. Every
+/// ("spoofed" otherwise), to a destination <c>--tunnel-allow</c> allows ("denied"), that the instance's ACL accepts as
+/// <c>out</c> ("acl"), within the user's Bandwidth ("policed"), counted, written to the TUN. From the TUN: to the
+/// session holding the destination ClientIp ("no-session"), from a source the policy allows, that the ACL accepts as
+/// <c>in</c> ("acl"), policed, counted, sealed and sent where the client is. Every
 /// drop is counted by reason, on the peer or node-wide; none throws.
 /// </summary>
 public sealed class PacketForwarder(PacketRouter router, DestinationPolicy policy, bool shaping, IPacketWriter tun, IDatagramSender udp, TimeProvider time, ILogger logger)
@@ -174,6 +176,12 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
                 return;
             }
 
+            if (!AclAccepts(peer, AclDirection.In, packet, source, destination))
+            {
+                peer.Drops.Add(PacketDropReason.Acl);
+                return;
+            }
+
             if (shaping && peer.Policer?.TryTakeDownstream(packet.Length) != true)
             {
                 peer.Drops.Add(PacketDropReason.Policed);
@@ -272,6 +280,12 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
             return;
         }
 
+        if (!AclAccepts(peer, AclDirection.Out, packet, source, destination))
+        {
+            peer.Drops.Add(PacketDropReason.Acl);
+            return;
+        }
+
         if (shaping && peer.Policer?.TryTakeUpstream(packet.Length) != true)
         {
             peer.Drops.Add(PacketDropReason.Policed);
@@ -285,6 +299,23 @@ public sealed class PacketForwarder(PacketRouter router, DestinationPolicy polic
         }
 
         peer.CountIn(packet.Length);
+    }
+
+    /// <summary>
+    /// Whether the ACL of the peer's instance accepts the packet (stateless: each direction on its own, acl12). Ports
+    /// are read only when the set has rules; a later fragment or a truncated TCP/UDP header has none, and then only
+    /// rules with all ports can match it.
+    /// </summary>
+    private static bool AclAccepts(PacketPeer peer, AclDirection direction, ReadOnlySpan<byte> packet, uint source, uint destination)
+    {
+        var rules = peer.Acl.Rules;
+        if (rules.Count == 0)
+        {
+            return true;
+        }
+
+        var ported = Ipv4Header.TryReadPorts(packet, out var protocol, out var sourcePort, out var destinationPort);
+        return rules.Evaluate(direction, protocol, source, ported ? sourcePort : null, destination, ported ? destinationPort : null).Accepts;
     }
 
     private void UnknownIndex(uint index, SocketAddress source)

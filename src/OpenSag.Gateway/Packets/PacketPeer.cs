@@ -1,4 +1,5 @@
 using System.Net;
+using OpenSag.Gateway.AccessControl;
 using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Tunnels;
 
@@ -23,6 +24,7 @@ public sealed class PacketPeer
     private SocketAddress? _endpoint;
     private PacketFallbackLink? _fallback;
     private UserBandwidth.Share? _policer;
+    private InstanceAclSlot _acl = InstanceAclSlot.None;
     private long _packetsIn;
     private long _packetsOut;
     private long _bytesIn;
@@ -69,6 +71,16 @@ public sealed class PacketPeer
     {
         get => Volatile.Read(ref _policer);
         set => Volatile.Write(ref _policer, value);
+    }
+
+    /// <summary>
+    /// The ACL of the session's instance, read per packet (one volatile read; the slot swaps its rules on a change);
+    /// <see cref="InstanceAclSlot.None"/> until the session is published (<see cref="PacketAdmission.StartPolicing"/>).
+    /// </summary>
+    public InstanceAclSlot Acl
+    {
+        get => Volatile.Read(ref _acl);
+        set => Volatile.Write(ref _acl, value ?? throw new ArgumentNullException(nameof(value)));
     }
 
     public bool IsRetired => (Volatile.Read(ref _inFlight) & RetiredBit) != 0;

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using OpenSag.Domain;
+using OpenSag.Gateway.AccessControl;
 using OpenSag.Gateway.Protocol;
 using OpenSag.Gateway.Sessions;
 
@@ -10,13 +12,15 @@ namespace OpenSag.Gateway.Tunnels;
 /// <summary>
 /// <see cref="GatewayPaths.Tunnel"/>: one tunnelled TCP stream per WebSocket, each over an HTTP/1.1 TLS connection of
 /// its own (see <c>ClientSession.OpenTunnelAsync</c> for why); one over HTTP/2 (RFC 8441) is refused.
-/// The token must name a live session of this gateway; the destination must pass the tunnel policy. A refusal is
-/// an HTTP status with a one-line reason header, and the session stays up.
+/// The token must name a live session of this gateway; the destination must pass the tunnel policy, then the ACL of
+/// the session's instance (DESIGN.md §6), which keeps watching the stream: a change that forbids it ends it. A
+/// refusal is an HTTP status with a one-line reason header, and the session stays up.
 /// </summary>
 public sealed class TunnelEndpoint(
     GatewayOptions options,
     SessionBearer bearer,
     DestinationPolicy policy,
+    InstanceAcls acls,
     UserBandwidth bandwidth,
     FlowMeter flow,
     GatewayDescriptors descriptors,
@@ -73,6 +77,26 @@ public sealed class TunnelEndpoint(
             return;
         }
 
+        // The session is online, so its instance's slot is loaded (InstanceAcls loads it before publication) until its
+        // last session closes; none means this one is closing.
+        var acl = acls.Find(session.Info.SmartAGId);
+        if (acl is null || !IPAddress.TryParse(session.Info.ClientIp, out var clientAddress) || !InstanceAclSlot.TryIpv4(clientAddress, out var clientIp))
+        {
+            await RefuseAsync(http, StatusCodes.Status401Unauthorized, "the session is not online on this gateway");
+            return;
+        }
+
+        var verdicts = allowed.Select(a => acl.EvaluateStream(clientIp, a, port)).ToArray();
+        if (!verdicts.Any(v => v.Accepts))
+        {
+            var rule = verdicts[0].AcrId;
+            logger.LogInformation("Session {SessionId}: tunnel to {Destination} refused by ACL rule {AcrId}", session.Info.SessionId, destination, rule);
+            await RefuseAsync(http, StatusCodes.Status403Forbidden, $"{destination} is refused by the instance's ACL (rule {rule})");
+            return;
+        }
+
+        allowed = [.. allowed.Where((_, i) => verdicts[i].Accepts)];
+
         // The destination socket is a descriptor of the gateway's budget, as the client's connection is.
         using var descriptor = descriptors.TryAcquire();
         if (!descriptor.IsAcquired)
@@ -97,12 +121,29 @@ public sealed class TunnelEndpoint(
             return;
         }
 
+        // Watched from here: a rule change after the check above either is seen by TryTrack or finds the stream.
+        var watched = InstanceAclSlot.TryIpv4(((IPEndPoint)socket.RemoteEndPoint!).Address, out var connected)
+            ? new WatchedTunnel(clientIp, connected, port, webSocket)
+            : null;
         try
         {
+            if (watched is not null && !acl.TryTrack(watched))
+            {
+                logger.LogInformation("Session {SessionId}: tunnel to {Destination} closed at once: the instance's ACL changed to refuse it", session.Info.SessionId, destination);
+                socket.Dispose();
+                webSocket.Abort();
+                return;
+            }
+
             await RelayAsync(session, webSocket, socket);
         }
         finally
         {
+            if (watched is not null)
+            {
+                acl.Untrack(watched);
+            }
+
             session.RemoveStream(webSocket);
         }
     }

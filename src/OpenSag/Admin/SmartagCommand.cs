@@ -249,9 +249,12 @@ internal static class SmartagCommand
 
         Console.WriteLine($"  {"--" + FormatParameter,-32} {ParameterKind.String,-10} {"optional",-9} JSON (default) or XML.");
 
-        if (definition.ResponseFields.Count > 0)
+        // The answer as declared in the catalogue, the same declaration the server writes it through.
+        Console.WriteLine("Answers:");
+        Console.WriteLine("  RequestId: String");
+        foreach (var line in definition.Response.Describe("  "))
         {
-            Console.WriteLine("Answers: RequestId, " + string.Join(", ", definition.ResponseFields));
+            Console.WriteLine(line);
         }
 
         return ExitCodes.Ok;

@@ -18,6 +18,6 @@ internal static partial class NodeName
         return (host.Length > 0 ? host : "node") + "-" + suffix;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}\z")]
     private static partial Regex Pattern();
 }

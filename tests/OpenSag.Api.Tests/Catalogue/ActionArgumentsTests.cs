@@ -64,9 +64,9 @@ public class ActionArgumentsTests
     {
         var arguments = await BindAsync(SessionActions.KickOutClients, ("RegionId", "cn-shanghai"), ("SmartAGId", SagId), ("Username", "doctest"));
 
-        Assert.Equal("cn-shanghai", arguments.String("RegionId"));
-        Assert.Equal(SagId, arguments.String("SmartAGId"));
-        Assert.Equal("doctest", arguments.String("Username"));
+        Assert.Equal("cn-shanghai", arguments.Get(WireParameters.RegionId));
+        Assert.Equal(SagId, arguments.Get(SessionActions.KickSmartAgId));
+        Assert.Equal("doctest", arguments.Get(SessionActions.Username));
     }
 
     [Fact]
@@ -154,11 +154,11 @@ public class ActionArgumentsTests
     {
         var arguments = await BindAsync(InstanceActions.Create, CreateInstance(("DataPlan", "1000000"), ("AutoPay", "false")));
 
-        Assert.Equal("PREPAY", arguments.String("ChargeType"));
-        Assert.Equal(12, arguments.Integer("Period"));
-        Assert.Equal(100, arguments.Integer("UserCount"));
-        Assert.Equal(1_000_000L, arguments.Long("DataPlan"));
-        Assert.False(arguments.Boolean("AutoPay"));
+        Assert.Equal("PREPAY", arguments.Get(InstanceActions.ChargeType));
+        Assert.Equal(12, arguments.Get(InstanceActions.Period));
+        Assert.Equal(100, arguments.Get(InstanceActions.UserCount));
+        Assert.Equal(1_000_000L, arguments.Get(InstanceActions.DataPlan));
+        Assert.False(arguments.Get(InstanceActions.AutoPay));
     }
 
     [Theory]
@@ -197,7 +197,7 @@ public class ActionArgumentsTests
     {
         var arguments = await BindAsync(InstanceActions.Create, CreateInstance(("Period", value)));
 
-        Assert.Equal(expected, arguments.Integer("Period"));
+        Assert.Equal(expected, arguments.Get(InstanceActions.Period));
     }
 
     [Theory]
@@ -207,7 +207,7 @@ public class ActionArgumentsTests
     {
         var arguments = await BindAsync(InstanceActions.Create, CreateInstance(("AutoPay", value)));
 
-        Assert.Equal(expected, arguments.Boolean("AutoPay"));
+        Assert.Equal(expected, arguments.Get(InstanceActions.AutoPay));
     }
 
     [Fact]
@@ -227,10 +227,10 @@ public class ActionArgumentsTests
     {
         var arguments = await BindAsync(ClientUserActions.Create, CreateUser());
 
-        Assert.Null(arguments.OptionalInteger("Bandwidth"));
-        Assert.Null(arguments.OptionalString("ClientIp"));
-        Assert.Equal("alice.smith", arguments.String("UserName"));
-        Assert.Equal("Secret_123", arguments.String("Password"));
+        Assert.Null(arguments.Get(WireParameters.Bandwidth));
+        Assert.Null(arguments.Get(ClientUserActions.ClientIp));
+        Assert.Equal("alice.smith", arguments.Get(WireParameters.UserName));
+        Assert.Equal("Secret_123", arguments.Get(ClientUserActions.CreatePassword));
     }
 
     [Theory]
@@ -240,7 +240,7 @@ public class ActionArgumentsTests
     {
         var arguments = await BindAsync(ClientUserActions.Create, CreateUser(("Bandwidth", value)));
 
-        Assert.Equal(expected, arguments.OptionalInteger("Bandwidth"));
+        Assert.Equal(expected, arguments.Get(WireParameters.Bandwidth));
     }
 
     [Theory]
@@ -296,7 +296,7 @@ public class ActionArgumentsTests
 
         var arguments = await BindAsync(SessionActions.UserStatistics, parameters);
 
-        Assert.Equal(Enumerable.Range(1, 10).Select(i => "user" + i), arguments.List("UserNames"));
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => "user" + i), arguments.Get(SessionActions.StatisticsUserNames));
     }
 
     [Fact]
@@ -304,8 +304,8 @@ public class ActionArgumentsTests
     {
         var arguments = await BindAsync(SessionActions.UserStatistics, UserNames(50));
 
-        Assert.Equal(50, arguments.List("UserNames").Count);
-        Assert.Equal("user50", arguments.List("UserNames")[49]);
+        Assert.Equal(50, arguments.Get(SessionActions.StatisticsUserNames).Count);
+        Assert.Equal("user50", arguments.Get(SessionActions.StatisticsUserNames)[49]);
     }
 
     [Fact]
@@ -369,7 +369,7 @@ public class ActionArgumentsTests
     {
         var arguments = await BindAsync(SessionActions.InstanceStatistics, ("RegionId", "cn-shanghai"));
 
-        Assert.Empty(arguments.List("SmartAGIds"));
+        Assert.Empty(arguments.Get(WireParameters.SmartAgIds));
     }
 
     [Fact]
@@ -381,7 +381,7 @@ public class ActionArgumentsTests
 
         var arguments = await BindAsync(InstanceActions.List, ("RegionId", "cn-shanghai"), ("Name", name), ("Status", status));
 
-        Assert.Equal(name, arguments.OptionalString("Name"));
-        Assert.Equal(status, arguments.OptionalString("Status"));
+        Assert.Equal(name, arguments.Get(InstanceActions.NameFilter));
+        Assert.Equal(status, arguments.Get(InstanceActions.StatusFilter));
     }
 }

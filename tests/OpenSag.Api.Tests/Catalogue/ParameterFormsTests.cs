@@ -103,10 +103,9 @@ public class ParameterFormsTests
     [InlineData("Emoji 😀 and 中文")]
     public async Task Bind_DescriptionWithCharactersEveryFormatCarries_Accepted(string value)
     {
-        var (action, _) = Find("ModifySmartAccessGateway", "Description");
-        var arguments = ActionArguments.Bind(action, await Requests.GetAsync(("Description", value)));
+        var arguments = ActionArguments.Bind(InstanceActions.Modify, await Requests.GetAsync(("RegionId", "cn-shanghai"), ("SmartAGId", "sag-a"), ("Description", value)));
 
-        Assert.Equal(value, arguments.OptionalString("Description"));
+        Assert.Equal(value, arguments.Get(InstanceActions.Description));
     }
 
     [Theory]
@@ -157,7 +156,7 @@ public class ParameterFormsTests
         var arguments = ActionArguments.Bind(InstanceActions.List, await Requests.GetAsync(
             ("RegionId", "cn-shanghai"), ("SmartAGId", "sag-a"), ("SmartAGIds.1", "sag-b"), ("SmartAGIds.2", "sag-c")));
 
-        Assert.Equal("sag-a", arguments.OptionalString("SmartAGId"));
-        Assert.Equal(["sag-b", "sag-c"], arguments.List("SmartAGIds"));
+        Assert.Equal("sag-a", arguments.Get(InstanceActions.SmartAgIdFilter));
+        Assert.Equal(["sag-b", "sag-c"], arguments.Get(WireParameters.SmartAgIds));
     }
 }

@@ -51,9 +51,9 @@ public class ParameterRuleTests
     [InlineData("abc defg", false)]
     public void UserName_ValuesAtTheEdgesOfItsRuleText_AreCheckedAsTheTextSays(string name, bool accepted)
     {
-        Assert.Equal("7–33 characters: letters A–Z a–z, digits, _ @ . -, starting with a letter or digit", WireParameters.UserName.Rule);
-        Assert.Equal("ClientUser.NameInvalid", WireParameters.UserName.RuleError?.Code);
-        Assert.Equal(accepted, WireParameters.UserName.Constraint!.Matches(name));
+        Assert.Equal("7–33 characters: letters A–Z a–z, digits, _ @ . -, starting with a letter or digit", WireParameters.UserName.Spec.Rule);
+        Assert.Equal("ClientUser.NameInvalid", WireParameters.UserName.Spec.RuleError?.Code);
+        Assert.Equal(accepted, WireParameters.UserName.Spec.Constraint!.Matches(name));
     }
 
     [Theory]

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenSag.Api.Actions;
 using OpenSag.Api.Protocol;
@@ -39,7 +38,7 @@ public sealed class RpcEndpointStoreFailureTests
     {
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var authenticator = new Authenticator(new FailingKeyStore(storeFailure), new NonceLedger(time), time);
-        var endpoint = new RpcEndpoint(SmartagActions.CreateTable(), authenticator, new ServiceCollection().BuildServiceProvider(), NullLogger<RpcEndpoint>.Instance);
+        var endpoint = new RpcEndpoint(SmartagActions.CreateTable(), authenticator, NullLogger<RpcEndpoint>.Instance);
         var http = new DefaultHttpContext();
         http.Request.Method = "GET";
         http.Request.QueryString = new QueryString("?Action=KickOutClients&Version=2018-03-13&AccessKeyId=LTAI5tKey&Signature=x&SignatureNonce=n1&Timestamp="

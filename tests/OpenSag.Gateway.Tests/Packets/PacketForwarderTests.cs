@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenSag.AccessControl;
+using OpenSag.Domain;
+using OpenSag.Gateway.AccessControl;
 using OpenSag.Gateway.DataChannel;
 using OpenSag.Gateway.Packets;
 using OpenSag.Gateway.Tunnels;
@@ -330,6 +333,104 @@ public sealed class PacketForwarderTests : IDisposable
         Assert.Empty(_udp.Sent);
         Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.UnknownIndex]);
         Assert.Equal(1, forwarder.NodeDrops[PacketDropReason.NoSession]);
+    }
+
+    [Fact]
+    public void FromDatagram_AclDropsTheDestinationPort_DroppedAsAclOtherPortsPass()
+    {
+        var forwarder = Forwarder();
+        _peer.Acl = Slot(Rule("acr-53", "out", "drop", "UDP", "0.0.0.0/0", "-1/-1", "198.19.0.20/32", "53/53"));
+
+        forwarder.FromDatagram(Seal(Udp(ClientIp, 40000, Server, 53)), _client, _scratch, _reply);
+        forwarder.FromDatagram(Seal(Udp(ClientIp, 40000, Server, 54)), _client, _scratch, _reply);
+        forwarder.FromFallback(_peer, Udp(ClientIp, 40000, Server, 53));
+
+        Assert.Single(_tun.Written);
+        Assert.Equal(54, BinaryPrimitives.ReadUInt16BigEndian(_tun.Written[0].AsSpan(22)));
+        Assert.Equal(2, _peer.Drops[PacketDropReason.Acl]);
+        Assert.Equal("acl 2", _peer.Drops.Describe());
+    }
+
+    [Fact]
+    public void FromNetwork_AclInDropOfTheSource_DroppedAsAclOtherSourcesPass()
+    {
+        var forwarder = Forwarder();
+        _peer.Acl = Slot(Rule("acr-in", "in", "drop", "ALL", "198.19.0.20/32", "-1/-1", "0.0.0.0/0", "-1/-1"));
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+        _udp.Sent.Clear();
+
+        forwarder.FromNetwork(Udp(Server, 53, ClientIp, 40000), _scratch);
+        forwarder.FromNetwork(Udp(Server + 1, 53, ClientIp, 40000), _scratch);
+
+        Assert.Single(_udp.Sent);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Acl]);
+        Assert.Equal((0L, 0L, 1L, 60L), _peer.Counts);
+    }
+
+    [Fact]
+    public void FromDatagram_OutRuleOnlyBindsTheOutDirection_InPacketsOfTheSameFlowPass()
+    {
+        var forwarder = Forwarder();
+        // "out" from the client to the server: the server's replies ("in") are not this rule's to judge (stateless).
+        _peer.Acl = Slot(Rule("acr-out", "out", "drop", "UDP", "198.18.0.0/16", "-1/-1", "198.19.0.20/32", "-1/-1"));
+        forwarder.FromDatagram(Seal([]), _client, _scratch, _reply);
+        _udp.Sent.Clear();
+
+        forwarder.FromDatagram(Seal(Udp(ClientIp, 40000, Server, 53)), _client, _scratch, _reply);
+        forwarder.FromNetwork(Udp(Server, 53, ClientIp, 40000), _scratch);
+
+        Assert.Empty(_tun.Written);
+        Assert.Single(_udp.Sent);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Acl]);
+    }
+
+    [Fact]
+    public void FromDatagram_LaterFragment_OnlyAllPortRulesMatch()
+    {
+        var forwarder = Forwarder();
+        var fragment = Udp(ClientIp, 40000, Server, 53);
+        BinaryPrimitives.WriteUInt16BigEndian(fragment.AsSpan(6), 185); // fragment offset 185 × 8 bytes: no UDP header here
+
+        _peer.Acl = Slot(Rule("acr-53", "out", "drop", "UDP", "0.0.0.0/0", "-1/-1", "198.19.0.20/32", "53/53"));
+        forwarder.FromFallback(_peer, fragment);
+        _peer.Acl = Slot(Rule("acr-udp", "out", "drop", "UDP", "0.0.0.0/0", "-1/-1", "198.19.0.20/32", "-1/-1"));
+        forwarder.FromFallback(_peer, fragment);
+
+        Assert.Single(_tun.Written);
+        Assert.Equal(1, _peer.Drops[PacketDropReason.Acl]);
+    }
+
+    private static InstanceAclSlot Slot(params AclRule[] rules)
+    {
+        var slot = new InstanceAclSlot("sag-test");
+        var set = AclRuleSet.Compile(rules, out var skipped);
+        Assert.Empty(skipped);
+        Assert.NotNull(slot.Apply(set, slot.NextTicket()));
+        return slot;
+    }
+
+    private static AclRule Rule(string acrId, string direction, string policy, string protocol, string sourceCidr, string sourcePorts, string destCidr, string destPorts) => new()
+    {
+        AclId = "acl-test",
+        AcrId = acrId,
+        Direction = direction,
+        Policy = policy,
+        IpProtocol = protocol,
+        SourceCidr = sourceCidr,
+        SourcePortRange = sourcePorts,
+        DestCidr = destCidr,
+        DestPortRange = destPorts,
+        Priority = 1,
+        CreatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    /// <summary>A 60-byte UDP packet with its ports written.</summary>
+    private static byte[] Udp(uint source, ushort sourcePort, uint destination, ushort destinationPort)
+    {
+        var packet = Ipv4(source, destination, 60);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(20), sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(22), destinationPort);
+        return packet;
     }
 
     /// <summary>Keeps each formatted log line.</summary>

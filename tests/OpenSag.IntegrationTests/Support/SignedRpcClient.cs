@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Xml.Linq;
 
 namespace OpenSag.IntegrationTests.Support;
 
@@ -26,6 +27,15 @@ public sealed class SignedRpcClient(OpenSagServer server) : IDisposable
         var text = await response.Content.ReadAsStringAsync();
         using var document = JsonDocument.Parse(text);
         return ((int)response.StatusCode, document.RootElement.Clone());
+    }
+
+    /// <summary>The same call with <c>Format=XML</c>: the status and the answer as an XML document.</summary>
+    public async Task<(int Status, XDocument Body)> CallXmlAsync(string action, IReadOnlyDictionary<string, string> parameters)
+    {
+        var query = SignedQuery(action, new Dictionary<string, string>(parameters) { ["Format"] = "XML" });
+        using var response = await _http.GetAsync(new Uri(server.Endpoint, "/?" + query));
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, XDocument.Parse(text));
     }
 
     /// <summary>The query string of a signed call: the parameters, a fresh nonce and timestamp, and the signature.</summary>

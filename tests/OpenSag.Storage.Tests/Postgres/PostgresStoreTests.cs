@@ -1,6 +1,7 @@
 using Npgsql;
 using OpenSag.Domain;
 using OpenSag.Security;
+using OpenSag.Storage.Ado;
 using OpenSag.Storage.Postgres;
 using OpenSag.Storage.Tests.Contract;
 
@@ -58,8 +59,8 @@ public sealed class PostgresStoreTests : StoreContract
     {
         await Store.MigrateAsync(Ct);
 
-        Assert.Equal(1L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
-        Assert.Equal(1, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
+        Assert.Equal(2L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+        Assert.Equal(2, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
     }
 
     [StoreFact]
@@ -75,7 +76,7 @@ public sealed class PostgresStoreTests : StoreContract
             var instance = NewInstance();
             await stores[0].AddInstanceAsync(instance, Ct);
             AssertSameInstance(instance, await stores[3].FindInstanceByIdAsync(instance.SmartAGId, Ct));
-            Assert.Equal(1L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+            Assert.Equal(2L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
         }
         finally
         {
@@ -125,6 +126,51 @@ public sealed class PostgresStoreTests : StoreContract
 
         var totals = (await Store.GetFlowAsync(instance.SmartAGId, "202603", ["alice", "bob"], Ct)).OrderBy(t => t.UserName, StringComparer.Ordinal);
         Assert.Equal([new FlowTotal(instance.SmartAGId, "alice", "202603", 20, 200), new FlowTotal(instance.SmartAGId, "bob", "202603", 40, 400)], totals);
+    }
+
+    [StoreFact]
+    public async Task MigrateAsync_Version1DatabaseWithAnInstance_UpgradesKeepingIt()
+    {
+        // A database written by a build before ACLs (schema version 1), holding an instance.
+        var fresh = await NewSchemaAsync();
+        var smartAgId = ResourceIds.NewSmartAgId();
+        await using (var dataSource = NpgsqlDataSource.Create(fresh.ConnectionString))
+        {
+            await new PostgresSchemaMigrator(Migrations.Steps[..1], "schema_version", Migrations.MigrationLockKey, recordsDescription: true).ApplyAsync(dataSource, Ct);
+        }
+
+        await PostgresTestServer.ExecuteAsync(fresh.ConnectionString, $"""
+            INSERT INTO instances (smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period,
+                                   charge_type, auto_pay, security_lock_threshold, created_at, ends_at, app_dns, recovered_dns)
+            VALUES ('{smartAgId}', '{Region}', 'order', 'old', '', '', 10, 5, 1, 'PREPAY', true, 0, now(), now(), ARRAY[]::text[], ARRAY[]::text[])
+            """, Ct);
+
+        await using var store = new PostgresStore(fresh.ConnectionString, Secrets);
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal("", (await store.FindInstanceByIdAsync(smartAgId, Ct))!.AclId);
+        var acl = NewAcl();
+        Assert.Equal(AclWriteResult.Done, await store.TryAddAclAsync(acl, 10, Ct));
+        Assert.Equal(AclWriteResult.Done, await store.AssociateAsync(Region, acl.AclId, smartAgId, Ct));
+        Assert.Equal(acl.AclId, (await store.FindInstanceAsync(Region, smartAgId, Ct))!.AclId);
+    }
+
+    [StoreFact]
+    public async Task PostgresSchemaMigrator_HistoryWithoutDescription_AppliesEachStepOnceAndRefusesANewerDatabase()
+    {
+        // The cluster's schema (ClusterSchema) keeps a history table with no description column; the runner must serve it.
+        var fresh = await NewSchemaAsync();
+        MigrationStep[] steps = [new(1, "a table", "CREATE TABLE t (x integer)"), new(2, "a column", "ALTER TABLE t ADD COLUMN y integer")];
+        var migrator = new PostgresSchemaMigrator(steps, "test_schema_version", lockKey: 0x54455354, recordsDescription: false);
+        await using var dataSource = NpgsqlDataSource.Create(fresh.ConnectionString);
+
+        await migrator.ApplyAsync(dataSource, Ct);
+        await migrator.ApplyAsync(dataSource, Ct);
+
+        Assert.Equal(2L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM test_schema_version", Ct));
+        await PostgresTestServer.ExecuteAsync(fresh.ConnectionString, "INSERT INTO t (x, y) VALUES (1, 2)", Ct);
+        var older = new PostgresSchemaMigrator(steps[..1], "test_schema_version", lockKey: 0x54455354, recordsDescription: false);
+        await Assert.ThrowsAsync<NpgsqlException>(() => older.ApplyAsync(dataSource, Ct));
     }
 
     private async Task<PostgresTestSchema> NewSchemaAsync()

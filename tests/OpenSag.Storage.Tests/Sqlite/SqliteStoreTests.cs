@@ -47,8 +47,36 @@ public sealed class SqliteStoreTests : StoreContract
 
         await using var connection = await OpenRawAsync();
         Assert.Equal("wal", await ScalarAsync<string>(connection, "PRAGMA journal_mode"));
-        Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT count(*) FROM schema_version"));
-        Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT max(version) FROM schema_version"));
+        Assert.Equal(2L, await ScalarAsync<long>(connection, "SELECT count(*) FROM schema_version"));
+        Assert.Equal(2L, await ScalarAsync<long>(connection, "SELECT max(version) FROM schema_version"));
+    }
+
+    [StoreFact]
+    public async Task MigrateAsync_Version1DatabaseWithAnInstance_UpgradesKeepingIt()
+    {
+        // A database written by a build before ACLs (schema version 1), holding an instance.
+        var path = Path.Combine(_folder.FullName, "version1.db");
+        var smartAgId = ResourceIds.NewSmartAgId();
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync(Ct);
+            await new Migrations(Migrations.History[..1]).ApplyAsync(connection, TimeProvider.System, Ct);
+            await ScalarAsync<long>(connection, $"""
+                INSERT INTO instances (smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period,
+                                       charge_type, auto_pay, security_lock_threshold, created_at_ms, ends_at_ms, app_dns, recovered_dns)
+                VALUES ('{smartAgId}', '{Region}', 'order', 'old', '', '', 10, 5, 1, 'PREPAY', 1, 0, 0, 0, '[]', '[]')
+                RETURNING 0
+                """);
+        }
+
+        await using var store = new SqliteStore(path, Secrets);
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal("", (await store.FindInstanceByIdAsync(smartAgId, Ct))!.AclId);
+        var acl = NewAcl();
+        Assert.Equal(AclWriteResult.Done, await store.TryAddAclAsync(acl, 10, Ct));
+        Assert.Equal(AclWriteResult.Done, await store.AssociateAsync(Region, acl.AclId, smartAgId, Ct));
+        Assert.Equal(acl.AclId, (await store.FindInstanceAsync(Region, smartAgId, Ct))!.AclId);
     }
 
     [StoreFact]

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using OpenSag.AccessControl;
+using OpenSag.Domain;
+
+namespace OpenSag.Gateway.AccessControl;
+
+/// <summary>
+/// What one instance's ACL means on this gateway now (DESIGN.md §6): the compiled rules its sessions' packets and
+/// streams are judged by, and the live streams of its sessions, so a change can end those it now forbids. The rules
+/// are swapped whole (<see cref="Apply"/>); packet threads read them with one volatile read and no lock.
+/// </summary>
+public sealed class InstanceAclSlot
+{
+    private readonly Lock _gate = new();
+    private readonly HashSet<WatchedTunnel> _streams = [];
+    private AclRuleSet _rules = AclRuleSet.Empty;
+    private long _requested;
+    private long _applied;
+
+    /// <summary>A slot for the instance; <see cref="InstanceAcls"/> makes them.</summary>
+    internal InstanceAclSlot(string smartAgId) => SmartAGId = smartAgId;
+
+    /// <summary>
+    /// No ACL, never changed: what a layer-3 peer holds until its session is published (its client has no keys before
+    /// then, so nothing of it can pass anyway), and in unit tests of the packet path.
+    /// </summary>
+    public static InstanceAclSlot None { get; } = new("");
+
+    /// <summary>The instance whose ACL this is.</summary>
+    public string SmartAGId { get; }
+
+    /// <summary>The rules in force now (<see cref="AclRuleSet.Empty"/> until loaded, or when no ACL is associated).</summary>
+    public AclRuleSet Rules => Volatile.Read(ref _rules);
+
+    /// <summary>Whether rules have been loaded from the store at least once.</summary>
+    internal bool IsLoaded => Interlocked.Read(ref _applied) != 0;
+
+    /// <summary>Sessions of the instance on this gateway (by id); guarded by <see cref="InstanceAcls"/>' lock.</summary>
+    internal HashSet<string> Sessions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>AcrIds of rules that did not compile, as last logged (logged once, not on every reconcile).</summary>
+    internal HashSet<string> LoggedSkips { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The verdict on a stream from the session's <paramref name="clientIp"/> to <paramref name="destination"/>:
+    /// <paramref name="port"/>. An IPv4-mapped address is judged as its IPv4; an IPv6 one matches no rule (rules are
+    /// IPv4 CIDR blocks, spec §1.2), so no rule refuses it: the tunnel policy is what bounds IPv6.
+    /// </summary>
+    public AclVerdict EvaluateStream(uint clientIp, IPAddress destination, int port)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return TryIpv4(destination, out var address) ? Rules.EvaluateStream(clientIp, address, port) : AclVerdict.NoMatch;
+    }
+
+    /// <summary>
+    /// Starts watching a live stream: true when the rules in force allow it (it is then closed by any later change that
+    /// forbids it, until <see cref="Untrack"/>), false when they no longer do (a change landed since the stream was
+    /// checked; the caller closes it). Under the same lock as <see cref="Apply"/>, so a stream is either checked
+    /// against the new rules here or found by the change's sweep.
+    /// </summary>
+    public bool TryTrack(WatchedTunnel stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        lock (_gate)
+        {
+            if (!Rules.EvaluateStream(stream.ClientIp, stream.Destination, stream.Port).Accepts)
+            {
+                return false;
+            }
+
+            _streams.Add(stream);
+            return true;
+        }
+    }
+
+    /// <summary>Stops watching a stream that ended.</summary>
+    public void Untrack(WatchedTunnel stream)
+    {
+        lock (_gate)
+        {
+            _streams.Remove(stream);
+        }
+    }
+
+    /// <summary>A ticket for a load about to read the store: later tickets read later (see <see cref="Apply"/>).</summary>
+    internal long NextTicket() => Interlocked.Increment(ref _requested);
+
+    /// <summary>
+    /// Puts <paramref name="rules"/>, read from the store under <paramref name="ticket"/>, in force and returns the
+    /// tracked streams they forbid (the caller aborts them). A load whose ticket is older than the one last applied is
+    /// dropped: loads run concurrently (a change notice, the reconcile, a login), and the newest ticket read the store
+    /// after every write whose notice was published before it was taken. Returns null when dropped.
+    /// </summary>
+    internal WatchedTunnel[]? Apply(AclRuleSet rules, long ticket)
+    {
+        lock (_gate)
+        {
+            if (ticket <= _applied)
+            {
+                return null;
+            }
+
+            _applied = ticket;
+            Volatile.Write(ref _rules, rules);
+            return [.. _streams.Where(s => !rules.EvaluateStream(s.ClientIp, s.Destination, s.Port).Accepts)];
+        }
+    }
+
+    /// <summary>The host-order IPv4 of an IPv4 or IPv4-mapped IPv6 address.</summary>
+    internal static bool TryIpv4(IPAddress address, out uint value)
+    {
+        var candidate = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        value = candidate.AddressFamily == AddressFamily.InterNetwork ? Ipv4.ToUInt32(candidate) : 0;
+        return candidate.AddressFamily == AddressFamily.InterNetwork;
+    }
+}
+
+/// <summary>A live tunnelled stream as the ACL sees it: who (ClientIp) reaches what (IPv4 address and port), and the WebSocket to abort.</summary>
+public sealed class WatchedTunnel(uint clientIp, uint destination, int port, WebSocket socket)
+{
+    /// <summary>The session's ClientIp, host order.</summary>
+    public uint ClientIp { get; } = clientIp;
+
+    /// <summary>The address the gateway connected to, host order.</summary>
+    public uint Destination { get; } = destination;
+
+    public int Port { get; } = port;
+
+    /// <summary>Ends the stream at once, as a kick does (the relay then ends and the session stays up).</summary>
+    public void Abort() => socket.Abort();
+}
