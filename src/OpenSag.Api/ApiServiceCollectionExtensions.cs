@@ -32,6 +32,10 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<Storage.IAclStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.TryAddSingleton<Storage.IInstanceStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<AclService>();
+        services.AddSingleton<Storage.IEnterpriseCodeStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<EnterpriseCodeService>();
+        services.AddSingleton<Storage.IClientTokenStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<IdempotentCalls>();
         services.AddSingleton(SmartagActions.CreateTable);
         services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Authenticator>();

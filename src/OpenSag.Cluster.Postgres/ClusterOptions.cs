@@ -32,4 +32,7 @@ public sealed record ClusterOptions(string ConnectionString, string NodeId)
 
     /// <summary>PostgreSQL NOTIFY channel of revocations.</summary>
     public const string RevocationChannel = "opensag_revocations";
+
+    /// <summary>PostgreSQL NOTIFY channel of configuration changes (<see cref="ChangeMessage"/>), heard on the same connection as revocations.</summary>
+    public const string ChangeChannel = "opensag_changes";
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenSag.Sessions;
 
 namespace OpenSag.Cluster.Postgres;
@@ -7,8 +8,8 @@ public static class ClusterServiceCollectionExtensions
 {
     /// <summary>
     /// Makes this node one of a cluster on the PostgreSQL database of <paramref name="options"/>: the online list,
-    /// revocation announcements, nonce ledger and address leases become cluster-wide. Register before the API and
-    /// the gateway, whose single-node defaults then stand aside.
+    /// revocation announcements, change notices (<see cref="ChangeFeed"/>), nonce ledger and address leases become
+    /// cluster-wide. Register before the API and the gateway, whose single-node defaults then stand aside.
     /// </summary>
     public static IServiceCollection AddPostgresCluster(this IServiceCollection services, ClusterOptions options)
     {
@@ -22,9 +23,15 @@ public static class ClusterServiceCollectionExtensions
         services.AddSingleton<ISignatureNonceLedger, ClusterNonceLedger>();
         services.AddSingleton<IClientIpLeases, ClusterClientIpLeases>();
         services.AddSingleton<StaleSessionSweep>();
+        // One feed per process, whichever of cluster, API or gateway registers it; the cluster adds the way out
+        // (broadcast) and the way in (receiver).
+        services.TryAddSingleton<ChangeFeed>();
+        services.AddSingleton<IChangeBroadcast, ClusterChangeBroadcast>();
+        services.AddSingleton<ChangeReceiver>();
         services.AddHostedService<ClusterHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<DeferredWrites>());
-        services.AddHostedService<RevocationListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeReceiver>());
+        services.AddHostedService<ClusterListener>();
         return services;
     }
 }

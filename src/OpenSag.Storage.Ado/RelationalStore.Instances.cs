@@ -18,7 +18,7 @@ public abstract partial class RelationalStore
             var command = transaction.Command($"""
                 INSERT INTO instances ({Rows.InstanceColumns})
                 VALUES (@id, @region, @order, @name, @description, @cidr, @userCount, @dataPlan, @period, @chargeType,
-                        @autoPay, @lockThreshold, @created, @ends, @appDns, @recoveredDns, @aclId)
+                        @autoPay, @lockThreshold, @created, @ends, @appDns, @recoveredDns, @aclId, @enterpriseCode)
                 """);
             command.Bind("id", instance.SmartAGId);
             command.Bind("region", instance.RegionId);
@@ -37,6 +37,7 @@ public abstract partial class RelationalStore
             command.Bind("appDns", Dialect.ToList(instance.AppDns));
             command.Bind("recoveredDns", Dialect.ToList(instance.RecoveredDns));
             command.BindOptional("aclId", DbType.String, instance.AclId.Length == 0 ? null : instance.AclId);
+            command.Bind("enterpriseCode", instance.EnterpriseCode);
             return await command.ExecuteNonQueryAsync(ct);
         }, cancellationToken);
     }
@@ -129,6 +130,26 @@ public abstract partial class RelationalStore
                 }
             }
 
+            // No more users than the new UserCount: users are added or moved in only under this row's lock
+            // (CheckRoomAsync, which also reads the stored UserCount), so none can appear between count and update.
+            if (change.UserCount is { } userCount)
+            {
+                var lockInstance = transaction.Command($"SELECT 1 FROM instances WHERE smart_ag_id = @id AND region_id = @region {Dialect.ForUpdate}");
+                lockInstance.Bind("id", change.SmartAGId);
+                lockInstance.Bind("region", change.RegionId);
+                if (await lockInstance.ExecuteScalarAsync(ct) is null)
+                {
+                    return InstanceWriteResult.NotFound;
+                }
+
+                var users = transaction.Command("SELECT count(*) FROM client_users WHERE smart_ag_id = @id");
+                users.Bind("id", change.SmartAGId);
+                if (await ReadCountAsync(users, ct) > userCount)
+                {
+                    return InstanceWriteResult.UsersAboveUserCount;
+                }
+            }
+
             // A NULL parameter keeps the stored value, read by this same statement: no setting the change does not
             // set is written, so a concurrent write of another setting is never undone (under READ COMMITTED an
             // UPDATE that finds its row changed meanwhile waits, then evaluates SET on the newest version).
@@ -137,6 +158,7 @@ public abstract partial class RelationalStore
                 SET name = coalesce(@name, name), description = coalesce(@description, description),
                     cidr_block = coalesce(@cidr, cidr_block),
                     security_lock_threshold = coalesce(@lockThreshold, security_lock_threshold),
+                    user_count = coalesce(@userCount, user_count), data_plan = coalesce(@dataPlan, data_plan),
                     app_dns = coalesce(@appDns, app_dns), recovered_dns = coalesce(@recoveredDns, recovered_dns)
                 WHERE smart_ag_id = @id AND region_id = @region
                 """);
@@ -146,6 +168,8 @@ public abstract partial class RelationalStore
             command.BindOptional("description", DbType.String, change.Description);
             command.BindOptional("cidr", DbType.String, change.CidrBlock?.ToString());
             command.BindOptional("lockThreshold", DbType.Int32, change.SecurityLockThreshold);
+            command.BindOptional("userCount", DbType.Int32, change.UserCount);
+            command.BindOptional("dataPlan", DbType.Int64, change.DataPlan);
             Dialect.BindList(command, "appDns", change.AppDns);
             Dialect.BindList(command, "recoveredDns", change.RecoveredDns);
             return await command.ExecuteNonQueryAsync(ct) == 1 ? InstanceWriteResult.Done : InstanceWriteResult.NotFound;

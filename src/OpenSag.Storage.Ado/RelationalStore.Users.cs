@@ -76,6 +76,7 @@ public abstract partial class RelationalStore
                 UPDATE client_users
                 SET user_mail = coalesce(@mail, user_mail), bandwidth = coalesce(@bandwidth, bandwidth),
                     password_hash = coalesce(@passwordHash, password_hash), state = coalesce(@state, state),
+                    accelerate_bandwidth = coalesce(@accelerate, accelerate_bandwidth),
                     session_generation = session_generation + @bump
                 WHERE smart_ag_id = @id AND user_name = @name
                 RETURNING {Rows.UserColumns}
@@ -86,6 +87,7 @@ public abstract partial class RelationalStore
             command.BindOptional("bandwidth", DbType.Int32, change.Bandwidth);
             command.BindOptional("passwordHash", DbType.String, change.PasswordHash);
             command.BindOptional("state", DbType.Int32, (int?)change.State);
+            command.BindOptional("accelerate", DbType.Int64, change.AccelerateBandwidth);
             command.Bind("bump", change.BumpGeneration ? 1L : 0L);
             return await ReadFirstAsync(command, Rows.ReadUser, ct);
         }, cancellationToken);
@@ -152,12 +154,17 @@ public abstract partial class RelationalStore
     /// </summary>
     private async Task<(UserWriteResult Result, string CidrBlock)> CheckRoomAsync(StoreTransaction transaction, string smartAgId, string userName, int userLimit, CancellationToken cancellationToken)
     {
-        var lockInstance = transaction.Command($"SELECT cidr_block FROM instances WHERE smart_ag_id = @id {Dialect.ForUpdate}");
+        // The stored UserCount is read under the lock a resize takes too: a downgrade committed since the caller read
+        // the instance (and chose userLimit) must hold.
+        var lockInstance = transaction.Command($"SELECT cidr_block, user_count FROM instances WHERE smart_ag_id = @id {Dialect.ForUpdate}");
         lockInstance.Bind("id", smartAgId);
-        if (await lockInstance.ExecuteScalarAsync(cancellationToken) is not string cidrBlock)
+        var stored = await ReadFirstAsync(lockInstance, row => Tuple.Create(row.GetString(0), row.GetInt32(1)), cancellationToken);
+        if (stored is null)
         {
             return (UserWriteResult.NotFound, "");
         }
+
+        var (cidrBlock, storedUserCount) = stored;
 
         // A separate statement from the lock: under READ COMMITTED its snapshot is taken after the lock was granted.
         var command = transaction.Command("""
@@ -171,7 +178,7 @@ public abstract partial class RelationalStore
         var result = (sameName: reader.GetInt64(0), users: reader.GetInt64(1)) switch
         {
             { sameName: > 0 } => UserWriteResult.NameTaken,
-            var counts when counts.users >= userLimit => UserWriteResult.OverLimit,
+            var counts when counts.users >= userLimit || counts.users >= storedUserCount => UserWriteResult.OverLimit,
             _ => UserWriteResult.Done,
         };
         return (result, cidrBlock);

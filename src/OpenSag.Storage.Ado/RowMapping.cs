@@ -13,7 +13,7 @@ namespace OpenSag.Storage.Ado;
 /// A new table gets its column list and its <c>Read…</c> method here, its statements in a
 /// <c>RelationalStore.&lt;Table&gt;.cs</c> file, and its DDL as a new migration step of each engine.
 /// </remarks>
-public sealed class RowMapping
+public sealed partial class RowMapping
 {
     private readonly SqlDialect _dialect;
 
@@ -24,7 +24,7 @@ public sealed class RowMapping
         AccessKeyColumns = $"access_key_id, access_key_secret, enabled, {dialect.Instant("created_at")}";
         InstanceColumns =
             "smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period, charge_type, "
-            + $"auto_pay, security_lock_threshold, {dialect.Instant("created_at")}, {dialect.Instant("ends_at")}, app_dns, recovered_dns, acl_id";
+            + $"auto_pay, security_lock_threshold, {dialect.Instant("created_at")}, {dialect.Instant("ends_at")}, app_dns, recovered_dns, acl_id, enterprise_code";
         UserColumns =
             "smart_ag_id, user_name, user_mail, bandwidth, client_ip, password_hash, state, accelerate_bandwidth, "
             + $"session_generation, {dialect.Instant("created_at")}";
@@ -32,6 +32,8 @@ public sealed class RowMapping
         RuleColumns =
             "acl_id, acr_id, name, description, direction, policy, ip_protocol, source_cidr, source_port_range, dest_cidr, "
             + $"dest_port_range, priority, type, {dialect.Instant("created_at")}, dpi_group_ids, dpi_signature_ids";
+        EnterpriseCodeColumns = $"code, region_id, is_default, {dialect.Instant("created_at")}";
+        ClientTokenCallColumns = $"fingerprint, {dialect.Instant("claimed_at")}, request_id, answer_json, answer_xml";
     }
 
     public string AccessKeyColumns { get; }
@@ -80,6 +82,7 @@ public sealed class RowMapping
             AppDns = _dialect.ReadList(row, 14),
             RecoveredDns = _dialect.ReadList(row, 15),
             AclId = row.IsDBNull(16) ? "" : row.GetString(16),
+            EnterpriseCode = row.GetString(17),
         };
     }
 

@@ -121,6 +121,44 @@ internal static class Migrations
             ALTER TABLE instances ADD COLUMN acl_id text COLLATE "C" REFERENCES acls (acl_id) ON DELETE SET NULL;
             CREATE INDEX instances_by_acl ON instances (acl_id) WHERE acl_id IS NOT NULL;
             """),
+        new(3, "enterprise codes, instances' enterprise code, ClientToken calls", """
+            -- code is the primary key: unique across every region, compared byte for byte (COLLATE "C"), so ab123 and
+            -- AB123 are two codes, and listed in the byte order the SQLite store gives.
+            CREATE TABLE enterprise_codes (
+                code       text COLLATE "C" NOT NULL PRIMARY KEY,
+                region_id  text        NOT NULL,
+                is_default boolean     NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+
+            -- Serves ListEnterpriseCode in its order (code) within a region.
+            CREATE INDEX enterprise_codes_by_region ON enterprise_codes (region_id, code);
+
+            -- At most one default per region, whatever a bug in the store might try.
+            CREATE UNIQUE INDEX enterprise_codes_one_default ON enterprise_codes (region_id) WHERE is_default;
+
+            ALTER TABLE instances ADD COLUMN enterprise_code text COLLATE "C" NOT NULL DEFAULT '';
+
+            -- Serves "is this code in use" for DeleteEnterpriseCode.
+            CREATE INDEX instances_by_enterprise_code ON instances (enterprise_code) WHERE enterprise_code <> '';
+
+            -- One row per (caller, action, token): claimed with its parameters' fingerprint before the call runs,
+            -- answered (request_id and both renderings set) when it succeeded, deleted when it failed or expired.
+            CREATE TABLE client_tokens (
+                access_key_id text COLLATE "C" NOT NULL,
+                action        text COLLATE "C" NOT NULL,
+                client_token  text COLLATE "C" NOT NULL,
+                fingerprint   text        NOT NULL,
+                claimed_at    timestamptz NOT NULL,
+                request_id    text,
+                answer_json   bytea,
+                answer_xml    bytea,
+                PRIMARY KEY (access_key_id, action, client_token)
+            );
+
+            -- Serves the expiry of calls older than the retention.
+            CREATE INDEX client_tokens_by_claim ON client_tokens (claimed_at);
+            """),
     ];
 
     public static PostgresSchemaMigrator Migrator { get; } = new(Steps, "schema_version", MigrationLockKey, recordsDescription: true);

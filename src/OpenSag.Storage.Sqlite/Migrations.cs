@@ -115,6 +115,44 @@ internal sealed class Migrations(IReadOnlyList<MigrationStep> steps) : SchemaMig
             ALTER TABLE instances ADD COLUMN acl_id TEXT REFERENCES acls (acl_id) ON DELETE SET NULL;
             CREATE INDEX instances_by_acl ON instances (acl_id) WHERE acl_id IS NOT NULL;
             """),
+        new(3, "enterprise codes, instances' enterprise code, ClientToken calls", """
+            -- code is the primary key: unique across every region, compared byte for byte (BINARY), so ab123 and AB123
+            -- are two codes.
+            CREATE TABLE enterprise_codes (
+                code          TEXT    NOT NULL PRIMARY KEY,
+                region_id     TEXT    NOT NULL,
+                is_default    INTEGER NOT NULL,
+                created_at_ms INTEGER NOT NULL
+            ) STRICT;
+
+            -- Serves ListEnterpriseCode in its order (code) within a region.
+            CREATE INDEX enterprise_codes_by_region ON enterprise_codes (region_id, code);
+
+            -- At most one default per region, whatever a bug in the store might try.
+            CREATE UNIQUE INDEX enterprise_codes_one_default ON enterprise_codes (region_id) WHERE is_default;
+
+            ALTER TABLE instances ADD COLUMN enterprise_code TEXT NOT NULL DEFAULT '';
+
+            -- Serves "is this code in use" for DeleteEnterpriseCode.
+            CREATE INDEX instances_by_enterprise_code ON instances (enterprise_code) WHERE enterprise_code <> '';
+
+            -- One row per (caller, action, token): claimed with its parameters' fingerprint before the call runs,
+            -- answered (request_id and both renderings set) when it succeeded, deleted when it failed or expired.
+            CREATE TABLE client_tokens (
+                access_key_id TEXT    NOT NULL,
+                action        TEXT    NOT NULL,
+                client_token  TEXT    NOT NULL,
+                fingerprint   TEXT    NOT NULL,
+                claimed_at_ms INTEGER NOT NULL,
+                request_id    TEXT,
+                answer_json   BLOB,
+                answer_xml    BLOB,
+                PRIMARY KEY (access_key_id, action, client_token)
+            ) STRICT;
+
+            -- Serves the expiry of calls older than the retention.
+            CREATE INDEX client_tokens_by_claim ON client_tokens (claimed_at_ms);
+            """),
     ];
 
     public static Migrations Instance { get; } = new(History);

@@ -103,6 +103,7 @@ public static partial class InstanceActions
         .String("City", _ => "")
         .String("AssociatedCcnId", _ => "")
         .String("AssociatedCcnName", _ => "")
+        .String("EnterpriseCode", i => i.EnterpriseCode)
 
         // A plain String in every SDK (spec/smartag-acl-and-more.md §1.13): the one ACL id, "" when none.
         .String("AclIds", i => i.AclId)

@@ -14,6 +14,15 @@ public static class SmartagActions
         .. ClientUserActions.All,
         .. SessionActions.All,
         .. AclActions.All,
+        .. InstanceSizeActions.All,
+        .. RegionActions.All,
+    ];
+
+    /// <summary>The actions whose request models carry no Owner parameters (the newer ones, spec/smartag-api.md §1.0).</summary>
+    private static IEnumerable<ActionDefinition> DeclaredWithoutOwner =>
+    [
+        .. AccelerateActions.All,
+        .. EnterpriseCodeActions.All,
     ];
 
     /// <summary>The catalogue alone, without handlers: the CLI's help, the generated docs, validation tests.</summary>
@@ -23,6 +32,11 @@ public static class SmartagActions
         foreach (var action in Declared)
         {
             table.Map(action with { Parameters = [.. action.Parameters, .. WireParameters.Owner] });
+        }
+
+        foreach (var action in DeclaredWithoutOwner)
+        {
+            table.Map(action);
         }
 
         return table;

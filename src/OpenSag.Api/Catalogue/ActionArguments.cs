@@ -8,13 +8,13 @@ namespace OpenSag.Api.Catalogue;
 public sealed class ActionArguments
 {
     private readonly string _action;
-    private readonly HashSet<ParameterSpec> _declared;
+    private readonly IReadOnlyList<ParameterSpec> _declared;
     private readonly Dictionary<string, object> _values;
 
     private ActionArguments(ActionDefinition action, Dictionary<string, object> values)
     {
         _action = action.Name;
-        _declared = new HashSet<ParameterSpec>(action.Parameters, ReferenceEqualityComparer.Instance);
+        _declared = action.Parameters;
         _values = values;
     }
 
@@ -70,13 +70,20 @@ public sealed class ActionArguments
     public T Get<T>(Parameter<T> parameter)
     {
         ArgumentNullException.ThrowIfNull(parameter);
-        if (!_declared.Contains(parameter.Spec))
+        if (!Declares(parameter.Spec))
         {
             throw new InvalidOperationException($"{_action} reads parameter {parameter.Spec.Name} through a handle it does not declare.");
         }
 
         return _values.TryGetValue(parameter.Spec.Name, out var value) ? (T)value : parameter.WhenAbsent;
     }
+
+    /// <summary>
+    /// The bound value of a parameter that was sent, by wire name (a list only when it has items): for what treats
+    /// every parameter alike, the ClientToken fingerprint (<see cref="Protocol.IdempotentCalls.Fingerprint"/>), never
+    /// for handlers, which read through their handles.
+    /// </summary>
+    public bool TryGetValue(string name, out object value) => _values.TryGetValue(name, out value!);
 
     /// <summary>
     /// Reads <c>Name.1 … Name.N</c>. Indices must run 1..N without gaps (as every official client sends them);
@@ -146,4 +153,18 @@ public sealed class ActionArguments
 
     private static string Portable(string key, string value) =>
         PortableText.IndexOfUnportable(value) < 0 ? value : throw new ApiException(ErrorCatalogue.InvalidParameter(key));
+
+    /// <summary>By reference: records compare by value, and a look-alike is exactly what this check is for.</summary>
+    private bool Declares(ParameterSpec spec)
+    {
+        for (var i = 0; i < _declared.Count; i++)
+        {
+            if (ReferenceEquals(_declared[i], spec))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

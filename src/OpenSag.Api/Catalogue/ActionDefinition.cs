@@ -9,6 +9,22 @@ namespace OpenSag.Api.Catalogue;
 /// An API action as the catalogue declares it: its wire name, its parameters, its answer, the errors of its own it
 /// can answer with, and how its handler is made from the services it needs. Create one with a <c>Define</c> overload.
 /// </summary>
+/// <example>
+/// Parameters are typed handles declared once (required ones read non-null); the handler gets its services as
+/// parameters and returns a domain result, which the declared answer writes:
+/// <code>
+/// public static readonly Parameter&lt;string&gt; AclId = Parameter.String("AclId", "The ACL.").AsRequired();
+///
+/// public static readonly ActionDefinition Describe = ActionDefinition.Define(
+///     "DescribeThing", "Shows one thing.",
+///     [RegionId, AclId],
+///     ResponseShape.Of&lt;Thing&gt;().String("AclId", t =&gt; t.AclId).Integer("Count", t =&gt; t.Count),
+///     static (ThingService things, ActionContext a, CancellationToken ct) =&gt; things.GetAsync(a.Get(AclId), ct))
+///     .Raising(ErrorCatalogue.ThingNotFound);
+/// </code>
+/// Register the area's <c>All</c> in <c>SmartagActions</c> (one line), and add a sample call to
+/// DeclaredResponseTests (the tests fail until every action has one).
+/// </example>
 /// <param name="Name">The exact wire name (<c>KickOutClients</c>).</param>
 /// <param name="Summary">One line for <c>opensag smartag</c> and the coverage table.</param>
 /// <param name="Parameters">The declared request parameters, in the order they are checked.</param>

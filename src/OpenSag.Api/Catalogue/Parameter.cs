@@ -45,6 +45,8 @@ public sealed class Parameter<T>
 
     public Parameter<T> OneOf(params long[] values) => With(Spec.OneOf(values));
 
+    public Parameter<T> MultipleOf(long step) => With(Spec.MultipleOf(step));
+
     /// <summary>A constraint on string values (or list items) and its <paramref name="rule"/> in words (see <see cref="StringRule.Text"/>).</summary>
     public Parameter<T> Matching(Func<string, bool> constraint, string rule) => With(Spec.Matching(constraint, rule));
 

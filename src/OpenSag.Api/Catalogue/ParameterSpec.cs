@@ -34,6 +34,8 @@ public sealed record ParameterSpec(string Name, ParameterKind Kind, string Descr
     public long? Min { get; init; }
     public long? Max { get; init; }
     public IReadOnlySet<long>? AllowedNumbers { get; init; }
+    /// <summary>A number must be a multiple of this (UserCount of a resize: multiples of 5).</summary>
+    public long? Step { get; init; }
     /// <summary>Constraint on a string value (or on each list item), with its text.</summary>
     public StringRule? Constraint { get; init; }
     public int MaxItems { get; init; } = 50;
@@ -62,6 +64,7 @@ public sealed record ParameterSpec(string Name, ParameterKind Kind, string Descr
     public ParameterSpec WhenInvalid(ErrorDefinition error) => this with { InvalidError = error };
     public ParameterSpec Between(long min, long max) => this with { Min = min, Max = max };
     public ParameterSpec OneOf(params long[] values) => this with { AllowedNumbers = values.ToHashSet() };
+    public ParameterSpec MultipleOf(long step) => this with { Step = step };
     /// <summary>A constraint on string values (or list items) and its <paramref name="rule"/> in words (see <see cref="StringRule.Text"/>).</summary>
     public ParameterSpec Matching(Func<string, bool> constraint, string rule) => this with { Constraint = new StringRule(rule, constraint) };
     public ParameterSpec AtMost(int items) => this with { MaxItems = items };
@@ -82,7 +85,10 @@ public sealed record ParameterSpec(string Name, ParameterKind Kind, string Descr
         _ => throw new InvalidOperationException("Unknown kind " + Kind),
     };
 
-    private string NumberRule(long largest)
+    private string NumberRule(long largest) =>
+        RangeRule(largest) + (Step is { } step ? ", a multiple of " + step.ToString(CultureInfo.InvariantCulture) : "");
+
+    private string RangeRule(long largest)
     {
         if (AllowedNumbers is { } allowed)
         {
@@ -138,6 +144,7 @@ public sealed record ParameterSpec(string Name, ParameterKind Kind, string Descr
 
     private long CheckRange(long value) =>
         (Min is { } min && value < min) || (Max is { } max && value > max) || (AllowedNumbers is { } allowed && !allowed.Contains(value))
+            || (Step is { } step && value % step != 0)
             ? throw new ApiException(Invalid)
             : value;
 }

@@ -45,6 +45,16 @@ public static partial class WireParameters
     public static Parameter<int?> PageSize(int max) => Parameter.Integer("PageSize", "Entries per page (default 10).")
         .Between(1, max);
 
+    /// <summary>
+    /// The idempotency token of the actions that take one (issue 12 item 5; <see cref="Protocol.IdempotentCalls"/>):
+    /// ASCII as ECS and VPC define it, refused with their InvalidClientToken.ValueNotSupported otherwise.
+    /// </summary>
+    /// <remarks>Handlers never read it: the RPC pipeline does, before the handler runs (<see cref="Protocol.RpcEndpoint"/>).</remarks>
+    public static readonly Parameter<string?> ClientToken = Parameter.String("ClientToken",
+            "Idempotency token: a repeat with the same token and parameters gets the first answer again, within 24 hours.")
+        .Matching(Protocol.IdempotentCalls.IsToken, "1–64 printable ASCII characters")
+        .WhenInvalid(ErrorCatalogue.InvalidClientToken);
+
     /// <summary>The rule text of the ids and names that are only bounded in length (<c>s.Length &lt;= 64</c>).</summary>
     public const string UpTo64 = "up to 64 characters";
 

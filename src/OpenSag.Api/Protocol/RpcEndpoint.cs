@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OpenSag.Api.Actions;
@@ -6,6 +7,7 @@ using OpenSag.Api.Responses;
 using OpenSag.Domain;
 using OpenSag.Errors;
 using OpenSag.Services;
+using OpenSag.Storage;
 
 namespace OpenSag.Api.Protocol;
 
@@ -15,7 +17,7 @@ namespace OpenSag.Api.Protocol;
 /// <see cref="ApiException"/> with its catalogue status (logged at Debug), anything else as 500 InternalError
 /// (logged at Error, since it is our fault), except an unreachable database, which is 503 ServiceUnavailable.
 /// </summary>
-public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, ILogger<RpcEndpoint> logger)
+public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, IdempotentCalls idempotent, ILogger<RpcEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -36,8 +38,25 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
             var key = await authenticator.AuthenticateAsync(request, cancellationToken);
             var arguments = ActionArguments.Bind(action, request);
             var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
-            var body = await actions.Handler(action)(new ActionContext(arguments, caller), cancellationToken);
-            await WriteAsync(http, StatusCodes.Status200OK, format, ResponseWriter.Write(format, action.Name, requestId, body), requestId);
+            var context = new ActionContext(arguments, caller);
+            var handler = actions.Handler(action);
+            if (ClientTokenOf(action, arguments) is { } token)
+            {
+                var tokenKey = new ClientTokenKey(caller.AccessKeyId, action.Name, token);
+                var answer = await idempotent.RunAsync(tokenKey, Fingerprint(action, arguments), async ct =>
+                {
+                    var body = await handler(context, ct);
+                    return new ClientTokenAnswer(requestId, ResponseWriter.Write(ResponseFormat.Json, action.Name, requestId, body),
+                        ResponseWriter.Write(ResponseFormat.Xml, action.Name, requestId, body));
+                }, cancellationToken);
+                // A repeat is the first call's answer, RequestId and all.
+                await WriteAsync(http, StatusCodes.Status200OK, format, format == ResponseFormat.Xml ? answer.Xml : answer.Json, answer.RequestId);
+            }
+            else
+            {
+                var body = await handler(context, cancellationToken);
+                await WriteAsync(http, StatusCodes.Status200OK, format, ResponseWriter.Write(format, action.Name, requestId, body), requestId);
+            }
         }
         catch (ApiException e)
         {
@@ -92,6 +111,39 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
         }
 
         return actions.Find(name) ?? throw new ApiException(ErrorCatalogue.ActionNotFound);
+    }
+
+    /// <summary>The call's ClientToken when its action declares one and the caller sent one; such a call is idempotent.</summary>
+    private static string? ClientTokenOf(ActionDefinition action, ActionArguments arguments) =>
+        action.Parameters.Contains(WireParameters.ClientToken.Spec) ? arguments.Get(WireParameters.ClientToken) : null;
+
+    /// <summary>The action's parameters as bound, in declaration order, the token itself left out (<see cref="IdempotentCalls.Fingerprint"/>).</summary>
+    private static string Fingerprint(ActionDefinition action, ActionArguments arguments)
+    {
+        var values = new List<KeyValuePair<string, string>>();
+        foreach (var spec in action.Parameters.Where(p => p != WireParameters.ClientToken.Spec))
+        {
+            if (!arguments.TryGetValue(spec.Name, out var value))
+            {
+                continue;
+            }
+
+            if (value is IReadOnlyList<string> items)
+            {
+                values.AddRange(items.Select((item, i) => KeyValuePair.Create($"{spec.Name}.{(i + 1).ToString(CultureInfo.InvariantCulture)}", item)));
+            }
+            else
+            {
+                values.Add(KeyValuePair.Create(spec.Name, value switch
+                {
+                    bool b => b ? "true" : "false",
+                    IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+                    _ => (string)value,
+                }));
+            }
+        }
+
+        return IdempotentCalls.Fingerprint(action.Name, values);
     }
 
     /// <summary>JSON unless Format says XML, compared case-insensitively (pop-core sends JSON, openapi-client json).</summary>

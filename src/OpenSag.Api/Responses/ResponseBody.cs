@@ -27,5 +27,8 @@ public sealed class ResponseBody : IEnumerable<KeyValuePair<string, object>>
 /// </summary>
 public sealed record WrappedList(string ItemName, IReadOnlyList<object> Items);
 
-/// <summary>A bare JSON array of strings (AppDNS, RecoveredDNS); in XML the field element repeats once per item.</summary>
-public sealed record PlainList(IReadOnlyList<string> Items);
+/// <summary>
+/// A bare JSON array of strings (AppDNS, RecoveredDNS) or of objects (ListEnterpriseCode's EnterpriseCodes, items
+/// being <see cref="ResponseBody"/>); in XML the field element repeats once per item.
+/// </summary>
+public sealed record PlainList(IReadOnlyList<object> Items);

@@ -91,7 +91,18 @@ public static class ResponseConformance
             case ResponseFieldKind.PlainList:
                 if (Expect(value.ValueKind == JsonValueKind.Array, field, value, at, faults))
                 {
-                    CheckStrings(value, at, faults);
+                    if (field.Members is { } members)
+                    {
+                        var position = 0;
+                        foreach (var item in value.EnumerateArray())
+                        {
+                            CheckObject(members, item, $"{at}[{position++}]", faults);
+                        }
+                    }
+                    else
+                    {
+                        CheckStrings(value, at, faults);
+                    }
                 }
 
                 break;
@@ -193,7 +204,8 @@ public static class ResponseConformance
         var text = element.Value;
         var ok = field.Kind switch
         {
-            ResponseFieldKind.String or ResponseFieldKind.PlainList => scalar,
+            ResponseFieldKind.String => scalar,
+            ResponseFieldKind.PlainList => field.Members is null ? scalar : !element.Nodes().OfType<XText>().Any(t => !string.IsNullOrWhiteSpace(t.Value)),
             ResponseFieldKind.Integer => scalar && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
             ResponseFieldKind.Long => scalar && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _),
             ResponseFieldKind.Boolean => scalar && text is "true" or "false",
@@ -205,7 +217,7 @@ public static class ResponseConformance
             return;
         }
 
-        if (field.Kind == ResponseFieldKind.Object)
+        if (field.Kind == ResponseFieldKind.Object || (field.Kind == ResponseFieldKind.PlainList && field.Members is not null))
         {
             CheckElement(field.Members!, element, at, faults);
         }

@@ -18,7 +18,10 @@ public enum ResponseFieldKind
     /// items are objects (<see cref="ResponseField.Members"/>) or, when that is null, strings.
     /// </summary>
     WrappedList,
-    /// <summary>A bare JSON array of strings; in XML the field element repeats once per item (none when empty).</summary>
+    /// <summary>
+    /// A bare JSON array of strings, or of objects when <see cref="ResponseField.Members"/> is set; in XML the field
+    /// element repeats once per item (none when empty).
+    /// </summary>
     PlainList,
 }
 
@@ -43,7 +46,7 @@ public sealed record ResponseField(string Name, ResponseFieldKind Kind)
     public string TypeText => Kind switch
     {
         ResponseFieldKind.WrappedList => $"{Name}.{ItemName}[] of " + (Members is null ? "String" : "objects"),
-        ResponseFieldKind.PlainList => "[] of String",
+        ResponseFieldKind.PlainList => "[] of " + (Members is null ? "String" : "objects"),
         _ => Kind.ToString(),
     };
 }

@@ -91,6 +91,13 @@ public sealed class ResponseShape<TSource> : ResponseShape
     public ResponseShape<TSource> PlainList(string name, Func<TSource, IEnumerable<string>> items) =>
         With(new(name, ResponseFieldKind.PlainList), s => new PlainList([.. items(s)]));
 
+    /// <summary>A bare array of objects, each written by <paramref name="item"/> (ListEnterpriseCode's <c>EnterpriseCodes</c>).</summary>
+    public ResponseShape<TSource> PlainList<TItem>(string name, Func<TSource, IEnumerable<TItem>> items, ResponseShape<TItem> item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return With(new(name, ResponseFieldKind.PlainList) { Members = item }, s => new PlainList([.. items(s).Select(i => (object)item.Write(i))]));
+    }
+
     /// <summary>The answer for <paramref name="source"/>: every declared field in order, an optional one only when set.</summary>
     /// <exception cref="InvalidOperationException">A required field's value is null (a handler or store bug, answered 500).</exception>
     public ResponseBody Write(TSource source)

@@ -84,7 +84,7 @@ public static class ResponseWriter
                 writer.WriteStartArray();
                 foreach (var item in plain.Items)
                 {
-                    writer.WriteStringValue(PortableText.Portable(item));
+                    WriteJsonValue(writer, item);
                 }
 
                 writer.WriteEndArray();
@@ -119,7 +119,9 @@ public static class ResponseWriter
             {
                 foreach (var item in plain.Items)
                 {
-                    writer.WriteElementString(name, PortableText.Portable(item));
+                    writer.WriteStartElement(name);
+                    WriteXmlValue(writer, item);
+                    writer.WriteEndElement();
                 }
 
                 continue;

@@ -25,6 +25,8 @@ public sealed record Instance
     /// by IAclStore's associate, disassociate and delete-ACL; UpdateInstanceAsync leaves it as it is.
     /// </summary>
     public string AclId { get; init; } = "";
+    /// <summary>The enterprise code the instance is bound to (UpdateSmartAGEnterpriseCode), or empty.</summary>
+    public string EnterpriseCode { get; init; } = "";
 
     /// <summary>Instances are created active at once: there is no billing step here (DESIGN.md §3).</summary>
     public const string ActiveStatus = "Active";

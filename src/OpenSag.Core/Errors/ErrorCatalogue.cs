@@ -31,8 +31,12 @@ public static class ErrorCatalogue
     /// <summary>The generic form for a malformed parameter: Invalid{Name} "Specified parameter {Name} is not valid."</summary>
     public static ErrorDefinition Invalid(string parameter) => new("Invalid" + parameter, 400, "Specified parameter " + parameter + " is not valid.");
 
+    /// <summary>The root of <see cref="InvalidParameter"/>'s errors, with the parameter's place in the message as {parameter}.</summary>
+    public static readonly ErrorDefinition InvalidParameterForm = new("InvalidParameter", 400, "The specified value of parameter \"{parameter}\" is not valid.");
+
     /// <summary>A parameter that was sent twice with different values, or in a shape we cannot read.</summary>
-    public static ErrorDefinition InvalidParameter(string parameter) => new("InvalidParameter", 400, "The specified value of parameter \"" + parameter + "\" is not valid.");
+    public static ErrorDefinition InvalidParameter(string parameter) =>
+        InvalidParameterForm.WithMessage(InvalidParameterForm.Message.Replace("{parameter}", parameter, StringComparison.Ordinal));
 
     // Smartag business errors (spec §1).
     public static readonly ErrorDefinition InstanceIdEmpty = new("SAG.InstanceIdEmpty", 400, "You must specify the SAG instance ID.");
@@ -56,13 +60,16 @@ public static class ErrorCatalogue
 
     // ACL actions (spec/smartag-acl-and-more.md §1.16). Their tables answer 403 for almost every code, including
     // MissingParameter and InvalidParameter, whose gateway-level forms above are 400 with other wording (§1.0): the
-    // ACL forms are deliberate variants of those codes, used only by the ACL actions. Not answered, because nothing
+    // ACL forms are deliberate variants of those codes, used only by the ACL actions (and MissingParameter by
+    // UpdateSmartAGEnterpriseCode, whose table gives the same 403 form, spec §2.3). Not answered, because nothing
     // here can cause them: ACL.NoSupportWanType (no SAG-1000 devices), FeatureNotSupport* (no device editions),
     // the 403 InternalError (our own faults stay 500, DESIGN.md §2).
     public static readonly ErrorDefinition AclMissingParameter = new("MissingParameter", 403, "The input parameter is missing, please check your input.");
-    public static readonly ErrorDefinition AclInvalidParameter = new("InvalidParameter", 403, "The specified parameter is invalid.");
-    public static readonly ErrorDefinition AclInvalidName = new("InvalidName", 403, "Name not valid.");
-    public static readonly ErrorDefinition AclInvalidDescription = new("InvalidDescription", 403, "Description not valid.");
+    public static readonly ErrorDefinition AclInvalidParameter = InvalidParameterForm.WithStatus(403).WithMessage("The specified parameter is invalid.");
+
+    // Invalid("Name") and Invalid("Description") are InvalidName and InvalidDescription too (ModifySmartAccessGateway).
+    public static readonly ErrorDefinition AclInvalidName = Invalid("Name").WithStatus(403).WithMessage("Name not valid.");
+    public static readonly ErrorDefinition AclInvalidDescription = Invalid("Description").WithStatus(403).WithMessage("Description not valid.");
     public static readonly ErrorDefinition AclNotFound = new("InvalidId.ACL", 403, "The specified ACL ID is invalid.");
     public static readonly ErrorDefinition AclRuleNotFound = new("InvalidId.ACR", 403, "The specified ACL rule ID is invalid.");
     public static readonly ErrorDefinition AclInstanceNotFound = new("InvalidId.SMARTAG", 403, "The specified smart access gateway instance id is invalid.");
@@ -79,4 +86,39 @@ public static class ErrorCatalogue
 
     /// <summary>AssociateACL of an <c>acl-hardware</c> ACL: every OpenSAG instance is an SAG App (software) instance (§1.1).</summary>
     public static readonly ErrorDefinition AclSoftwareNotSupported = new("SAG.SoftwareNotSupport", 400, "The specified SAG software edition instance does not support ACL.");
+
+    // --- Instance size, acceleration, enterprise codes, ClientToken (issue 12 item 5; spec/smartag-acl-and-more.md §2,
+    // spec/smartag-api.md §1.17–§1.20). ---
+    public static readonly ErrorDefinition InvalidUserCount = new("SAG.InvalidUserCount", 400, "The specified UserCount is invalid.");
+    public static readonly ErrorDefinition InvalidDataPlan = new("SAG.InvalidDataPlan", 400, "The specified DataPlan is invalid.");
+
+    /// <summary>
+    /// A DryRun that passed every check. Smartag documents the code, not its status or wording (spec §2.2); these are
+    /// the ones other Alibaba Cloud products answer with.
+    /// </summary>
+    public static readonly ErrorDefinition DryRunOperation = new("DryRunOperation", 400, "Request validation has been passed with DryRun flag set.");
+
+    public static readonly ErrorDefinition BandwidthExceeded = new("OperationDenied.BandwidthExceeded", 400, "The total bandwidth exceeds the limit. The operation is denied.");
+
+    /// <summary>UpdateSmartAGUserAccelerateConfig's "no such instance" as documented (spec §1.19), %s unfilled.</summary>
+    public static readonly ErrorDefinition SmartAccessGatewayNotFoundForm = new("ResourceNotFound.SmartAccessGateway", 404, "The specified resource of %s is not found.");
+
+    /// <summary><see cref="SmartAccessGatewayNotFoundForm"/> with its %s, the instance id asked for.</summary>
+    public static ErrorDefinition SmartAccessGatewayNotFound(string smartAgId) =>
+        SmartAccessGatewayNotFoundForm.WithMessage("The specified resource of " + smartAgId + " is not found.");
+
+    public static readonly ErrorDefinition EnterpriseCodeOccupied = new("EnterpriseCode.BeenOccupied", 400, "The specified enterprise code is occupied by other enterprises.");
+    public static readonly ErrorDefinition EnterpriseCodeInUse = new("EnterpriseCode.BeingUsed", 400, "The specified enterprise code is being used.");
+    public static readonly ErrorDefinition EnterpriseCodeIsDefault = new("EnterpriseCode.DeleteLimit", 400, "The specified default enterprise code cannot be deleted.");
+    public static readonly ErrorDefinition EnterpriseCodeNotFound = new("EnterpriseCode.NotExist", 400, "The specified enterprise code does not exist.");
+
+    /// <summary>A ClientToken reused with other parameters: ECS's and VPC's code and wording (their idempotency pages and error tables).</summary>
+    public static readonly ErrorDefinition IdempotentParameterMismatch = new("IdempotentParameterMismatch", 400, "Request uses a client token in a previous request but is not identical to that request.");
+
+    /// <summary>A ClientToken whose first call another node is still running: ECS's and VPC's code and wording.</summary>
+    public static readonly ErrorDefinition LastTokenProcessing = new("LastTokenProcessing", 403, "The last token request is processing.");
+
+    /// <summary>A ClientToken that is not 1–64 ASCII characters: ECS's code and wording.</summary>
+    public static readonly ErrorDefinition InvalidClientToken = new("InvalidClientToken.ValueNotSupported", 400, "The ClientToken provided is invalid.");
+    // --- end of issue 12 item 5 ---
 }

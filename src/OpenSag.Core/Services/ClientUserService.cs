@@ -120,6 +120,42 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         logger.LogInformation("Moved user {UserName} from {Origin} to {Target} for {AccessKeyId}; sessions closed: {Closed}", userName, originSmartAgId, targetSmartAgId, caller.AccessKeyId, closed);
     }
 
+    /// <summary>
+    /// The largest acceleration peak of one account, Kbit/s. A client's acceleration peak may not exceed the instance's
+    /// (spec/smartag-acl-and-more.md §2.2); OpenSAG sells no acceleration packages, so the instance's peak is the most
+    /// any account's Bandwidth may be (1–20000 Kbit/s, spec/smartag-api.md §1.1).
+    /// </summary>
+    public const long MaxAccelerateBandwidth = 20_000;
+
+    /// <summary>
+    /// UpdateSmartAGUserAccelerateConfig (spec/smartag-api.md §1.19): records the account's acceleration peak, read
+    /// back as AccelerateBandwidth. With <paramref name="dryRun"/> every check runs and nothing is written: the
+    /// answer is DryRunOperation.
+    /// </summary>
+    /// <exception cref="ApiException">
+    /// ResourceNotFound.SmartAccessGateway (404), ResourceNotFound.User, OperationDenied.BandwidthExceeded, DryRunOperation.
+    /// </exception>
+    public async Task SetAccelerateBandwidthAsync(string regionId, string smartAgId, string userName, long bandwidth, bool dryRun, CancellationToken cancellationToken)
+    {
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken, ErrorCatalogue.SmartAccessGatewayNotFound(smartAgId));
+        if (await store.FindUserAsync(smartAgId, userName, cancellationToken) is null)
+        {
+            throw new ApiException(ErrorCatalogue.UserNotFound);
+        }
+
+        if (bandwidth > MaxAccelerateBandwidth)
+        {
+            throw new ApiException(ErrorCatalogue.BandwidthExceeded);
+        }
+
+        if (dryRun)
+        {
+            throw new ApiException(ErrorCatalogue.DryRunOperation);
+        }
+
+        await UpdateAsync(new ClientUserChange(smartAgId, userName) { AccelerateBandwidth = bandwidth }, cancellationToken);
+    }
+
     public async Task<ClientUser> GetAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
         await instances.RequireAsync(regionId, smartAgId, cancellationToken);

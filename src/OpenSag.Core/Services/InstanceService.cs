@@ -92,6 +92,42 @@ public sealed class InstanceService(IOpenSagStore store, TimeProvider time, Inst
             SecurityLockThreshold = securityLockThreshold,
         }, cancellationToken);
 
+    /// <summary>
+    /// Upgrade/DowngradeSmartAccessGatewaySoftware (spec/smartag-acl-and-more.md §2.1), applied at once (no billing
+    /// here, so AutoPay changes nothing): an upgrade may not lower UserCount, a downgrade may not raise it nor take it
+    /// below the client accounts the instance has (counted in the store's transaction of the write). Returns the
+    /// new order's id.
+    /// </summary>
+    /// <exception cref="ApiException">SAG.InvalidUserCount, SAG.InvalidDataPlan, SAG.InstanceNoFound.</exception>
+    public async Task<string> ResizeAsync(string regionId, string smartAgId, InstanceResize resize, int userCount, long dataPlan, CancellationToken cancellationToken)
+    {
+        if (!InstanceSize.IsValidUserCount(userCount))
+        {
+            throw new ApiException(ErrorCatalogue.InvalidUserCount);
+        }
+
+        if (dataPlan != InstanceSize.DataPlan)
+        {
+            throw new ApiException(ErrorCatalogue.InvalidDataPlan);
+        }
+
+        // The direction is checked on the record as read: a resize committed meanwhile is simply the one this one
+        // follows, and the one invariant that matters (no more users than UserCount) is the store's, in its transaction.
+        var instance = await GetAsync(regionId, smartAgId, cancellationToken);
+        if (resize == InstanceResize.Upgrade && userCount < instance.UserCount)
+        {
+            throw new ApiException(ErrorCatalogue.InvalidUserCount.WithMessage($"The specified UserCount is invalid: an upgrade cannot lower it below the instance's {instance.UserCount}."));
+        }
+
+        if (resize == InstanceResize.Downgrade && userCount > instance.UserCount)
+        {
+            throw new ApiException(ErrorCatalogue.InvalidUserCount.WithMessage($"The specified UserCount is invalid: a downgrade cannot raise it above the instance's {instance.UserCount}."));
+        }
+
+        await UpdateAsync(new InstanceChange(regionId, smartAgId) { UserCount = userCount, DataPlan = dataPlan }, cancellationToken);
+        return ResourceIds.NewOrderId();
+    }
+
     /// <summary>Replaces both DNS lists; omitting a list clears it, as the cloud documents for AppDNS.</summary>
     public Task SetDnsAsync(string regionId, string smartAgId, IReadOnlyList<string> appDns, IReadOnlyList<string> recoveredDns, CancellationToken cancellationToken) =>
         UpdateAsync(new InstanceChange(regionId, smartAgId) { AppDns = appDns, RecoveredDns = recoveredDns }, cancellationToken);
@@ -109,6 +145,8 @@ public sealed class InstanceService(IOpenSagStore store, TimeProvider time, Inst
                 throw new ApiException(ErrorCatalogue.Invalid("CidrBlock").WithMessage("The specified CidrBlock does not contain the static ClientIp of every user of the instance."));
             case InstanceWriteResult.CidrOverlap:
                 throw new ApiException(ErrorCatalogue.CidrOverlap);
+            case InstanceWriteResult.UsersAboveUserCount:
+                throw new ApiException(ErrorCatalogue.InvalidUserCount.WithMessage("The specified UserCount is invalid: the instance has more client accounts than that."));
             case var other:
                 throw new InvalidOperationException("Unknown store result " + other);
         }
@@ -117,4 +155,11 @@ public sealed class InstanceService(IOpenSagStore store, TimeProvider time, Inst
     /// <summary>Stored times are exact to the millisecond; truncating here keeps what we answer equal to what we reload.</summary>
     private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) =>
         DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+}
+
+/// <summary>Which way <see cref="InstanceService.ResizeAsync"/> changes an instance.</summary>
+public enum InstanceResize
+{
+    Upgrade,
+    Downgrade,
 }

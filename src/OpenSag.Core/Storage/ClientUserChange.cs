@@ -9,7 +9,7 @@ namespace OpenSag.Storage;
 /// re-enabling a user disabled meanwhile, issue 9 item 4).
 /// </summary>
 /// <remarks>
-/// The static ClientIp and AccelerateBandwidth are not here: no action changes them after creation (a move carries
+/// The static ClientIp is not here: no action changes it after creation (a move carries
 /// the stored ones, see <see cref="IClientUserStore.TryMoveUserAsync"/>). The session generation is never set, only
 /// incremented in place (<see cref="BumpGeneration"/>).
 /// </remarks>
@@ -24,6 +24,9 @@ public sealed record ClientUserChange(string SmartAGId, string UserName)
     public string? PasswordHash { get; init; }
 
     public UserState? State { get; init; }
+
+    /// <summary>Kbit/s of application acceleration (UpdateSmartAGUserAccelerateConfig); recorded and answered, not shaped.</summary>
+    public long? AccelerateBandwidth { get; init; }
 
     /// <summary>Increments the session generation in the same statement, so no credential issued before can resume.</summary>
     public bool BumpGeneration { get; init; }

@@ -6,7 +6,7 @@ namespace OpenSag.Storage;
 /// Everything the control plane persists, one implementation per engine. Every write returns only after it is
 /// committed durably: an answered API call must survive a <c>kill -9</c> of the server (DESIGN.md §5).
 /// </summary>
-public interface IOpenSagStore : IAccessKeyStore, IInstanceStore, IClientUserStore, IFlowStore, IAclStore, IAsyncDisposable
+public interface IOpenSagStore : IAccessKeyStore, IInstanceStore, IClientUserStore, IFlowStore, IAclStore, IEnterpriseCodeStore, IClientTokenStore, IAsyncDisposable
 {
     /// <summary>
     /// Creates or upgrades the schema to the newest version, seals the access-key secrets an older version stored in
@@ -83,7 +83,7 @@ public interface IClientUserStore
 {
     /// <summary>
     /// Adds the user if its name is free on its instance, the instance holds fewer than <paramref name="userLimit"/>
-    /// users and a static ClientIp is free and assignable in the instance's CIDR block as stored now; the checks and
+    /// users and fewer than its UserCount as stored now (a resize may have committed since the caller read it) and a static ClientIp is free and assignable in the instance's CIDR block as stored now; the checks and
     /// the insert are one transaction. NotFound when the instance does not exist.
     /// </summary>
     Task<UserWriteResult> TryAddUserAsync(ClientUser user, int userLimit, CancellationToken cancellationToken);

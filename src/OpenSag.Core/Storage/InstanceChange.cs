@@ -31,6 +31,16 @@ public sealed record InstanceChange(string RegionId, string SmartAGId)
     /// <summary>Seconds, 0 or more.</summary>
     public int? SecurityLockThreshold { get; init; }
 
+    /// <summary>
+    /// Most client accounts (Upgrade/DowngradeSmartAccessGatewaySoftware). Refused
+    /// (<see cref="InstanceWriteResult.UsersAboveUserCount"/>) when the instance has more users, counted in the
+    /// transaction of the write, which user additions to the instance serialize with.
+    /// </summary>
+    public int? UserCount { get; init; }
+
+    /// <summary>GB per account per month.</summary>
+    public long? DataPlan { get; init; }
+
     /// <summary>Replaces the list (empty clears it).</summary>
     public IReadOnlyList<string>? AppDns { get; init; }
 
@@ -48,4 +58,6 @@ public enum InstanceWriteResult
     StaticClientIpOutside,
     /// <summary>The new CIDR block overlaps another instance's (only with <see cref="InstanceChange.RefuseCidrOverlap"/>); nothing was written.</summary>
     CidrOverlap,
+    /// <summary>The instance has more users than the new <see cref="InstanceChange.UserCount"/>; nothing was written.</summary>
+    UsersAboveUserCount,
 }

@@ -57,7 +57,7 @@ public class ParameterFormsTests
     [Fact]
     public void Catalogue_HasListAndStringParameters_TheSweepsBelowAreNotEmpty()
     {
-        Assert.Equal(["AppDNS", "RecoveredDNS", "SmartAGIds", "UserNames"], ListParameters().Select(r => (string)r[1]).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["AppDNS", "DpiGroupIds", "DpiSignatureIds", "RecoveredDNS", "SmartAGIds", "UserNames"], ListParameters().Select(r => (string)r[1]).Distinct().Order(StringComparer.Ordinal));
         Assert.True(StringParameters().Count > 40);
     }
 

@@ -12,12 +12,18 @@ public class ParameterRuleTests
 {
     private static readonly ActionTable Table = SmartagActions.CreateTable();
 
-    /// <summary>String parameters that accept any text on purpose: exact-match filters.</summary>
+    /// <summary>String parameters that accept any text on purpose: exact-match filters, and one that is ignored.</summary>
     private static readonly HashSet<(string Action, string Parameter)> FreeText =
     [
         ("DescribeSmartAccessGateways", "Name"),
         ("DescribeSmartAccessGateways", "Status"),
         ("DescribeSmartAccessGateways", "InstanceType"),
+
+        // Accepted and ignored, as the owner parameters are (acl12: "Order accepted and ignored").
+        ("DescribeACLAttribute", "Order"),
+
+        // Sent by the old Go SDK with every call, and ignored (spec/smartag-acl-and-more.md §3.1).
+        ("DescribeRegions", "RegionId"),
     ];
 
     public static TheoryData<string> Actions() => [.. Table.All.Select(a => a.Name)];
@@ -69,6 +75,8 @@ public class ParameterRuleTests
     [InlineData("ModifyClientUserDNS", "AppDNS", "up to 2 items, each an IPv4 address in dotted form (10.0.5.20)")]
     [InlineData("DescribeSagOnlineClientStatistics", "SmartAGIds", "up to 50 items, each up to 64 characters")]
     [InlineData("KickOutClients", "OwnerId", "a whole number")]
+    [InlineData("UpgradeSmartAccessGatewaySoftware", "UserCount", "5–1000, a multiple of 5")]
+    [InlineData("ListEnterpriseCode", "MaxResults", "1–100")]
     public void Rule_OfADeclaredRangeOrList_IsDerivedFromTheDeclaration(string action, string parameter, string rule)
     {
         Assert.Equal(rule, Table.Find(action)!.Parameters.Single(p => p.Name == parameter).Rule);

@@ -291,8 +291,17 @@ public sealed class PacketForwarderTests : IDisposable
         // A kick: the session removes its peer, and the API answers once that returns. Until the batch is sent the
         // peer is held, so no datagram of it can leave after the answer.
         var removal = Task.Run(() => _router.Remove(_peer));
-        Assert.NotSame(removal, await Task.WhenAny(removal, Task.Delay(TimeSpan.FromMilliseconds(200))));
+
+        // Under load the pool thread may start late: wait (bounded) until the removal has retired the peer, then check
+        // it is still held by the batch rather than racing a fixed delay against the thread's start.
+        var retiredBy = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!_peer.IsRetired && DateTime.UtcNow < retiredBy)
+        {
+            await Task.Delay(1);
+        }
+
         Assert.True(_peer.IsRetired);
+        Assert.NotSame(removal, await Task.WhenAny(removal, Task.Delay(TimeSpan.FromMilliseconds(200))));
 
         forwarder.FlushNetwork();
         await removal.WaitAsync(TimeSpan.FromSeconds(10));

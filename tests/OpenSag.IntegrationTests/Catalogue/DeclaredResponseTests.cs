@@ -44,6 +44,15 @@ public sealed class DeclaredResponseTests
         ("DescribeSagOnlineClientStatistics", new() { ["SmartAGIds.1"] = sag, ["SmartAGIds.2"] = other }),
         ("DescribeUserFlowStatistics", new() { ["SmartAGId"] = sag, ["UserNames.1"] = online }),
         ("KickOutClients", new() { ["SmartAGId"] = sag, ["Username"] = "nobody-online" }),
+        ("UpgradeSmartAccessGatewaySoftware", new() { ["SmartAGId"] = sag, ["UserCount"] = "1000", ["DataPlan"] = "5", ["AutoPay"] = "true" }),
+        ("DowngradeSmartAccessGatewaySoftware", new() { ["SmartAGId"] = sag, ["UserCount"] = "995", ["DataPlan"] = "5", ["AutoPay"] = "false" }),
+        ("UpdateSmartAGUserAccelerateConfig", new() { ["SmartAGId"] = sag, ["UserName"] = online, ["Bandwidth"] = "300", ["ClientToken"] = "declared-{f}" }),
+        ("CreateEnterpriseCode", new() { ["EnterpriseCode"] = "ec{n}1", ["ClientToken"] = "declared-{f}" }),
+        ("UpdateEnterpriseCode", new() { ["EnterpriseCode"] = "ec{n}1", ["IsDefault"] = "false" }),
+        ("UpdateSmartAGEnterpriseCode", new() { ["SmartAGId"] = sag, ["EnterpriseCode"] = BoundCode }),
+        ("ListEnterpriseCode", new() { ["MaxResults"] = "1" }),
+        ("DeleteEnterpriseCode", new() { ["EnterpriseCode"] = "ec{n}1" }),
+        ("DescribeRegions", new() { ["AcceptLanguage"] = "en-US" }),
         ("CreateACL", new() { ["Name"] = "acl-{f}", ["AclType"] = "acl-software", ["ResourceGroupId"] = "rg-{f}" }),
         ("ModifyACL", new() { ["AclId"] = "{AclId}", ["Name"] = "renamed-{f}" }),
         ("DescribeACLs", new() { ["AclIds"] = "{AclId}" }),
@@ -59,6 +68,9 @@ public sealed class DeclaredResponseTests
         ("DeleteACLRule", new() { ["AclId"] = "{AclId}", ["AcrId"] = "{AcrId}" }),
         ("DeleteACL", new() { ["AclId"] = "{AclId}" }),
     ];
+
+    /// <summary>The enterprise code made before the calls, for UpdateSmartAGEnterpriseCode to bind (so the call's own code can be deleted).</summary>
+    private const string BoundCode = "bd001";
 
     /// <summary>Ids an answer creates that later calls name: <c>{AclId}</c> in a value becomes the last answer's AclId.</summary>
     private static readonly string[] CapturedIds = ["AclId", "AcrId"];
@@ -82,6 +94,9 @@ public sealed class DeclaredResponseTests
         await scenario.ConnectOnlineAsync(sag, "online-user");
         var table = SmartagActions.CreateTable();
         using var rpc = new SignedRpcClient(scenario.Server);
+        var (codeStatus, codeBody) = await rpc.CallAsync("CreateEnterpriseCode", new Dictionary<string, string> { ["RegionId"] = scenario.RegionId, ["EnterpriseCode"] = BoundCode })
+            .WaitAsync(GatewayScenario.RequestTimeout);
+        Assert.True(codeStatus == 200, $"CreateEnterpriseCode answered {codeStatus}: {codeBody}");
         using var http = new HttpClient { Timeout = GatewayScenario.RequestTimeout };
         var faults = new List<string>();
 

@@ -233,6 +233,17 @@ public sealed class SmartagCliTests(ConformanceServerFixture fixture)
     }
 
     [Fact]
+    public async Task Usage_DescribeSmartAccessGatewayClientUsers_ShowsTheDeclaredAnswerWithItsListShape()
+    {
+        var result = await SmartagCli.RunAsync(Server, "DescribeSmartAccessGatewayClientUsers", "--usage");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var answer = result.Stdout[result.Stdout.IndexOf("Answers:", StringComparison.Ordinal)..].ReplaceLineEndings("\n");
+        Assert.StartsWith("Answers:\n  RequestId: String\n  TotalCount: Integer\n  PageNumber: Integer\n  PageSize: Integer\n  Users: Users.User[] of objects\n    UserName: String\n", answer, StringComparison.Ordinal);
+        Assert.Contains("    IsStaticIp: Long\n", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoAction_ListsEveryAction()
     {
         var result = await SmartagCli.RunAsync(Server);

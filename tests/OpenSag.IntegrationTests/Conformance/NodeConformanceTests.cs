@@ -69,11 +69,13 @@ public sealed class NodeConformanceTests(ConformanceServerFixture fixture)
     {
         NodeScript.AssertClientsInstalled();
 
-        var result = await NodeScript.RunAsync([scenario], fixture.Server);
+        using var record = new CoverageRecord();
+        var result = await NodeScript.RunAsync([scenario], fixture.Server, record.Environment);
 
         Assert.True(
             result.ExitCode == 0,
             $"Scenario {scenario} failed (node exit code {result.ExitCode}).\n--- node output ---\n{result.Output}\n--- server ({fixture.Server}) output, last part ---\n{Tail(fixture.Server.Output)}");
+        record.AssertMatchesCoverageFile(scenario);
     }
 
     [Fact]

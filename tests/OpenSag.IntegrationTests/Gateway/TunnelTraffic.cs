@@ -86,6 +86,62 @@ public static class TunnelTraffic
         }
     }
 
+    /// <summary>
+    /// Whether a small payload sent on an open connection (a live stream) comes back within <paramref name="timeout"/>.
+    /// False when the connection ends or resets, or nothing comes back in time.
+    /// </summary>
+    public static async Task<bool> EchoesAsync(Socket socket, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        var payload = RandomNumberGenerator.GetBytes(64);
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await socket.SendAsync(payload, SocketFlags.None, cancel.Token);
+            var back = new byte[payload.Length];
+            for (var total = 0; total < back.Length;)
+            {
+                var read = await socket.ReceiveAsync(back.AsMemory(total), SocketFlags.None, cancel.Token);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                total += read;
+            }
+
+            return back.AsSpan().SequenceEqual(payload);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether an open connection ends (end of stream or reset) within <paramref name="timeout"/>; false if it is still open then.</summary>
+    public static async Task<bool> EndsAsync(Socket socket, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        using var cancel = new CancellationTokenSource(timeout);
+        var buffer = new byte[1024];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cancel.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public static async Task<Socket> ConnectAsync(int localPort)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

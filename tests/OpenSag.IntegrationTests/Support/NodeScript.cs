@@ -19,7 +19,10 @@ public static class NodeScript
             $"The Node.js SDK clients are not installed ({sdk} is missing). Run: npm ci --prefix tests/conformance");
     }
 
-    public static async Task<Result> RunAsync(IEnumerable<string> arguments, OpenSagServer? server)
+    /// <param name="arguments">run.js's arguments.</param>
+    /// <param name="server">The server to drive, or null (e.g. for --list).</param>
+    /// <param name="environment">Further environment variables, e.g. OPENSAG_CONFORMANCE_RECORD.</param>
+    public static async Task<Result> RunAsync(IEnumerable<string> arguments, OpenSagServer? server, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var start = new ProcessStartInfo("node")
@@ -41,6 +44,11 @@ public static class NodeScript
             start.Environment["OPENSAG_ENDPOINT"] = server.Endpoint.GetLeftPart(UriPartial.Authority);
             start.Environment["OPENSAG_ACCESS_KEY_ID"] = server.AccessKeyId;
             start.Environment["OPENSAG_ACCESS_KEY_SECRET"] = server.AccessKeySecret;
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         var output = new ProcessOutput();

@@ -59,8 +59,8 @@ public sealed class PostgresStoreTests : StoreContract
     {
         await Store.MigrateAsync(Ct);
 
-        Assert.Equal(2L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
-        Assert.Equal(2, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
+        Assert.Equal(3L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+        Assert.Equal(3, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
     }
 
     [StoreFact]
@@ -76,7 +76,7 @@ public sealed class PostgresStoreTests : StoreContract
             var instance = NewInstance();
             await stores[0].AddInstanceAsync(instance, Ct);
             AssertSameInstance(instance, await stores[3].FindInstanceByIdAsync(instance.SmartAGId, Ct));
-            Assert.Equal(2L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+            Assert.Equal(3L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
         }
         finally
         {

@@ -47,8 +47,8 @@ public sealed class SqliteStoreTests : StoreContract
 
         await using var connection = await OpenRawAsync();
         Assert.Equal("wal", await ScalarAsync<string>(connection, "PRAGMA journal_mode"));
-        Assert.Equal(2L, await ScalarAsync<long>(connection, "SELECT count(*) FROM schema_version"));
-        Assert.Equal(2L, await ScalarAsync<long>(connection, "SELECT max(version) FROM schema_version"));
+        Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT count(*) FROM schema_version"));
+        Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT max(version) FROM schema_version"));
     }
 
     [StoreFact]

@@ -9,6 +9,8 @@
 //   await client.call(action, params)  -> the parsed JSON body of a success
 //   await client.fail(action, params)  -> a normalised error { code, status, data } (throws if the call succeeded)
 
+const fs = require('node:fs');
+
 const RPCClient = require('@alicloud/pop-core');
 const OpenApi = require('@alicloud/openapi-client');
 const OpenApiUtil = require('@alicloud/openapi-util').default;
@@ -17,6 +19,31 @@ const Util = require('@alicloud/tea-util');
 const API_VERSION = '2018-03-13';
 // Every HTTP exchange is bounded; a hung server fails the step instead of the whole test run.
 const REQUEST_TIMEOUT_MS = 15000;
+
+// When OPENSAG_CONFORMANCE_RECORD names a file, every call and fail through these clients appends a line
+// {"action","client","outcome":"answer"|"error"} to it. NodeConformanceTests compares what each scenario did with
+// tests/conformance/coverage.json, from which docs/api-coverage.md says which client exercises which action.
+const RECORD_FILE = process.env.OPENSAG_CONFORMANCE_RECORD;
+
+function recorded(client) {
+  if (!RECORD_FILE) {
+    return client;
+  }
+  const note = (action, outcome) => fs.appendFileSync(RECORD_FILE, `${JSON.stringify({ action, client: client.name, outcome })}\n`);
+  return {
+    ...client,
+    async call(action, params) {
+      const body = await client.call(action, params);
+      note(action, 'answer');
+      return body;
+    },
+    async fail(action, params) {
+      const err = await client.fail(action, params);
+      note(action, 'error');
+      return err;
+    },
+  };
+}
 
 function popClient(env, method, overrides = {}) {
   const accessKeyId = overrides.accessKeyId ?? env.accessKeyId;
@@ -29,7 +56,7 @@ function popClient(env, method, overrides = {}) {
     opts: { timeout: REQUEST_TIMEOUT_MS },
   });
   const opts = method === 'POST' ? { method: 'POST' } : {};
-  return {
+  return recorded({
     name: method === 'POST' ? 'pop-post' : 'pop-get',
     family: 'pop-core',
     async call(action, params = {}) {
@@ -53,7 +80,7 @@ function popClient(env, method, overrides = {}) {
       }
       throw new Error(`[${this.name}] ${action}: expected an error, but it succeeded with ${JSON.stringify(body)}`);
     },
-  };
+  });
 }
 
 function openApiClient(env, algorithm, overrides = {}) {
@@ -90,7 +117,7 @@ function openApiClient(env, algorithm, overrides = {}) {
     return client.callApi(apiParams, request, new Util.RuntimeOptions({}));
   }
 
-  return {
+  return recorded({
     name,
     family: 'openapi-client',
     async call(action, params = {}) {
@@ -119,7 +146,7 @@ function openApiClient(env, algorithm, overrides = {}) {
       }
       throw new Error(`[${name}] ${action}: expected an error, but it succeeded with HTTP ${response.statusCode} ${JSON.stringify(response.body)}`);
     },
-  };
+  });
 }
 
 function describeFailure(clientName, action, err, prefix = 'failed') {
