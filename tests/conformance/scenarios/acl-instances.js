@@ -122,6 +122,16 @@ module.exports = {
         });
       }
 
+      for (const [i, client] of ctx.clients.entries()) {
+        await ctx.step(`AssociateACL and DisassociateACL round trip via ${client.name}`, async () => {
+          const reader = ctx.clients[(i + 1) % ctx.clients.length];
+          expect.onlyRequestId(await client.call('AssociateACL', { RegionId: region, AclId: s2, SmartAGId: a }), 'AssociateACL');
+          assert.deepEqual(await attributeAclIds(reader, region, a), [s2]);
+          expect.onlyRequestId(await client.call('DisassociateACL', { RegionId: region, AclId: s2, SmartAGId: a }), 'DisassociateACL');
+          assert.deepEqual(await attributeAclIds(reader, region, a), []);
+        });
+      }
+
       await ctx.step('A takes software ACL 2 via openapi-v2 once free', async () => {
         expect.onlyRequestId(await ctx.v2.call('AssociateACL', { RegionId: region, AclId: s2, SmartAGId: a }), 'AssociateACL');
         assert.deepEqual(await attributeAclIds(ctx.popPost, region, a), [s2]);
