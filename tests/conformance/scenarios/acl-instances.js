@@ -9,6 +9,8 @@ const assert = require('node:assert/strict');
 const acl = require('../lib/acl');
 const expect = require('../lib/expect');
 const fx = require('../lib/fixtures');
+const raw = require('../lib/raw');
+const wire = require('../lib/wire');
 
 const { ERR } = acl;
 
@@ -131,6 +133,19 @@ module.exports = {
           assert.deepEqual(await attributeAclIds(reader, region, a), []);
         });
       }
+
+      await ctx.step('AssociateACL, the attribute and DisassociateACL in XML', async () => {
+        const params = { RegionId: region, AclId: s2, SmartAGId: a };
+        wire.xmlSuccess(await raw.signedRequest(ctx.env, 'AssociateACL', params, { common: { Format: 'XML' } }), 'AssociateACL', 'AssociateACL XML');
+        const res = await raw.signedRequest(ctx.env, 'DescribeSmartAccessGatewayAttribute', { RegionId: region, SmartAGId: a }, { common: { Format: 'XML' } });
+        const body = wire.xmlSuccess(res, 'DescribeSmartAccessGatewayAttribute', 'attribute XML');
+        const lists = wire.xmlBlocks(body, 'AclIds');
+        assert.equal(lists.length, 1, `one <AclIds> wrapper in ${res.body}`);
+        assert.deepEqual(wire.xmlBlocks(lists[0], 'AclId'), [s2], `<AclIds><AclId>… in ${res.body}`);
+        const again = await raw.signedRequest(ctx.env, 'AssociateACL', params, { method: 'POST', common: { Format: 'XML' } });
+        assert.equal(wire.xmlText(wire.assertXmlError(again, ERR.alreadyAssociated.code, ERR.alreadyAssociated.status, 'AssociateACL again XML'), 'Message'), ERR.alreadyAssociated.message);
+        wire.xmlSuccess(await raw.signedRequest(ctx.env, 'DisassociateACL', params, { common: { Format: 'XML' } }), 'DisassociateACL', 'DisassociateACL XML');
+      });
 
       await ctx.step('A takes software ACL 2 via openapi-v2 once free', async () => {
         expect.onlyRequestId(await ctx.v2.call('AssociateACL', { RegionId: region, AclId: s2, SmartAGId: a }), 'AssociateACL');

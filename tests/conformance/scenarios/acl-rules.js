@@ -9,6 +9,8 @@ const assert = require('node:assert/strict');
 const acl = require('../lib/acl');
 const expect = require('../lib/expect');
 const fx = require('../lib/fixtures');
+const raw = require('../lib/raw');
+const wire = require('../lib/wire');
 
 const { ERR, BASE_RULE } = acl;
 
@@ -162,6 +164,15 @@ module.exports = {
         acl.assertRule(body, expected, 'ModifyACLRule to ALL', { withType: false });
       });
 
+      await ctx.step('ModifyACLRule in XML', async () => {
+        const res = await raw.signedRequest(ctx.env, 'ModifyACLRule', { RegionId: region, AclId: aclId, AcrId: original.AcrId, Description: 'xml & text' }, { common: { Format: 'XML' } });
+        const body = wire.xmlSuccess(res, 'ModifyACLRule', 'ModifyACLRule XML');
+        assert.equal(wire.xmlText(body, 'AcrId'), original.AcrId);
+        assert.equal(wire.xmlText(body, 'Description'), 'xml & text');
+        assert.equal(wire.xmlText(body, 'GmtCreate'), String(original.GmtCreate));
+        expected = { ...expected, Description: 'xml & text' };
+      });
+
       const more = [];
       for (const client of ctx.clients) {
         more.push((await ctx.step(`add a rule to delete via ${client.name}`, () => acl.addRule(client, region, aclId, { Name: `gone_${more.length}` }))).rule);
@@ -175,6 +186,12 @@ module.exports = {
           expect.apiError(await client.fail('DeleteACLRule', { RegionId: region, AclId: aclId, AcrId: more[i].AcrId }), ERR.invalidAcr);
         });
       }
+      await ctx.step('DeleteACLRule in XML', async () => {
+        const params = { RegionId: region, AclId: aclId, AcrId: original.AcrId };
+        wire.xmlSuccess(await raw.signedRequest(ctx.env, 'DeleteACLRule', params, { method: 'POST', common: { Format: 'XML' } }), 'DeleteACLRule', 'DeleteACLRule XML');
+        const again = await raw.signedRequest(ctx.env, 'DeleteACLRule', params, { common: { Format: 'XML' } });
+        wire.assertXmlError(again, ERR.invalidAcr.code, ERR.invalidAcr.status, 'DeleteACLRule again XML');
+      });
     });
   },
 

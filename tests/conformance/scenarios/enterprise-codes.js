@@ -146,6 +146,15 @@ module.exports = {
       expect.onlyRequestId(await ctx.v2.call('DeleteEnterpriseCode', { RegionId: region, EnterpriseCode: codes[0] }), 'DeleteEnterpriseCode');
     });
 
+    await ctx.step('XML: Create, Update and Delete', async () => {
+      const code = fx.newEnterpriseCode();
+      const xml = { common: { Format: 'XML' } };
+      wire.xmlSuccess(await raw.signedRequest(ctx.env, 'CreateEnterpriseCode', { RegionId: region, EnterpriseCode: code }, xml), 'CreateEnterpriseCode', 'CreateEnterpriseCode XML');
+      wire.xmlSuccess(await raw.signedRequest(ctx.env, 'UpdateEnterpriseCode', { RegionId: region, EnterpriseCode: code, IsDefault: false }, xml), 'UpdateEnterpriseCode', 'UpdateEnterpriseCode XML');
+      wire.xmlSuccess(await raw.signedRequest(ctx.env, 'DeleteEnterpriseCode', { RegionId: region, EnterpriseCode: code }, xml), 'DeleteEnterpriseCode', 'DeleteEnterpriseCode XML');
+      wire.assertXmlError(await raw.signedRequest(ctx.env, 'DeleteEnterpriseCode', { RegionId: region, EnterpriseCode: code }, xml), NOT_EXIST.code, NOT_EXIST.status, 'DeleteEnterpriseCode again XML');
+    });
+
     await ctx.step('XML: ListEnterpriseCode and an error', async () => {
       const res = await raw.signedRequest(ctx.env, 'ListEnterpriseCode', { RegionId: region, EnterpriseCode: codes[3] }, { common: { Format: 'XML' } });
       const body = wire.xmlSuccess(res, 'ListEnterpriseCode', 'ListEnterpriseCode XML');
