@@ -13,7 +13,22 @@ const path = require('node:path');
 
 const { allClients } = require('./lib/clients');
 
-const SCENARIO_FILES = ['instances', 'users', 'dns', 'sessions', 'statistics', 'protocol'];
+const SCENARIO_FILES = [
+  'instances',
+  'users',
+  'dns',
+  'sessions',
+  'statistics',
+  'protocol',
+  'acls',
+  'acl-rules',
+  'acl-instances',
+  'terraform',
+  'software',
+  'enterprise-codes',
+  'client-token',
+  'regions',
+];
 // One scenario does a few dozen requests on loopback; this bound only catches a hung server.
 const SCENARIO_TIMEOUT_MS = Number(process.env.OPENSAG_SCENARIO_TIMEOUT_MS || 45000);
 

@@ -42,6 +42,23 @@ public sealed class NodeConformanceTests(ConformanceServerFixture fixture)
         "protocol-unknown-action",
         "protocol-missing-parameters",
         "protocol-special-characters",
+        "acl-create-describe-modify-delete",
+        "acl-errors",
+        "acl-amount-limit",
+        "acl-xml",
+        "acl-rule-add-and-describe",
+        "acl-rule-modify-and-delete",
+        "acl-rule-errors",
+        "acl-rule-limit",
+        "acl-associate-and-instance-fields",
+        "terraform-acl-flows",
+        "terraform-acl-data-source-and-client-user",
+        "software-upgrade-downgrade",
+        "software-accelerate-config",
+        "enterprise-code-lifecycle",
+        "enterprise-code-errors",
+        "client-token-repeats",
+        "describe-regions",
     ];
 
     public static TheoryData<string> Scenarios { get; } = new(ScenarioNames);

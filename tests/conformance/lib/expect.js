@@ -68,9 +68,17 @@ function wrappedList(body, outer, inner, ctx) {
   return body[outer][inner];
 }
 
+/**
+ * The value as plain JSON data. pop-core parses with json-bigint, whose objects have a null prototype, which
+ * assert.deepStrictEqual tells apart from a literal or from what openapi-client parsed: compare plain copies.
+ */
+function plain(value) {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
 function type(value, expectedType, ctx) {
   assert.equal(typeof value, expectedType, `${label(ctx)}expected a ${expectedType}, got ${JSON.stringify(value)}`);
   return value;
 }
 
-module.exports = { REQUEST_ID, SMART_AG_ID, success, onlyRequestId, errorBody, apiError, wrappedList, type };
+module.exports = { REQUEST_ID, SMART_AG_ID, success, onlyRequestId, errorBody, apiError, wrappedList, plain, type };

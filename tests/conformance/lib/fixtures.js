@@ -91,6 +91,17 @@ async function findUser(client, region, smartAgId, userName) {
   return users.find((u) => u.UserName === userName);
 }
 
+/**
+ * A fresh enterprise code: 5 characters with a letter and a digit among them, mixed case (spec/smartag-acl-and-more.md
+ * §2.3). Codes belong to the whole store, so they are random (two scenarios collide 1 in ~10^8).
+ */
+function newEnterpriseCode() {
+  const letters = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz';
+  const all = letters + '23456789';
+  const pick = (set) => set[crypto.randomInt(set.length)];
+  return pick(letters) + pick('23456789') + pick(all) + pick(all) + pick(all);
+}
+
 /** The current UTC month as yyyyMM. */
 function currentMonth(date = new Date()) {
   return `${date.getUTCFullYear()}${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
@@ -107,5 +118,6 @@ module.exports = {
   createUser,
   listUsers,
   findUser,
+  newEnterpriseCode,
   currentMonth,
 };

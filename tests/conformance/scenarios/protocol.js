@@ -11,56 +11,7 @@ const { allClients } = require('../lib/clients');
 const expect = require('../lib/expect');
 const fx = require('../lib/fixtures');
 const raw = require('../lib/raw');
-
-const XML_DECLARATION = /^\s*(<\?xml[^>]*\?>\s*)?/;
-
-function xmlText(xml, element) {
-  const m = new RegExp(`<${element}>([\\s\\S]*?)</${element}>`).exec(xml);
-  if (!m) {
-    return undefined;
-  }
-  const cdata = /^<!\[CDATA\[([\s\S]*)\]\]>$/.exec(m[1]);
-  if (cdata) {
-    return cdata[1];
-  }
-  return m[1]
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#x([0-9a-fA-F]+);/g, (_, h) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#([0-9]+);/g, (_, d) => String.fromCodePoint(parseInt(d, 10)))
-    .replace(/&amp;/g, '&');
-}
-
-function assertXmlError(res, code, status, where) {
-  assert.equal(res.status, status, `${where}: HTTP status, body ${res.body}`);
-  assert.match(String(res.headers['content-type']), /xml/i, `${where}: content-type of an XML error`);
-  const body = res.body.replace(XML_DECLARATION, '');
-  assert.match(body, /^<Error>[\s\S]*<\/Error>\s*$/, `${where}: the XML error root is <Error>: ${res.body}`);
-  assert.equal(xmlText(body, 'Code'), code, `${where}: <Code> in ${res.body}`);
-  assert.match(String(xmlText(body, 'RequestId')), expect.REQUEST_ID, `${where}: <RequestId> in ${res.body}`);
-  for (const element of ['HostId', 'Message', 'Recommend']) {
-    assert.ok(xmlText(body, element), `${where}: <${element}> missing or empty in ${res.body}`);
-  }
-  return body;
-}
-
-function jsonOf(res, where) {
-  try {
-    return JSON.parse(res.body);
-  } catch (err) {
-    throw new Error(`${where}: body is not JSON (HTTP ${res.status}, content-type ${res.headers['content-type']}): ${res.body}`);
-  }
-}
-
-function assertJsonError(res, code, status, where) {
-  assert.equal(res.status, status, `${where}: HTTP status, body ${res.body}`);
-  const body = jsonOf(res, where);
-  expect.errorBody(body, where);
-  assert.equal(body.Code, code, `${where}: Code in ${res.body}`);
-  return body;
-}
+const { XML_DECLARATION, xmlText, assertXmlError, jsonOf, assertJsonError } = require('../lib/wire');
 
 function minutesFromNow(minutes) {
   return raw.timestamp(new Date(Date.now() + minutes * 60 * 1000));
