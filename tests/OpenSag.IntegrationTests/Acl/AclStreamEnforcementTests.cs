@@ -33,7 +33,7 @@ public sealed class AclStreamEnforcementTests
         await scenario.AddRuleAsync(aclId, "out", "drop", "TCP", "127.0.0.1/32", EchoPorts(scenario));
 
         // The API answered after the gateway applied the rule: the live stream is already being torn down.
-        Assert.True(await EndsAsync(live), $"the live stream to the echo port still carries bytes after a drop rule on that port.\n{client.Output}\n{scenario.Server.Output}");
+        Assert.True(await TunnelTraffic.EndsAsync(live, EndTimeout), $"the live stream to the echo port still carries bytes after a drop rule on that port.\n{client.Output}\n{scenario.Server.Output}");
         Assert.False(await TunnelTraffic.EchoesAsync(client.ForwardPorts[0], TunnelTraffic.ProbeTimeout), $"a new stream to the dropped port echoed.\n{client.Output}");
         var refusal = await client.WaitForErrorLineAsync($"{scenario.Echo.Destination} refused", TunnelTraffic.ProbeTimeout);
         Assert.Contains("ACL", refusal, StringComparison.Ordinal);
@@ -59,7 +59,7 @@ public sealed class AclStreamEnforcementTests
         await scenario.AddRuleAsync(aclId, "out", "accept", "TCP", "127.0.0.1/32", EchoPorts(scenario), priority: 1);
         await scenario.AddRuleAsync(aclId, "out", "drop", "TCP", "0.0.0.0/0", "-1/-1", priority: 2);
 
-        Assert.True(await EchoesAsync(live), $"the live stream stopped though a priority-1 accept covers it.\n{client.Output}\n{scenario.Server.Output}");
+        Assert.True(await TunnelTraffic.EchoesAsync(live, TunnelTraffic.ProbeTimeout), $"the live stream stopped though a priority-1 accept covers it.\n{client.Output}\n{scenario.Server.Output}");
         Assert.True(await TunnelTraffic.EchoesAsync(client.ForwardPorts[0], TunnelTraffic.ProbeTimeout), $"a new stream was refused though a priority-1 accept covers it.\n{client.Output}");
     }
 
@@ -89,58 +89,7 @@ public sealed class AclStreamEnforcementTests
     private static async Task<Socket> OpenLiveStreamAsync(ConnectProcess client)
     {
         var socket = await TunnelTraffic.ConnectAsync(client.ForwardPorts[0]);
-        Assert.True(await EchoesAsync(socket), $"the first echo through the forward did not come back.\n{client.Output}");
+        Assert.True(await TunnelTraffic.EchoesAsync(socket, TunnelTraffic.ProbeTimeout), $"the first echo through the forward did not come back.\n{client.Output}");
         return socket;
-    }
-
-    /// <summary>Whether 64 bytes sent on the live connection come back within the probe timeout.</summary>
-    private static async Task<bool> EchoesAsync(Socket socket)
-    {
-        var payload = RandomNumberGenerator.GetBytes(64);
-        using var deadline = new CancellationTokenSource(TunnelTraffic.ProbeTimeout);
-        try
-        {
-            await socket.SendAsync(payload, SocketFlags.None, deadline.Token);
-            var back = new byte[payload.Length];
-            for (var total = 0; total < back.Length;)
-            {
-                var read = await socket.ReceiveAsync(back.AsMemory(total), SocketFlags.None, deadline.Token);
-                if (read == 0)
-                {
-                    return false;
-                }
-
-                total += read;
-            }
-
-            return back.AsSpan().SequenceEqual(payload);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Whether the live connection ends (end of stream or reset) within <see cref="EndTimeout"/>; false if it is still open then.</summary>
-    private static async Task<bool> EndsAsync(Socket socket)
-    {
-        using var deadline = new CancellationTokenSource(EndTimeout);
-        var buffer = new byte[1024];
-        try
-        {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token) > 0)
-            {
-            }
-
-            return true;
-        }
-        catch (SocketException)
-        {
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
     }
 }
