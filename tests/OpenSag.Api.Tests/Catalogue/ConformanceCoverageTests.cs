@@ -58,4 +58,20 @@ public sealed class ConformanceCoverageTests
         Assert.Contains("| [KickOutClients](#kickoutclients) | 3 | 0 | 6 |  |  |  |  |", text, StringComparison.Ordinal);
         Assert.Contains("Conformance scenarios: none.", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Markdown_ActionsWithoutOwnerParameters_AreNamedAsExceptionsToTheOwnerNote()
+    {
+        var table = OpenSag.Api.Actions.SmartagActions.CreateTable();
+        var text = ApiCoverageTable.Markdown(table, ConformanceCoverage.Parse("{}"));
+        var start = text.IndexOf("Every action", StringComparison.Ordinal);
+        var note = text[start..text.IndexOf("also takes `OwnerAccount`", start, StringComparison.Ordinal)];
+
+        Assert.Contains(table.All, a => !a.Parameters.Any(p => p.Name == "OwnerId"));
+        foreach (var action in table.All)
+        {
+            var takesOwner = action.Parameters.Any(p => p.Name == "OwnerId");
+            Assert.True(takesOwner != note.Contains($"`{action.Name}`", StringComparison.Ordinal), $"{action.Name}: the owner note says otherwise");
+        }
+    }
 }
