@@ -13,8 +13,8 @@ public delegate Task<WebSocket> TunnelOpener(string destination, CancellationTok
 /// <summary>
 /// The local side of tunnels: <c>--forward LHOST:LPORT=THOST:TPORT</c> listeners, each accepted connection
 /// relayed to the fixed target, and a SOCKS5 listener (CONNECT, no authentication, RFC 1928) relayed to the
-/// requested target. A refused or failed tunnel closes only that local connection, with one line to
-/// <c>report</c>; <c>open</c> may wait for the session (<see cref="OnlineGate"/>), and a cancelled token (the client
+/// requested target. A refused or failed tunnel, or one the gateway ends, closes only that local connection, with one
+/// line to <c>report</c>; <c>open</c> may wait for the session (<see cref="OnlineGate"/>), and a cancelled token (the client
 /// exits) closes the connections still waiting at once, silently.
 /// </summary>
 public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
@@ -89,7 +89,23 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
             return;
         }
 
+        await RelayUntilEndAsync(tunnel, local, destination, cancellationToken);
+    }
+
+    /// <summary>
+    /// Relays until either side ends; a stream the gateway ended (e.g. an ACL change now refuses it) gets one line with
+    /// its reason, worded as a refusal is, so a live stream never ends silently where a new one is refused loudly.
+    /// </summary>
+    private async Task RelayUntilEndAsync(WebSocket tunnel, Socket local, string destination, CancellationToken cancellationToken)
+    {
         await WebSocketRelay.RunAsync(tunnel, local, null, null, WebSocketRelay.UnshapedChunkBytes, cancellationToken);
+        if (WebSocketRelay.EndedByPeer(tunnel))
+        {
+            var reason = tunnel.CloseStatusDescription is { Length: > 0 } description
+                ? description
+                : $"the gateway ended it (WebSocket close status {(int)tunnel.CloseStatus.GetValueOrDefault()})";
+            report($"tunnel to {destination} closed: {reason}");
+        }
     }
 
     /// <summary>One wording for forwards and SOCKS alike: the gateway's refusal (policy, cap) or a failure to get there.</summary>
@@ -138,7 +154,7 @@ public sealed class TunnelListeners(TunnelOpener open, Action<string> report)
         }
 
         await Socks5Handshake.ReplyAsync(local, Socks5Handshake.Succeeded, cancellationToken);
-        await WebSocketRelay.RunAsync(tunnel, local, null, null, WebSocketRelay.UnshapedChunkBytes, cancellationToken);
+        await RelayUntilEndAsync(tunnel, local, destination, cancellationToken);
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -57,15 +58,17 @@ public sealed class InstanceAclSlot
     /// <summary>
     /// Starts watching a live stream: true when the rules in force allow it (it is then closed by any later change that
     /// forbids it, until <see cref="Untrack"/>), false when they no longer do (a change landed since the stream was
-    /// checked; the caller closes it). Under the same lock as <see cref="Apply"/>, so a stream is either checked
-    /// against the new rules here or found by the change's sweep.
+    /// checked; the caller closes it, naming <paramref name="refusingRule"/>). Under the same lock as
+    /// <see cref="Apply"/>, so a stream is either checked against the new rules here or found by the change's sweep.
     /// </summary>
-    public bool TryTrack(WatchedTunnel stream)
+    public bool TryTrack(WatchedTunnel stream, out string? refusingRule)
     {
         ArgumentNullException.ThrowIfNull(stream);
         lock (_gate)
         {
-            if (!Rules.EvaluateStream(stream.ClientIp, stream.Destination, stream.Port).Accepts)
+            var verdict = Rules.EvaluateStream(stream.ClientIp, stream.Destination, stream.Port);
+            refusingRule = verdict.AcrId;
+            if (!verdict.Accepts)
             {
                 return false;
             }
@@ -89,11 +92,12 @@ public sealed class InstanceAclSlot
 
     /// <summary>
     /// Puts <paramref name="rules"/>, read from the store under <paramref name="ticket"/>, in force and returns the
-    /// tracked streams they forbid (the caller aborts them). A load whose ticket is older than the one last applied is
-    /// dropped: loads run concurrently (a change notice, the reconcile, a login), and the newest ticket read the store
-    /// after every write whose notice was published before it was taken. Returns null when dropped.
+    /// tracked streams they forbid, each with the rule that refuses it (the caller ends them). A load whose ticket is
+    /// older than the one last applied is dropped: loads run concurrently (a change notice, the reconcile, a login),
+    /// and the newest ticket read the store after every write whose notice was published before it was taken. Returns
+    /// null when dropped.
     /// </summary>
-    internal WatchedTunnel[]? Apply(AclRuleSet rules, long ticket)
+    internal (WatchedTunnel Stream, string? AcrId)[]? Apply(AclRuleSet rules, long ticket)
     {
         lock (_gate)
         {
@@ -104,7 +108,10 @@ public sealed class InstanceAclSlot
 
             _applied = ticket;
             Volatile.Write(ref _rules, rules);
-            return [.. _streams.Where(s => !rules.EvaluateStream(s.ClientIp, s.Destination, s.Port).Accepts)];
+            return [.. _streams
+                .Select(s => (Stream: s, Verdict: rules.EvaluateStream(s.ClientIp, s.Destination, s.Port)))
+                .Where(s => !s.Verdict.Accepts)
+                .Select(s => (s.Stream, s.Verdict.AcrId))];
         }
     }
 
@@ -117,9 +124,22 @@ public sealed class InstanceAclSlot
     }
 }
 
-/// <summary>A live tunnelled stream as the ACL sees it: who (ClientIp) reaches what (IPv4 address and port), and the WebSocket to abort.</summary>
-public sealed class WatchedTunnel(uint clientIp, uint destination, int port, WebSocket socket)
+/// <summary>
+/// A live tunnelled stream as the ACL sees it: which session (SessionId, ClientIp) reaches what (IPv4 address and port),
+/// and the WebSocket to end it on.
+/// </summary>
+public sealed class WatchedTunnel(string sessionId, uint clientIp, uint destination, int port, WebSocket socket)
 {
+    /// <summary>
+    /// Bound on sending the close frame. It is a few dozen bytes and goes at once, unless a relay send the client is
+    /// not reading (a full TCP window) holds the socket's send side: then the stream is aborted without it, as
+    /// <see cref="EndAsync"/> must not hold up the API answer that applied the change.
+    /// </summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The session the stream belongs to (for the log).</summary>
+    public string SessionId { get; } = sessionId;
+
     /// <summary>The session's ClientIp, host order.</summary>
     public uint ClientIp { get; } = clientIp;
 
@@ -128,6 +148,29 @@ public sealed class WatchedTunnel(uint clientIp, uint destination, int port, Web
 
     public int Port { get; } = port;
 
-    /// <summary>Ends the stream at once, as a kick does (the relay then ends and the session stays up).</summary>
-    public void Abort() => socket.Abort();
+    /// <summary>The destination as ADDRESS:PORT, as the gateway connected to it.</summary>
+    public string Endpoint => $"{Ipv4.FromUInt32(Destination)}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// Ends the stream: a close frame with status 1008 (policy violation, RFC 6455 §7.4.1) and
+    /// <paramref name="reason"/>, which the client prints and which makes its relay end the local connection at once
+    /// (not a half-close), then an abort, as a kick does (the relay then ends and the session stays up). The reason
+    /// must fit a close frame: at most 123 bytes of UTF-8 (RFC 6455 §5.5: 125 bytes of payload, 2 of them the status).
+    /// </summary>
+    public async Task EndAsync(string reason)
+    {
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        try
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, timeout.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            // Closing or gone already (the relay ended, the client left), or stuck behind a send: the abort ends it.
+        }
+        finally
+        {
+            socket.Abort();
+        }
+    }
 }

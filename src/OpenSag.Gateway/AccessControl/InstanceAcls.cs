@@ -174,16 +174,23 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
         }
 
         LogSkipped(slot, skipped);
-        foreach (var stream in forbidden)
+        foreach (var (stream, acrId) in forbidden)
         {
-            stream.Abort();
+            logger.LogInformation("Session {SessionId}: tunnel to {Destination} closed: the instance's ACL now refuses it (rule {AcrId})",
+                stream.SessionId, stream.Endpoint, acrId);
         }
 
-        if (forbidden.Length > 0)
-        {
-            logger.LogInformation("ACL of {SmartAGId} changed: {Count} live stream(s) it now refuses closed", slot.SmartAGId, forbidden.Length);
-        }
+        // Together: each waits at most for its own close frame (WatchedTunnel.EndAsync), so the answer waits for one.
+        await Task.WhenAll(forbidden.Select(f => f.Stream.EndAsync(RefusalReason(f.Stream, f.AcrId))));
     }
+
+    /// <summary>
+    /// What the client prints after "tunnel to HOST:PORT closed: ", worded as the refusal of a new stream
+    /// (TunnelEndpoint). It fits a close frame's 123 bytes: all ASCII, at most 21 for the endpoint, 45 for the words
+    /// and 22 for an AcrId (acr- and 18 characters, ResourceIds).
+    /// </summary>
+    internal static string RefusalReason(WatchedTunnel stream, string? acrId) =>
+        $"{stream.Endpoint} is now refused by the instance's ACL (rule {acrId})";
 
     private void LogSkipped(InstanceAclSlot slot, IReadOnlyList<(Domain.AclRule Rule, string Reason)> skipped)
     {

@@ -123,15 +123,15 @@ public sealed class TunnelEndpoint(
 
         // Watched from here: a rule change after the check above either is seen by TryTrack or finds the stream.
         var watched = InstanceAclSlot.TryIpv4(((IPEndPoint)socket.RemoteEndPoint!).Address, out var connected)
-            ? new WatchedTunnel(clientIp, connected, port, webSocket)
+            ? new WatchedTunnel(session.Info.SessionId, clientIp, connected, port, webSocket)
             : null;
         try
         {
-            if (watched is not null && !acl.TryTrack(watched))
+            if (watched is not null && !acl.TryTrack(watched, out var rule))
             {
-                logger.LogInformation("Session {SessionId}: tunnel to {Destination} closed at once: the instance's ACL changed to refuse it", session.Info.SessionId, destination);
+                logger.LogInformation("Session {SessionId}: tunnel to {Destination} closed at once: the instance's ACL changed to refuse it (rule {AcrId})", session.Info.SessionId, destination, rule);
                 socket.Dispose();
-                webSocket.Abort();
+                await watched.EndAsync(InstanceAcls.RefusalReason(watched, rule));
                 return;
             }
 

@@ -7,8 +7,11 @@ namespace OpenSag.Gateway.Tunnels;
 /// <summary>
 /// Moves bytes both ways between a tunnel WebSocket (binary frames) and a TCP socket, keeping TCP half-close:
 /// a WebSocket close from the peer shuts down the socket's send side, and the socket's end of stream becomes a
-/// WebSocket close, while the other direction keeps flowing until it ends too. Used by the gateway (with
-/// shaping and counting) and by the client app (without).
+/// WebSocket close, while the other direction keeps flowing until it ends too. A close with any status but normal
+/// closure (1000) or none (1005) is not a half-close: the peer ended the stream (the gateway's ACL sends 1008 with a
+/// reason, <c>WatchedTunnel.EndAsync</c>), so both directions stop at once and the caller reads the reason off
+/// <see cref="WebSocket.CloseStatusDescription"/>. Used by the gateway (with shaping and counting) and by the client
+/// app (without).
 /// </summary>
 public static class WebSocketRelay
 {
@@ -32,7 +35,7 @@ public static class WebSocketRelay
         {
             // If either direction fails (reset, abort), the other cannot finish cleanly: stop both.
             var first = await Task.WhenAny(toSocket, toWebSocket);
-            if (first.IsFaulted || first.IsCanceled)
+            if (first.IsFaulted || first.IsCanceled || EndedByPeer(webSocket))
             {
                 await linked.CancelAsync();
             }
@@ -48,6 +51,13 @@ public static class WebSocketRelay
             webSocket.Abort();
             socket.Dispose();
         }
+    }
+
+    /// <summary>Whether the peer's close ended the whole stream rather than half-closed it (see the class summary).</summary>
+    public static bool EndedByPeer(WebSocket webSocket)
+    {
+        ArgumentNullException.ThrowIfNull(webSocket);
+        return webSocket.CloseStatus is { } status && status is not (WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.Empty);
     }
 
     private static async Task PumpWebSocketToSocketAsync(WebSocket webSocket, Socket socket, ChunkHook? hook, int chunkBytes, CancellationToken cancellationToken)

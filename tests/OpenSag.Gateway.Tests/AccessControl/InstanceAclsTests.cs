@@ -67,7 +67,7 @@ public sealed class InstanceAclsTests
     }
 
     [Fact]
-    public async Task ApplyChange_DropRuleAdded_ForbiddenStreamAbortedOthersKept()
+    public async Task ApplyChange_DropRuleAdded_ForbiddenStreamEndedWithTheRuleOthersKept()
     {
         using var acls = Acls();
         await acls.SessionOpenedAsync(Session("s1"), CancellationToken.None).AsTask().WaitAsync(Timeout);
@@ -79,15 +79,18 @@ public sealed class InstanceAclsTests
         using (to443)
         using (client443)
         {
-            Assert.True(slot.TryTrack(new WatchedTunnel(Client, Server, 80, to80)));
-            Assert.True(slot.TryTrack(new WatchedTunnel(Client, Server, 443, to443)));
+            Assert.True(slot.TryTrack(new WatchedTunnel("s1", Client, Server, 80, to80), out _));
+            Assert.True(slot.TryTrack(new WatchedTunnel("s1", Client, Server, 443, to443), out _));
 
             _store.Set(Instance, Drop("acr-80", 80));
             await acls.ApplyChangeAsync(new ChangeNotice(ChangeNotice.AclKind, [Instance]), CancellationToken.None).WaitAsync(Timeout);
 
             Assert.Equal(WebSocketState.Aborted, to80.State);
             Assert.Equal(WebSocketState.Open, to443.State);
-            Assert.False(slot.TryTrack(new WatchedTunnel(Client, Server, 80, to80)));
+            // The client hears why before the connection drops: the destination and the rule, not a bare abort.
+            await AssertEndedByAsync(client80, "10.0.5.20:80 is now refused by the instance's ACL (rule acr-80)");
+            Assert.False(slot.TryTrack(new WatchedTunnel("s1", Client, Server, 80, to80), out var rule));
+            Assert.Equal("acr-80", rule);
         }
     }
 
@@ -133,7 +136,7 @@ public sealed class InstanceAclsTests
         using (server)
         using (client)
         {
-            Assert.True(acls.Find(Instance)!.TryTrack(new WatchedTunnel(Client, Server, 80, server)));
+            Assert.True(acls.Find(Instance)!.TryTrack(new WatchedTunnel("s1", Client, Server, 80, server), out _));
             await acls.StartAsync(CancellationToken.None).WaitAsync(Timeout);
             try
             {
@@ -145,9 +148,11 @@ public sealed class InstanceAclsTests
                 Assert.Equal(1, _store.Reads);
                 time.Advance(TimeSpan.FromTicks(1));
 
-                // The server end's abort drops the connection: the client's pending receive ends (not by the timeout).
-                var end = await Record.ExceptionAsync(() => ended.WaitAsync(Timeout));
-                Assert.IsNotType<TimeoutException>(end);
+                // The server end's close frame names the rule, then its abort drops the connection.
+                var end = await ended.WaitAsync(Timeout);
+                Assert.Equal(WebSocketMessageType.Close, end.MessageType);
+                Assert.Equal(WebSocketCloseStatus.PolicyViolation, end.CloseStatus);
+                Assert.Equal("10.0.5.20:80 is now refused by the instance's ACL (rule acr-80)", end.CloseStatusDescription);
                 Assert.Equal(WebSocketState.Aborted, server.State);
             }
             finally
@@ -182,6 +187,14 @@ public sealed class InstanceAclsTests
 
         Assert.Equal(1, logger.Errors);
         Assert.False(acls.Find(Instance)!.Rules.EvaluateStream(Client, Server, 80).Accepts);
+    }
+
+    private static async Task AssertEndedByAsync(WebSocket client, string reason)
+    {
+        var end = await client.ReceiveAsync(new byte[16], CancellationToken.None).WaitAsync(Timeout);
+        Assert.Equal(WebSocketMessageType.Close, end.MessageType);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, end.CloseStatus);
+        Assert.Equal(reason, end.CloseStatusDescription);
     }
 
     private InstanceAcls Acls(TimeProvider? time = null) => new(_store, _feed, time ?? TimeProvider.System, NullLogger<InstanceAcls>.Instance);

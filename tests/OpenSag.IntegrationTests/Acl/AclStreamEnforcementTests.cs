@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using OpenSag.IntegrationTests.Gateway;
+using OpenSag.IntegrationTests.Support;
 
 namespace OpenSag.IntegrationTests.Acl;
 
@@ -30,10 +31,19 @@ public sealed class AclStreamEnforcementTests
         var client = await scenario.ConnectOnlineAsync(smartAgId, user, [scenario.Echo.Destination]);
         using var live = await OpenLiveStreamAsync(client);
 
-        await scenario.AddRuleAsync(aclId, "out", "drop", "TCP", "127.0.0.1/32", EchoPorts(scenario));
+        var acrId = await scenario.AddRuleAsync(aclId, "out", "drop", "TCP", "127.0.0.1/32", EchoPorts(scenario));
 
         // The API answered after the gateway applied the rule: the live stream is already being torn down.
         Assert.True(await TunnelTraffic.EndsAsync(live, EndTimeout), $"the live stream to the echo port still carries bytes after a drop rule on that port.\n{client.Output}\n{scenario.Server.Output}");
+        // Not silently: the client says which stream ended and by which rule, as it does for a refused new one, and
+        // the gateway's log names the destination and the rule.
+        var destination = scenario.Echo.Destination;
+        var closed = await client.WaitForErrorLineAsync($"tunnel to {destination} closed: ", EndTimeout);
+        Assert.Equal($"opensag connect: tunnel to {destination} closed: {destination} is now refused by the instance's ACL (rule {acrId})", closed);
+        Assert.Single(client.Output.Split('\n'), l => l.Contains($"tunnel to {destination} closed: ", StringComparison.Ordinal));
+        await Polling.UntilAsync(() => Task.FromResult(scenario.Server.Output),
+            o => o.Contains($"tunnel to {destination} closed: the instance's ACL now refuses it (rule {acrId})", StringComparison.Ordinal),
+            EndTimeout, "the gateway's line for the closed stream");
         Assert.False(await TunnelTraffic.EchoesAsync(client.ForwardPorts[0], TunnelTraffic.ProbeTimeout), $"a new stream to the dropped port echoed.\n{client.Output}");
         var refusal = await client.WaitForErrorLineAsync($"{scenario.Echo.Destination} refused", TunnelTraffic.ProbeTimeout);
         Assert.Contains("ACL", refusal, StringComparison.Ordinal);
