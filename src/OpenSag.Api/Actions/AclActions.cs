@@ -105,6 +105,9 @@ public static class AclActions
     public static readonly Parameter<string?> AclIdsFilter = Parameter.String("AclIds", "ACL ids separated by commas; ids that name no ACL match nothing.")
         .Matching(s => s.Length <= 2048, "up to 2048 characters").WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
+    /// <summary>DescribeACLs' AclType is a filter: absent means every type, not CreateACL's default.</summary>
+    public static readonly Parameter<string?> AclTypeFilter = AclType.Described("Only ACLs of this type: acl-hardware or acl-software (default: every type).");
+
     public static readonly Parameter<string?> AclNameFilter = Parameter.String("Name", "Exact ACL name.")
         .Matching(s => s.Length <= AclFields.NameMaxLength, "up to 128 characters").WhenInvalid(ErrorCatalogue.AclInvalidParameter);
 
@@ -121,7 +124,7 @@ public static class AclActions
     public static readonly ActionDefinition List = ActionDefinition.Define(
         "DescribeACLs",
         "Lists the ACLs of a region, paged; ids that name no ACL match nothing (200 with an empty list).",
-        [RegionId, AclIdsFilter, AclType, AclNameFilter, ResourceGroupId, AclPageNumber, AclPageSize],
+        [RegionId, AclIdsFilter, AclTypeFilter, AclNameFilter, ResourceGroupId, AclPageNumber, AclPageSize],
         ResponseShape.Of<Page<AclSummary>>()
             .Integer("TotalCount", p => p.TotalCount)
             .Integer("PageNumber", p => p.PageNumber)
@@ -133,7 +136,7 @@ public static class AclActions
             {
                 AclIds = a.Get(AclIdsFilter) is { } ids ? CommaList(ids) : null,
                 Name = a.Get(AclNameFilter),
-                AclType = a.Get(AclType),
+                AclType = a.Get(AclTypeFilter),
                 ResourceGroupId = a.Get(ResourceGroupId),
             };
             return acls.ListAsync(filter, a.Get(AclPageNumber) ?? 1, a.Get(AclPageSize) ?? 10, ct);
