@@ -88,7 +88,12 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
         }
     }
 
-    /// <summary>Reloads the named instances that have a session here; the others have nothing to apply.</summary>
+    /// <summary>
+    /// Reloads the named instances that have a session here; the others have nothing to apply. An instance whose rules
+    /// cannot be read (the store is unreachable) keeps its rules until the reconcile, and the others are still
+    /// reloaded: the write has committed, so failing here would only fail the API call that made it (a retry of a
+    /// non-idempotent action) and skip its broadcast to the other nodes.
+    /// </summary>
     public async Task ApplyChangeAsync(ChangeNotice notice, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notice);
@@ -101,7 +106,7 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
         {
             if (Find(smartAgId) is { } slot)
             {
-                await ReloadAsync(slot, cancellationToken);
+                await TryReloadAsync(slot, cancellationToken);
             }
         }
     }
@@ -117,15 +122,7 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
 
         foreach (var slot in slots)
         {
-            try
-            {
-                await ReloadAsync(slot, cancellationToken);
-            }
-            catch (Exception e) when (StoreUnavailable.IsCause(e))
-            {
-                logger.LogWarning("Could not reload the ACL of {SmartAGId}; its sessions keep the rules they have, trying again in {Seconds} s: {Message}",
-                    slot.SmartAGId, ReconcileInterval.TotalSeconds, e.Message);
-            }
+            await TryReloadAsync(slot, cancellationToken);
         }
     }
 
@@ -158,6 +155,20 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Reloads the slot; when the store is out of reach, logs it and leaves the rules in force to the next reconcile.</summary>
+    private async Task TryReloadAsync(InstanceAclSlot slot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReloadAsync(slot, cancellationToken);
+        }
+        catch (Exception e) when (StoreUnavailable.IsCause(e))
+        {
+            logger.LogWarning("Could not reload the ACL of {SmartAGId}; its sessions keep the rules they have, trying again in {Seconds} s: {Message}",
+                slot.SmartAGId, ReconcileInterval.TotalSeconds, e.Message);
         }
     }
 
