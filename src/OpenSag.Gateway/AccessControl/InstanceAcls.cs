@@ -11,9 +11,10 @@ namespace OpenSag.Gateway.AccessControl;
 /// The ACL of every instance with a session on this gateway (DESIGN.md §6), kept current three ways: loaded when an
 /// instance's first session is published (<see cref="ISessionObserver"/>, before the client hears it is online, so no
 /// stream or packet of it is judged by rules not yet loaded), reloaded on every <see cref="ChangeNotice.AclKind"/>
-/// notice before the notice's publisher goes on (so an API answer means "in force here"), and reconciled every
-/// <see cref="ReconcileInterval"/> for a notice lost on the way from another node. Each reload swaps the compiled
-/// rules in at once and aborts the live streams they now forbid. A slot goes with its instance's last session.
+/// notice before the notice's publisher goes on (so an API answer means "in force here", unless the store could not
+/// be read just then), and reconciled every <see cref="ReconcileInterval"/> for a notice lost on the way from another
+/// node or a reload that failed. Each reload swaps the compiled rules in at once and aborts the live streams they now
+/// forbid. A slot goes with its instance's last session.
 /// </summary>
 public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvider time, ILogger<InstanceAcls> logger)
     : BackgroundService, ISessionObserver
