@@ -102,7 +102,7 @@ public sealed class AclService(IAclStore acls, IInstanceStore instances, ChangeF
         switch (await acls.TryAddRuleAsync(regionId, rule, RuleLimit, cancellationToken))
         {
             case AclWriteResult.Done:
-                await PublishForAclAsync(regionId, rule.AclId, cancellationToken);
+                await PublishForAclAsync(regionId, rule.AclId);
                 return rule;
             case AclWriteResult.NotFound:
                 throw new ApiException(ErrorCatalogue.AclNotFound);
@@ -136,7 +136,7 @@ public sealed class AclService(IAclStore acls, IInstanceStore instances, ChangeF
 
         // The store kept the write exactly when this holds.
         RequirePortsFitProtocol(stored.IpProtocol, stored.SourcePortRange, stored.DestPortRange);
-        await PublishForAclAsync(change.RegionId, change.AclId, cancellationToken);
+        await PublishForAclAsync(change.RegionId, change.AclId);
         return stored;
     }
 
@@ -150,7 +150,7 @@ public sealed class AclService(IAclStore acls, IInstanceStore instances, ChangeF
             throw new ApiException(ErrorCatalogue.AclRuleNotFound);
         }
 
-        await PublishForAclAsync(regionId, aclId, cancellationToken);
+        await PublishForAclAsync(regionId, aclId);
     }
 
     /// <summary>The ACL and one page of its rules matching the filter, in evaluation-friendly order (Priority, then creation).</summary>
@@ -202,13 +202,17 @@ public sealed class AclService(IAclStore acls, IInstanceStore instances, ChangeF
         }
     }
 
-    /// <summary>Publishes a rule change of the ACL to the instances associated with it, if any.</summary>
-    private async Task PublishForAclAsync(string regionId, string aclId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a rule change of the ACL to the instances associated with it, if any. The rule write has committed, so
+    /// the instances are read without the caller's token too (<see cref="PublishAsync"/>): a caller that hangs up now
+    /// must not leave every node on the old rules until its reconcile.
+    /// </summary>
+    private async Task PublishForAclAsync(string regionId, string aclId)
     {
         var affected = new List<string>();
         for (var pageNumber = 1; ; pageNumber++)
         {
-            var page = await instances.ListInstancesAsync(new InstanceFilter(regionId) { AclIds = [aclId] }, pageNumber, InstancePageSize, cancellationToken);
+            var page = await instances.ListInstancesAsync(new InstanceFilter(regionId) { AclIds = [aclId] }, pageNumber, InstancePageSize, CancellationToken.None);
             affected.AddRange(page.Items.Select(i => i.SmartAGId));
             if (page.Items.Count < InstancePageSize)
             {

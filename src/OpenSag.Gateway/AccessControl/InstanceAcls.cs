@@ -11,9 +11,10 @@ namespace OpenSag.Gateway.AccessControl;
 /// The ACL of every instance with a session on this gateway (DESIGN.md §6), kept current three ways: loaded when an
 /// instance's first session is published (<see cref="ISessionObserver"/>, before the client hears it is online, so no
 /// stream or packet of it is judged by rules not yet loaded), reloaded on every <see cref="ChangeNotice.AclKind"/>
-/// notice before the notice's publisher goes on (so an API answer means "in force here"), and reconciled every
-/// <see cref="ReconcileInterval"/> for a notice lost on the way from another node. Each reload swaps the compiled
-/// rules in at once and aborts the live streams they now forbid. A slot goes with its instance's last session.
+/// notice before the notice's publisher goes on (so an API answer means "in force here", unless the store could not
+/// be read just then), and reconciled every <see cref="ReconcileInterval"/> for a notice lost on the way from another
+/// node or a reload that failed. Each reload swaps the compiled rules in at once and aborts the live streams they now
+/// forbid. A slot goes with its instance's last session.
 /// </summary>
 public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvider time, ILogger<InstanceAcls> logger)
     : BackgroundService, ISessionObserver
@@ -88,7 +89,12 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
         }
     }
 
-    /// <summary>Reloads the named instances that have a session here; the others have nothing to apply.</summary>
+    /// <summary>
+    /// Reloads the named instances that have a session here; the others have nothing to apply. An instance whose rules
+    /// cannot be read (the store is unreachable) keeps its rules until the reconcile, and the others are still
+    /// reloaded: the write has committed, so failing here would only fail the API call that made it (a retry of a
+    /// non-idempotent action) and skip its broadcast to the other nodes.
+    /// </summary>
     public async Task ApplyChangeAsync(ChangeNotice notice, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notice);
@@ -101,7 +107,7 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
         {
             if (Find(smartAgId) is { } slot)
             {
-                await ReloadAsync(slot, cancellationToken);
+                await TryReloadAsync(slot, cancellationToken);
             }
         }
     }
@@ -117,15 +123,7 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
 
         foreach (var slot in slots)
         {
-            try
-            {
-                await ReloadAsync(slot, cancellationToken);
-            }
-            catch (Exception e) when (StoreUnavailable.IsCause(e))
-            {
-                logger.LogWarning("Could not reload the ACL of {SmartAGId}; its sessions keep the rules they have, trying again in {Seconds} s: {Message}",
-                    slot.SmartAGId, ReconcileInterval.TotalSeconds, e.Message);
-            }
+            await TryReloadAsync(slot, cancellationToken);
         }
     }
 
@@ -158,6 +156,20 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Reloads the slot; when the store is out of reach, logs it and leaves the rules in force to the next reconcile.</summary>
+    private async Task TryReloadAsync(InstanceAclSlot slot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReloadAsync(slot, cancellationToken);
+        }
+        catch (Exception e) when (StoreUnavailable.IsCause(e))
+        {
+            logger.LogWarning("Could not reload the ACL of {SmartAGId}; its sessions keep the rules they have, trying again in {Seconds} s: {Message}",
+                slot.SmartAGId, ReconcileInterval.TotalSeconds, e.Message);
         }
     }
 

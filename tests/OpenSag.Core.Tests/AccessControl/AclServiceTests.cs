@@ -183,6 +183,24 @@ public sealed class AclServiceTests
         Assert.Equal(ErrorCatalogue.AclNotFound, list.Error);
     }
 
+    [Fact]
+    public async Task ModifyRule_CallerGoesAwayAsTheWriteCommits_StillAnnouncesTheInstances()
+    {
+        var acl = await CreateSoftwareAclAsync();
+        _store.AddInstance("sag-a");
+        await _service.AssociateAsync(Region, acl, "sag-a", Token);
+        var rule = await _service.AddRuleAsync(Region, Rule(acl), Token);
+        _notices.Clear();
+        using var caller = new CancellationTokenSource();
+        // The caller (an SDK timing out) hangs up while its write commits: the rule is stored all the same.
+        _store.BeforeNextUpdate = () => caller.CancelAsync();
+
+        await _service.ModifyRuleAsync(new AclRuleChange(Region, acl, rule.AcrId) { Priority = 5 }, caller.Token);
+
+        // Without the notice the instance's live sessions would keep the old rule until the next reconcile.
+        Assert.Equal([["sag-a"]], _notices.Select(n => n.SmartAGIds));
+    }
+
     /// <summary>The list store completes every call at once, so no await here can wait.</summary>
     private static CancellationToken Token => CancellationToken.None;
 

@@ -125,6 +125,8 @@ internal sealed class ListAclStore : IAclStore, IInstanceStore
 
     public Task<Page<Instance>> ListInstancesAsync(InstanceFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
+        // As the engines do: a read asked with a cancelled token does not run.
+        cancellationToken.ThrowIfCancellationRequested();
         var matching = _instances.Where(i => filter.AclIds is null || filter.AclIds.Contains(_aclOfInstance.GetValueOrDefault(i) ?? "")).Select(Instance).ToList();
         return Task.FromResult(new Page<Instance>(matching, matching.Count, pageNumber, pageSize));
     }

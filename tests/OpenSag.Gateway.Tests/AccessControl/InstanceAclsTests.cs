@@ -163,6 +163,25 @@ public sealed class InstanceAclsTests
     }
 
     [Fact]
+    public async Task ApplyChange_StoreFailsForOneInstance_OthersAppliedAndThePublisherNotFailed()
+    {
+        const string Other = "sag-aclinstance0000002";
+        using var acls = Acls();
+        await acls.SessionOpenedAsync(Session("s1"), CancellationToken.None).AsTask().WaitAsync(Timeout);
+        await acls.SessionOpenedAsync(Session("s2") with { SmartAGId = Other }, CancellationToken.None).AsTask().WaitAsync(Timeout);
+        _store.Set(Other, Drop("acr-80", 80));
+        _store.Failure = new TimeoutException("the store is slow");
+        _store.FailingInstance = Instance;
+
+        // One notice for both (a DeleteACL of an ACL both had, or a rule of it): the write has committed, so a failed
+        // read is the reconcile's to repair, not an error for the API call that published it (which would skip the
+        // broadcast to the other nodes) nor a reason to leave the next instance on its old rules.
+        await acls.ApplyChangeAsync(new ChangeNotice(ChangeNotice.AclKind, [Instance, Other]), CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.False(acls.Find(Other)!.Rules.EvaluateStream(Client, Server, 80).Accepts);
+    }
+
+    [Fact]
     public void Apply_OlderTicketAfterANewerOne_Dropped()
     {
         var slot = new InstanceAclSlot(Instance);
@@ -254,6 +273,9 @@ public sealed class InstanceAclsTests
 
         public Exception? Failure { get; set; }
 
+        /// <summary>The one instance whose reads fail with <see cref="Failure"/>; null for every instance.</summary>
+        public string? FailingInstance { get; set; }
+
         public int Reads => Volatile.Read(ref _reads);
 
         public void Set(string smartAgId, params AclRule[] rules)
@@ -267,7 +289,7 @@ public sealed class InstanceAclsTests
         public Task<IReadOnlyList<AclRule>> GetInstanceRulesAsync(string smartAgId, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _reads);
-            if (Failure is { } failure)
+            if (Failure is { } failure && (FailingInstance is null || FailingInstance == smartAgId))
             {
                 return Task.FromException<IReadOnlyList<AclRule>>(failure);
             }
