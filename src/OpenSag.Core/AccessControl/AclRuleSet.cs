@@ -111,6 +111,39 @@ public sealed class AclRuleSet
         return inbound.Accepts ? outbound : inbound;
     }
 
+    /// <summary>
+    /// <see cref="EvaluateStream(uint, uint, int)"/> for a stream to a remote address that is not IPv4 (IPv6): rules
+    /// are IPv4 CIDR blocks, and only one whose remote side is <c>/0</c> (DestCidr for <c>out</c>, SourceCidr for
+    /// <c>in</c>) matches it, since <c>0.0.0.0/0</c> reads as "every address" (a drop-all must stop IPv6 too); any
+    /// narrower block names IPv4 addresses only. The client side and the ports are judged as for IPv4. Allocates
+    /// nothing.
+    /// </summary>
+    public AclVerdict EvaluateStreamToNonIpv4(uint clientIp, int port)
+    {
+        var outbound = EvaluateNonIpv4Remote(_out, _outIds, remoteIsSource: false, clientIp, port);
+        if (!outbound.Accepts)
+        {
+            return outbound;
+        }
+
+        var inbound = EvaluateNonIpv4Remote(_in, _inIds, remoteIsSource: true, clientIp, port);
+        return inbound.Accepts ? outbound : inbound;
+    }
+
+    // Apart from the per-packet Evaluate so that loop keeps its one shape (layer 3 is IPv4 only).
+    private static AclVerdict EvaluateNonIpv4Remote(Matcher[] rules, string[] ids, bool remoteIsSource, uint clientIp, int remotePort)
+    {
+        for (var i = 0; i < rules.Length; i++)
+        {
+            if (rules[i].MatchesNonIpv4Remote(remoteIsSource, clientIp, remotePort))
+            {
+                return new AclVerdict(!rules[i].Drops, ids[i]);
+            }
+        }
+
+        return AclVerdict.NoMatch;
+    }
+
     private static bool TryCompile(AclRule rule, out CompiledRule compiled, out string reason)
     {
         compiled = default;
@@ -215,6 +248,18 @@ public sealed class AclRuleSet
             && (destination & _destinationMask) == _destinationNetwork
             && sourcePort >= _sourceFirst && sourcePort <= _sourceLast
             && destinationPort >= _destinationFirst && destinationPort <= _destinationLast;
+
+        /// <summary>
+        /// A TCP stream between the client at <paramref name="client"/> (port unknown, -1) and a remote that is not
+        /// IPv4, on <paramref name="remotePort"/>: the remote side matches only a /0 block (mask 0).
+        /// </summary>
+        public bool MatchesNonIpv4Remote(bool remoteIsSource, uint client, int remotePort) =>
+            (_anyProtocol || _protocol == AclProtocol.TcpNumber)
+            && (remoteIsSource
+                ? _sourceMask == 0 && (client & _destinationMask) == _destinationNetwork
+                    && remotePort >= _sourceFirst && remotePort <= _sourceLast && _destinationFirst == -1
+                : _destinationMask == 0 && (client & _sourceMask) == _sourceNetwork
+                    && _sourceFirst == -1 && remotePort >= _destinationFirst && remotePort <= _destinationLast);
 
         private static (int First, int Last) Bounds(AclProtocol protocol, AclPortRange range) =>
             !protocol.HasPorts || range.IsAllPorts ? (-1, AclPortRange.MaxPort) : (range.First, range.Last);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -46,13 +45,13 @@ public sealed class InstanceAclSlot
 
     /// <summary>
     /// The verdict on a stream from the session's <paramref name="clientIp"/> to <paramref name="destination"/>:
-    /// <paramref name="port"/>. An IPv4-mapped address is judged as its IPv4; an IPv6 one matches no rule (rules are
-    /// IPv4 CIDR blocks, spec §1.2), so no rule refuses it: the tunnel policy is what bounds IPv6.
+    /// <paramref name="port"/>. An IPv4-mapped address is judged as its IPv4; an IPv6 one only by rules whose remote
+    /// side is <c>/0</c> (rules are IPv4 CIDR blocks, spec §1.2; <see cref="AclRuleSet.EvaluateStreamToNonIpv4"/>).
     /// </summary>
     public AclVerdict EvaluateStream(uint clientIp, IPAddress destination, int port)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return TryIpv4(destination, out var address) ? Rules.EvaluateStream(clientIp, address, port) : AclVerdict.NoMatch;
+        return Judge(Rules, clientIp, destination, port);
     }
 
     /// <summary>
@@ -66,7 +65,7 @@ public sealed class InstanceAclSlot
         ArgumentNullException.ThrowIfNull(stream);
         lock (_gate)
         {
-            var verdict = Rules.EvaluateStream(stream.ClientIp, stream.Destination, stream.Port);
+            var verdict = Judge(Rules, stream.ClientIp, stream.Destination, stream.Port);
             refusingRule = verdict.AcrId;
             if (!verdict.Accepts)
             {
@@ -109,11 +108,16 @@ public sealed class InstanceAclSlot
             _applied = ticket;
             Volatile.Write(ref _rules, rules);
             return [.. _streams
-                .Select(s => (Stream: s, Verdict: rules.EvaluateStream(s.ClientIp, s.Destination, s.Port)))
+                .Select(s => (Stream: s, Verdict: Judge(rules, s.ClientIp, s.Destination, s.Port)))
                 .Where(s => !s.Verdict.Accepts)
                 .Select(s => (s.Stream, s.Verdict.AcrId))];
         }
     }
+
+    // The one place a stream's destination picks the IPv4 or the other-family evaluation, so a new stream, its
+    // tracking and a change's sweep cannot judge it differently.
+    private static AclVerdict Judge(AclRuleSet rules, uint clientIp, IPAddress destination, int port) =>
+        TryIpv4(destination, out var address) ? rules.EvaluateStream(clientIp, address, port) : rules.EvaluateStreamToNonIpv4(clientIp, port);
 
     /// <summary>The host-order IPv4 of an IPv4 or IPv4-mapped IPv6 address.</summary>
     internal static bool TryIpv4(IPAddress address, out uint value)
@@ -125,10 +129,10 @@ public sealed class InstanceAclSlot
 }
 
 /// <summary>
-/// A live tunnelled stream as the ACL sees it: which session (SessionId, ClientIp) reaches what (IPv4 address and port),
-/// and the WebSocket to end it on.
+/// A live tunnelled stream as the ACL sees it: which session (SessionId, ClientIp) reaches what (address of either
+/// family, and port), and the WebSocket to end it on.
 /// </summary>
-public sealed class WatchedTunnel(string sessionId, uint clientIp, uint destination, int port, WebSocket socket)
+public sealed class WatchedTunnel(string sessionId, uint clientIp, IPAddress destination, int port, WebSocket socket)
 {
     /// <summary>
     /// Bound on sending the close frame. It is a few dozen bytes and goes at once, unless a relay send the client is
@@ -143,13 +147,17 @@ public sealed class WatchedTunnel(string sessionId, uint clientIp, uint destinat
     /// <summary>The session's ClientIp, host order.</summary>
     public uint ClientIp { get; } = clientIp;
 
-    /// <summary>The address the gateway connected to, host order.</summary>
-    public uint Destination { get; } = destination;
+    /// <summary>
+    /// The address the gateway connected to: IPv4 (an IPv4-mapped one as its IPv4) or IPv6 without a scope id, which
+    /// keeps <see cref="Endpoint"/> within the close frame's room (InstanceAcls.RefusalReason).
+    /// </summary>
+    public IPAddress Destination { get; } = Unscoped(destination);
 
+    /// <summary>The destination's TCP port.</summary>
     public int Port { get; } = port;
 
-    /// <summary>The destination as ADDRESS:PORT, as the gateway connected to it.</summary>
-    public string Endpoint => $"{Ipv4.FromUInt32(Destination)}:{Port.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>The destination as ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), as the gateway connected to it.</summary>
+    public string Endpoint => new IPEndPoint(Destination, Port).ToString();
 
     /// <summary>
     /// Ends the stream: a close frame with status 1008 (policy violation, RFC 6455 §7.4.1) and
@@ -172,5 +180,13 @@ public sealed class WatchedTunnel(string sessionId, uint clientIp, uint destinat
         {
             socket.Abort();
         }
+    }
+
+    private static IPAddress Unscoped(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4()
+            : address.AddressFamily == AddressFamily.InterNetworkV6 ? new IPAddress(address.GetAddressBytes())
+            : address;
     }
 }

@@ -198,8 +198,8 @@ public sealed class InstanceAcls(IAclStore store, ChangeFeed changes, TimeProvid
 
     /// <summary>
     /// What the client prints after "tunnel to HOST:PORT closed: ", worded as the refusal of a new stream
-    /// (TunnelEndpoint). It fits a close frame's 123 bytes: all ASCII, at most 21 for the endpoint, 45 for the words
-    /// and 22 for an AcrId (acr- and 18 characters, ResourceIds).
+    /// (TunnelEndpoint). It fits a close frame's 123 bytes: all ASCII, at most 47 for the endpoint (an unscoped
+    /// [IPv6]:65535, WatchedTunnel), 45 for the words and 22 for an AcrId (acr- and 18 characters, ResourceIds).
     /// </summary>
     internal static string RefusalReason(WatchedTunnel stream, string? acrId) =>
         $"{stream.Endpoint} is now refused by the instance's ACL (rule {acrId})";

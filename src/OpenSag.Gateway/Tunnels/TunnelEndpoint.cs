@@ -122,12 +122,10 @@ public sealed class TunnelEndpoint(
         }
 
         // Watched from here: a rule change after the check above either is seen by TryTrack or finds the stream.
-        var watched = InstanceAclSlot.TryIpv4(((IPEndPoint)socket.RemoteEndPoint!).Address, out var connected)
-            ? new WatchedTunnel(session.Info.SessionId, clientIp, connected, port, webSocket)
-            : null;
+        var watched = new WatchedTunnel(session.Info.SessionId, clientIp, ((IPEndPoint)socket.RemoteEndPoint!).Address, port, webSocket);
         try
         {
-            if (watched is not null && !acl.TryTrack(watched, out var rule))
+            if (!acl.TryTrack(watched, out var rule))
             {
                 logger.LogInformation("Session {SessionId}: tunnel to {Destination} closed at once: the instance's ACL changed to refuse it (rule {AcrId})", session.Info.SessionId, destination, rule);
                 socket.Dispose();
@@ -139,10 +137,7 @@ public sealed class TunnelEndpoint(
         }
         finally
         {
-            if (watched is not null)
-            {
-                acl.Untrack(watched);
-            }
+            acl.Untrack(watched);
 
             session.RemoveStream(webSocket);
         }

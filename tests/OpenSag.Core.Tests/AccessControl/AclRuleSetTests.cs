@@ -210,6 +210,41 @@ public sealed class AclRuleSetTests
     }
 
     [Fact]
+    public void EvaluateStreamToNonIpv4_DropAllSlashZero_Refused()
+    {
+        // 0.0.0.0/0 is every address: a drop-all stops streams to IPv6 too.
+        var set = Compile(Rule("acr-all", protocol: "ALL", policy: "drop"));
+        Assert.Equal(new AclVerdict(false, "acr-all"), set.EvaluateStreamToNonIpv4(Client, 443));
+    }
+
+    [Fact]
+    public void EvaluateStreamToNonIpv4_NarrowerRemoteBlock_NeverMatches()
+    {
+        var set = Compile(
+            Rule("acr-out", protocol: "ALL", policy: "drop", destCidr: "10.0.0.0/8"),
+            Rule("acr-in", direction: "in", protocol: "ALL", policy: "drop", sourceCidr: "10.0.0.0/8"));
+        Assert.Equal(AclVerdict.NoMatch, set.EvaluateStreamToNonIpv4(Client, 443));
+    }
+
+    [Fact]
+    public void EvaluateStreamToNonIpv4_InDropSourceSlashZeroOnThePort_RefusedOtherPortsNot()
+    {
+        var set = Compile(Rule("acr-in", direction: "in", policy: "drop", sourcePorts: "443/443", destCidr: "10.8.0.0/16"));
+        Assert.Equal(new AclVerdict(false, "acr-in"), set.EvaluateStreamToNonIpv4(Client, 443));
+        Assert.True(set.EvaluateStreamToNonIpv4(Client, 80).Accepts);
+        Assert.True(set.EvaluateStreamToNonIpv4(Server, 443).Accepts);
+    }
+
+    [Fact]
+    public void EvaluateStreamToNonIpv4_ClientSidePortOrUdp_NeverMatches()
+    {
+        var set = Compile(
+            Rule("acr-port", policy: "drop", sourcePorts: "1/65000"),
+            Rule("acr-udp", protocol: "UDP", policy: "drop"));
+        Assert.True(set.EvaluateStreamToNonIpv4(Client, 443).Accepts);
+    }
+
+    [Fact]
     public void Compile_MalformedRule_SkippedWithReasonOthersKept()
     {
         var bad = Rule("acr-bad", policy: "drop", destCidr: "10.0.5.20");

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,6 +14,7 @@ public sealed class InstanceAclsTests
     private const string Instance = "sag-aclinstance0000001";
     private const uint Client = 0x0A080002; // 10.8.0.2
     private const uint Server = 0x0A000514; // 10.0.5.20
+    private static readonly IPAddress ServerAddress = IPAddress.Parse("10.0.5.20");
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private readonly RuleList _store = new();
@@ -79,8 +81,8 @@ public sealed class InstanceAclsTests
         using (to443)
         using (client443)
         {
-            Assert.True(slot.TryTrack(new WatchedTunnel("s1", Client, Server, 80, to80), out _));
-            Assert.True(slot.TryTrack(new WatchedTunnel("s1", Client, Server, 443, to443), out _));
+            Assert.True(slot.TryTrack(new WatchedTunnel("s1", Client, ServerAddress, 80, to80), out _));
+            Assert.True(slot.TryTrack(new WatchedTunnel("s1", Client, ServerAddress, 443, to443), out _));
 
             _store.Set(Instance, Drop("acr-80", 80));
             await acls.ApplyChangeAsync(new ChangeNotice(ChangeNotice.AclKind, [Instance]), CancellationToken.None).WaitAsync(Timeout);
@@ -89,8 +91,29 @@ public sealed class InstanceAclsTests
             Assert.Equal(WebSocketState.Open, to443.State);
             // The client hears why before the connection drops: the destination and the rule, not a bare abort.
             await AssertEndedByAsync(client80, "10.0.5.20:80 is now refused by the instance's ACL (rule acr-80)");
-            Assert.False(slot.TryTrack(new WatchedTunnel("s1", Client, Server, 80, to80), out var rule));
+            Assert.False(slot.TryTrack(new WatchedTunnel("s1", Client, ServerAddress, 80, to80), out var rule));
             Assert.Equal("acr-80", rule);
+        }
+    }
+
+    [Fact]
+    public async Task ApplyChange_SlashZeroDropAddedWithIpv6StreamTracked_StreamEnded()
+    {
+        // DestCidr 0.0.0.0/0 is every address, so a drop added later ends a stream to IPv6 too, named [ADDRESS]:PORT.
+        using var acls = Acls();
+        await acls.SessionOpenedAsync(Session("s1"), CancellationToken.None).AsTask().WaitAsync(Timeout);
+        var slot = acls.Find(Instance)!;
+        var (toV6, clientV6) = await LoopbackWebSockets.PairAsync(Timeout);
+        using (toV6)
+        using (clientV6)
+        {
+            Assert.True(slot.TryTrack(new WatchedTunnel("s1", Client, IPAddress.Parse("2001:db8::20"), 443, toV6), out _));
+
+            _store.Set(Instance, Drop("acr-443", 443));
+            await acls.ApplyChangeAsync(new ChangeNotice(ChangeNotice.AclKind, [Instance]), CancellationToken.None).WaitAsync(Timeout);
+
+            Assert.Equal(WebSocketState.Aborted, toV6.State);
+            await AssertEndedByAsync(clientV6, "[2001:db8::20]:443 is now refused by the instance's ACL (rule acr-443)");
         }
     }
 
@@ -136,7 +159,7 @@ public sealed class InstanceAclsTests
         using (server)
         using (client)
         {
-            Assert.True(acls.Find(Instance)!.TryTrack(new WatchedTunnel("s1", Client, Server, 80, server), out _));
+            Assert.True(acls.Find(Instance)!.TryTrack(new WatchedTunnel("s1", Client, ServerAddress, 80, server), out _));
             await acls.StartAsync(CancellationToken.None).WaitAsync(Timeout);
             try
             {
