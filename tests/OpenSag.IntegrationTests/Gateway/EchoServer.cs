@@ -3,27 +3,22 @@ using System.Net.Sockets;
 
 namespace OpenSag.IntegrationTests.Gateway;
 
-/// <summary>
-/// A TCP echo service on 127.0.0.1:0 (or another loopback address, e.g. ::1): the "private network" host that tunnels
-/// reach in tests.
-/// </summary>
+/// <summary>A TCP echo service on 127.0.0.1:0: the "private network" host that tunnels reach in tests.</summary>
 public sealed class EchoServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener;
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
 
-    public EchoServer(IPAddress? address = null)
+    public EchoServer()
     {
-        _listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         _listener.Start();
         _accepting = AcceptAsync();
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>ADDRESS:PORT ([ADDRESS]:PORT for IPv6), as a forward target.</summary>
-    public string Destination => _listener.LocalEndpoint.ToString()!;
+    public string Destination => $"127.0.0.1:{Port}";
 
     private async Task AcceptAsync()
     {
