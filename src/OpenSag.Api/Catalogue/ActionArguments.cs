@@ -24,14 +24,23 @@ public sealed class ActionArguments
     /// some answer format or store cannot hold (<see cref="PortableText"/>) is refused here as InvalidParameter naming
     /// the key, for every string and list item of every action, so nothing is stored or echoed that could break an answer.
     /// </summary>
-    public static ActionArguments Bind(ActionDefinition action, RpcRequest request)
+    public static ActionArguments Bind(ActionDefinition action, RpcRequest request) => Bind(action, request.Parameters);
+
+    /// <summary>
+    /// <see cref="Bind(ActionDefinition, RpcRequest)"/> from parameters already merged (wire name → value; list items as
+    /// <c>Name.1 … Name.N</c>): the web console's forms go through the very rules an API call does.
+    /// </summary>
+    /// <exception cref="ApiException">A parameter is missing or breaks its declared rule, as on the API.</exception>
+    public static ActionArguments Bind(ActionDefinition action, IReadOnlyDictionary<string, string> parameters)
     {
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(parameters);
         var values = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var spec in action.Parameters)
         {
             if (spec.Kind == ParameterKind.StringList)
             {
-                var items = ReadList(spec, request);
+                var items = ReadList(spec, parameters);
                 if (items.Count == 0 && spec.Required)
                 {
                     throw new ApiException(spec.Missing);
@@ -41,8 +50,8 @@ public sealed class ActionArguments
                 continue;
             }
 
-            RefuseIndexedForms(spec, request);
-            var raw = request.Get(spec.Name);
+            RefuseIndexedForms(spec, parameters);
+            var raw = parameters.GetValueOrDefault(spec.Name);
             if (string.IsNullOrEmpty(raw))
             {
                 if (spec.Required)
@@ -94,10 +103,10 @@ public sealed class ActionArguments
     /// (<c>Name.1.Sub</c>). Ignoring them would answer 200 as if the list were empty, which for ModifyClientUserDNS
     /// clears the stored list.
     /// </summary>
-    private static List<string> ReadList(ParameterSpec spec, RpcRequest request)
+    private static List<string> ReadList(ParameterSpec spec, IReadOnlyDictionary<string, string> parameters)
     {
         var indexed = new SortedDictionary<int, string>();
-        foreach (var (key, value) in request.Parameters)
+        foreach (var (key, value) in parameters)
         {
             if (!IsFormOf(key, spec.Name))
             {
@@ -136,9 +145,9 @@ public sealed class ActionArguments
     /// A single-valued parameter sent as a list (<c>Email.1</c>, <c>Description[0]</c>) would otherwise be ignored and
     /// the call answered 200 without the change asked for.
     /// </summary>
-    private static void RefuseIndexedForms(ParameterSpec spec, RpcRequest request)
+    private static void RefuseIndexedForms(ParameterSpec spec, IReadOnlyDictionary<string, string> parameters)
     {
-        foreach (var key in request.Parameters.Keys)
+        foreach (var key in parameters.Keys)
         {
             if (key.Length > spec.Name.Length && IsFormOf(key, spec.Name))
             {

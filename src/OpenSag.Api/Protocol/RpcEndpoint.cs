@@ -17,7 +17,7 @@ namespace OpenSag.Api.Protocol;
 /// <see cref="ApiException"/> with its catalogue status (logged at Debug), anything else as 500 InternalError
 /// (logged at Error, since it is our fault), except an unreachable database, which is 503 ServiceUnavailable.
 /// </summary>
-public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator, IdempotentCalls idempotent, ILogger<RpcEndpoint> logger)
+public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Authenticator authenticator, IdempotentCalls idempotent, ILogger<RpcEndpoint> logger)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -38,14 +38,12 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
             var key = await authenticator.AuthenticateAsync(request, cancellationToken);
             var arguments = ActionArguments.Bind(action, request);
             var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
-            var context = new ActionContext(arguments, caller);
-            var handler = actions.Handler(action);
             if (ClientTokenOf(action, arguments) is { } token)
             {
                 var tokenKey = new ClientTokenKey(caller.AccessKeyId, action.Name, token);
                 var answer = await idempotent.RunAsync(tokenKey, Fingerprint(action, arguments), async ct =>
                 {
-                    var body = await handler(context, ct);
+                    var body = await invoker.InvokeAsync(action, arguments, caller, ct);
                     return new ClientTokenAnswer(requestId, ResponseWriter.Write(ResponseFormat.Json, action.Name, requestId, body),
                         ResponseWriter.Write(ResponseFormat.Xml, action.Name, requestId, body));
                 }, cancellationToken);
@@ -54,7 +52,7 @@ public sealed class RpcEndpoint(ActionTable actions, Authenticator authenticator
             }
             else
             {
-                var body = await handler(context, cancellationToken);
+                var body = await invoker.InvokeAsync(action, arguments, caller, cancellationToken);
                 await WriteAsync(http, StatusCodes.Status200OK, format, ResponseWriter.Write(format, action.Name, requestId, body), requestId);
             }
         }

@@ -25,6 +25,23 @@ public sealed class SessionService(IOpenSagStore store, InstanceService instance
         return closed;
     }
 
+    /// <summary>
+    /// Every online session of the instance, ordered by user name, online time, then session id (issue 13: the
+    /// operators' list, like <c>occtl show users</c>).
+    /// </summary>
+    /// <exception cref="ApiException">The instance does not exist in the region.</exception>
+    public Task<IReadOnlyList<OnlineSessionListing>> ListInstanceSessionsAsync(string regionId, string smartAgId, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("issue 13, item 1: being built");
+
+    /// <summary>
+    /// Ends one online session of the instance (wherever in the cluster it lives) with
+    /// a close reason of its own (SessionCloseReason.Disconnected, the client exits 4 as for a kick), answering once it is closed; false when no such session is
+    /// online on the instance. Audited by the caller's channel like a kick.
+    /// </summary>
+    /// <exception cref="ApiException">The instance does not exist in the region.</exception>
+    public Task<bool> DisconnectSessionAsync(Caller caller, string regionId, string smartAgId, string sessionId, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("issue 13, item 1: being built");
+
     public async Task<IReadOnlyList<OnlineSessionInfo>> ListOnlineAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {
         await instances.RequireAsync(regionId, smartAgId, cancellationToken);

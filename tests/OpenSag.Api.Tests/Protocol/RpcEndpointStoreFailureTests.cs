@@ -39,7 +39,8 @@ public sealed class RpcEndpointStoreFailureTests
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
         var authenticator = new Authenticator(new FailingKeyStore(storeFailure), new NonceLedger(time), time);
         var idempotent = new IdempotentCalls(new InMemoryClientTokenStore(), time, NullLogger<IdempotentCalls>.Instance);
-        var endpoint = new RpcEndpoint(SmartagActions.CreateTable(), authenticator, idempotent, NullLogger<RpcEndpoint>.Instance);
+        var table = SmartagActions.CreateTable();
+        var endpoint = new RpcEndpoint(table, new ActionInvoker(table), authenticator, idempotent, NullLogger<RpcEndpoint>.Instance);
         var http = new DefaultHttpContext();
         http.Request.Method = "GET";
         http.Request.QueryString = new QueryString("?Action=KickOutClients&Version=2018-03-13&AccessKeyId=LTAI5tKey&Signature=x&SignatureNonce=n1&Timestamp="
