@@ -3,12 +3,18 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace OpenSag.Cli.Serve;
 
-/// <summary>The server's two listeners. Each serves only its own endpoints: the admin API must never answer on
-/// the client-facing gateway port, nor the gateway on the API port (issue 9 item 1).</summary>
+/// <summary>The server's listeners. Each serves only its own endpoints: the admin API must never answer on
+/// the client-facing gateway port, nor the gateway on the API port (issue 9 item 1), nor the console on either.</summary>
 internal enum Listener
 {
     Api,
     Gateway,
+
+    /// <summary>The operators' web console (<c>--console-listen</c>), and <c>/metrics</c> unless <c>--metrics-listen</c> moves it.</summary>
+    Console,
+
+    /// <summary>Only <c>/metrics</c> (<c>--metrics-listen</c>).</summary>
+    Metrics,
 }
 
 /// <summary>
@@ -19,13 +25,12 @@ internal enum Listener
 /// </summary>
 internal static class ListenerRouting
 {
-    private static readonly ListenerFeature ApiTag = new(Listener.Api);
-    private static readonly ListenerFeature GatewayTag = new(Listener.Gateway);
+    private static readonly ListenerFeature[] Tags = [.. Enum.GetValues<Listener>().Select(l => new ListenerFeature(l))];
 
     /// <summary>Adds the tagging middleware; call it before anything else on the listener.</summary>
     public static ListenOptions TagConnections(this ListenOptions listen, Listener listener)
     {
-        var tag = listener == Listener.Api ? ApiTag : GatewayTag;
+        var tag = Tags[(int)listener];
         listen.Use(next => connection =>
         {
             connection.Features.Set(tag);
