@@ -40,6 +40,8 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<Storage.IAccessKeyStore>(sp => new CachedAccessKeys(sp.GetRequiredService<Storage.IOpenSagStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Storage.IAuditStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<AuditLog>();
         services.AddSingleton<ActionInvoker>();
         services.AddSingleton<RpcEndpoint>();
         return services;
