@@ -15,12 +15,13 @@ public static class ApiServiceCollectionExtensions
     /// <summary>
     /// Registers the domain services and the RPC protocol. The caller registers the <c>IOpenSagStore</c>, and may
     /// register the cluster seams first (online list, revocation announcer, nonce ledger); the defaults are the
-    /// single-node ones.
+    /// single-node ones, and this node's <see cref="LocalNode"/> (default: the machine's name).
     /// </summary>
     public static IServiceCollection AddSmartagApi(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<SessionRegistry>();
+        services.TryAddSingleton(new LocalNode(Environment.MachineName));
+        services.AddSingleton(sp => new SessionRegistry(sp.GetServices<ISessionObserver>()) { Node = sp.GetRequiredService<LocalNode>().Id });
         services.TryAddSingleton<IOnlineSessionReader>(sp => sp.GetRequiredService<SessionRegistry>());
         services.TryAddSingleton<ISessionRevocationAnnouncer, SingleNodeAnnouncer>();
         services.AddSingleton<SessionRevoker>();

@@ -178,6 +178,7 @@ internal static class OpenSagServer
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, RelayMemoryPool.Factory>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(new Sessions.LocalNode(options.NodeId));
         if (options.Store.ClusterConnectionString is { } cluster)
         {
             // Before the API and gateway, whose single-node defaults (in-process online list, nonce ledger,
