@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using OpenSag.Domain;
+using OpenSag.Services;
 using OpenSag.WebConsole.SignIn;
 
 namespace OpenSag.WebConsole.Pages;
@@ -13,9 +15,18 @@ namespace OpenSag.WebConsole.Pages;
 /// <see cref="WrongKey"/> (never which half was wrong, nor whether the key exists or is disabled); failures are
 /// limited per source address (<see cref="SignInThrottle"/>), then answered 429 with Retry-After.
 /// </summary>
-public sealed class SignInModel(AccessKeyCheck keys, SignInThrottle throttle, TimeProvider time) : PageModel
+public sealed class SignInModel(AccessKeyCheck keys, SignInThrottle throttle, AuditLog audit, TimeProvider time) : PageModel
 {
     public const string WrongKey = "The access key ID or secret is wrong.";
+
+    /// <summary>The audit log's action names of the console's own events (not catalogue actions).</summary>
+    public const string SignInAction = "ConsoleSignIn";
+
+    /// <summary>The outcome recorded for a refused sign-in.</summary>
+    public const string RefusedOutcome = "SignInRefused";
+
+    /// <summary>Longest typed access key id the audit log records; a longer one is cut (it names no key anyway).</summary>
+    private const int RecordedIdLength = 64;
 
     [BindProperty]
     public string? AccessKeyId { get; set; }
@@ -44,6 +55,9 @@ public sealed class SignInModel(AccessKeyCheck keys, SignInThrottle throttle, Ti
             return Page();
         }
 
+        // The typed id is recorded as typed (cut, and with what no store holds replaced): who tried which key, from where.
+        var caller = new Caller(PortableText.Portable(id.Length > RecordedIdLength ? id[..RecordedIdLength] : id), address.ToString()) { Channel = Caller.ConsoleChannel };
+        await audit.RecordAsync(caller, SignInAction, "", "", "", accepted == true ? AuditEntry.Success : RefusedOutcome, "", CancellationToken.None);
         if (accepted == false)
         {
             Refusal = WrongKey;

@@ -13,7 +13,7 @@ public sealed class ConsoleAccessTests
     private static readonly string[] Pages =
     [
         "/", "/instances", "/instances/sag-nosuchinstance0000000", "/instances/sag-nosuchinstance0000000/users?search=a&page=2",
-        "/instances/sag-nosuchinstance0000000/sessions", "/instances/sag-nosuchinstance0000000/traffic?month=202611",
+        "/instances/sag-nosuchinstance0000000/sessions", "/instances/sag-nosuchinstance0000000/traffic?month=202611", "/audit?page=2",
         "/signout",
     ];
 

@@ -10,8 +10,11 @@ namespace OpenSag.WebConsole.Pages.Instances;
 /// kicks a user (the API's KickOutClients) or disconnects one session (<see cref="SessionService.DisconnectSessionAsync"/>,
 /// audited with the console's caller).
 /// </summary>
-public sealed class SessionsModel(SessionService sessions) : InstancePage
+public sealed class SessionsModel(SessionService sessions, AuditLog audit) : InstancePage
 {
+    /// <summary>The audit log's action name for a disconnect: the OpenSAG extension API's action of the same effect.</summary>
+    public const string DisconnectAction = "DisconnectSession";
+
     /// <summary>Longest session id looked up; ids are far shorter, and a longer one names no session.</summary>
     private const int MaxSessionIdLength = 128;
 
@@ -46,8 +49,11 @@ public sealed class SessionsModel(SessionService sessions) : InstancePage
             return Page();
         }
 
-        var known = sessionId is { Length: > 0 and <= MaxSessionIdLength } && PortableText.IndexOfUnportable(sessionId) < 0
-            && await sessions.DisconnectSessionAsync(Caller, Instance!.RegionId, Instance.SmartAGId, sessionId, Aborted);
+        var valid = sessionId is { Length: > 0 and <= MaxSessionIdLength } && PortableText.IndexOfUnportable(sessionId) < 0;
+        var known = valid && await sessions.DisconnectSessionAsync(Caller, Instance!.RegionId, Instance.SmartAGId, sessionId!, Aborted);
+        // Not a catalogue action, so ActionInvoker does not record it: recorded here, as the API records a kick.
+        await audit.RecordAsync(Caller, DisconnectAction, Instance!.RegionId, Instance.SmartAGId, valid ? sessionId! : "", AuditEntry.Success,
+            known ? "disconnected" : "not online", CancellationToken.None);
         if (known)
         {
             Flash = $"Disconnected session {sessionId}.";
