@@ -49,6 +49,9 @@ public sealed class HeadlessChromium : IAsyncDisposable
             throw new InvalidOperationException($"CI is set, so the browser tests must run, but there is no Chromium at {ExecutablePath} (test.sh installs Debian's chromium package).");
         }
 
+        // Web-first assertions (Assertions.Expect) retry until this bound instead of their 5 s default, which a form
+        // that hashes a password on a busy 2-core machine can exceed.
+        Assertions.SetDefaultExpectTimeout((float)Timeout.TotalMilliseconds);
         var playwright = await Playwright.CreateAsync().WaitAsync(Timeout);
         try
         {
@@ -80,7 +83,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseUrl?.ToString(),
-            // Wide enough that the console's tables are not wrapped in the screenshots docs/console/ keeps.
+            // A common laptop screen: the size the screenshots in docs/console/ are taken at.
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
         });
         context.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
