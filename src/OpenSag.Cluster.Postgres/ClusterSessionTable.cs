@@ -112,6 +112,8 @@ public sealed class ClusterSessionTable(ClusterDatabase database, DeferredWrites
         SessionGeneration = r.GetInt64(8),
     };
 
+    public Task<int> CountAllAsync(CancellationToken cancellationToken) => CountAsync(LiveNodes, [], cancellationToken);
+
     private async Task<int> CountAsync(string where, string[] values, CancellationToken cancellationToken)
     {
         var rows = await database.QueryAsync(

@@ -28,6 +28,9 @@ public sealed class ActionInvoker(ActionTable actions, AuditLog audit)
     /// <summary>Bound on a value copied from a request that binding refused (a well-formed id or name is far shorter).</summary>
     private const int RawValueLimit = 128;
 
+    /// <summary>The table the invoker runs actions of.</summary>
+    public ActionTable Actions => actions;
+
     /// <summary>The action by wire name.</summary>
     /// <exception cref="ApiException">InvalidAction.NotFound (404) for a name the catalogue does not hold.</exception>
     public ActionDefinition Find(string name) => actions.Find(name) ?? throw new ApiException(ErrorCatalogue.ActionNotFound);

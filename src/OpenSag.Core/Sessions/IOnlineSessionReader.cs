@@ -13,6 +13,9 @@ public interface IOnlineSessionReader
 
     Task<int> CountByInstanceAsync(string smartAgId, CancellationToken cancellationToken);
 
+    /// <summary>Online sessions of every instance (of every live node, in a cluster).</summary>
+    Task<int> CountAllAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// Every online session of the instance with the node holding it and its bytes, ordered by user name, online time,
     /// then session id. In a cluster the bytes of a session held by another node are as that node last wrote them

@@ -175,6 +175,8 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         return [.. sessions.Select(Listing)];
     }
 
+    public Task<int> CountAllAsync(CancellationToken cancellationToken) => Task.FromResult(Count);
+
     public Task<IReadOnlyList<OnlineSessionListing>> ListByInstanceAsync(string smartAgId, CancellationToken cancellationToken) =>
         Task.FromResult(ListByInstance(smartAgId));
 
