@@ -81,11 +81,14 @@ public sealed class ClusterListener(ClusterDatabase database, SessionRegistry re
             return;
         }
 
+        ClusterMetrics.Received("revocation", message.SentAt, TimeProvider.System.GetUtcNow());
+
         _ = Task.Run(async () =>
         {
             try
             {
                 var closed = await registry.CloseStaleSessionsAsync(message.SmartAGId, message.UserName, message.Generation, message.Reason, CancellationToken.None);
+                SessionMetrics.Closed(message.Reason, closed);
                 if (closed > 0)
                 {
                     logger.LogInformation("Revocation from node {Node} ({Reason}): sessions of {UserName} on {SmartAGId} closed here: {Closed}", message.Node, message.Reason, message.UserName, message.SmartAGId, closed);

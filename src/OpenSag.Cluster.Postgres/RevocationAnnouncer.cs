@@ -39,7 +39,7 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
             p =>
             {
                 p.AddWithValue(ClusterOptions.RevocationChannel);
-                p.AddWithValue(RevocationMessage.Write(database.NodeId, revocation));
+                p.AddWithValue(RevocationMessage.Write(database.NodeId, revocation, time.GetUtcNow()));
             },
             cancellationToken);
 
@@ -107,8 +107,11 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
 /// <summary>The NOTIFY payload: small JSON, far below PostgreSQL's 8000-byte limit (ids and names are ≤ 64 chars).</summary>
 public sealed record RevocationMessage(string Node, string SmartAGId, string UserName, long Generation, SessionCloseReason Reason)
 {
-    public static string Write(string node, SessionRevocation revocation) =>
-        JsonSerializer.Serialize(new RevocationMessage(node, revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason));
+    /// <summary>When the sender sent it (its clock), for <see cref="ClusterMetrics"/>; null from a node older than this field.</summary>
+    public DateTimeOffset? SentAt { get; init; }
+
+    public static string Write(string node, SessionRevocation revocation, DateTimeOffset? sentAt = null) =>
+        JsonSerializer.Serialize(new RevocationMessage(node, revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason) { SentAt = sentAt });
 
     /// <summary>Null for a payload this build does not understand (a newer node's message): the sweep covers it.</summary>
     public static RevocationMessage? TryRead(string payload)

@@ -144,6 +144,22 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         }
     }
 
+    /// <summary>This process's online sessions per instance (SmartAGId), instances with none left out: for the
+    /// <c>opensag.sessions.online</c> gauge, read at each scrape. One pass over the users under the lock.</summary>
+    public IReadOnlyList<(string SmartAGId, int Sessions)> CountsByInstance()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var (key, sessions) in _byUser)
+            {
+                counts[key.SmartAGId] = counts.GetValueOrDefault(key.SmartAGId) + sessions.Count;
+            }
+        }
+
+        return [.. counts.Select(p => (p.Key, p.Value))];
+    }
+
     public Task<IReadOnlyList<OnlineSessionInfo>> ListByUserAsync(string smartAgId, string userName, CancellationToken cancellationToken) =>
         Task.FromResult(ListByUser(smartAgId, userName));
 

@@ -11,7 +11,9 @@ public sealed class SessionRevoker(SessionRegistry sessions, ISessionRevocationA
     /// <summary>Returns how many sessions this node closed.</summary>
     public async Task<int> RevokeAsync(SessionRevocation revocation, CancellationToken cancellationToken)
     {
+        SessionMetrics.Kicked(revocation.Reason);
         var closed = await sessions.CloseStaleSessionsAsync(revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason, cancellationToken);
+        SessionMetrics.Closed(revocation.Reason, closed);
         await announcer.AnnounceAsync(revocation, cancellationToken);
         return closed;
     }

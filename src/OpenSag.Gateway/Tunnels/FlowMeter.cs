@@ -18,6 +18,23 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
 
     public Counter For(string smartAgId, string userName) => _counters.GetOrAdd((smartAgId, userName), static _ => new Counter());
 
+    /// <summary>
+    /// Every byte counted on this node since it started (the <c>opensag.traffic</c> counter): a sum over the users'
+    /// counters, which are never removed, of their running totals, which flushes do not reset; so it never decreases.
+    /// </summary>
+    public (long BytesFromClient, long BytesToClient) Totals()
+    {
+        long fromClient = 0, toClient = 0;
+        foreach (var counter in _counters.Values)
+        {
+            var (bytesIn, bytesOut) = counter.Totals;
+            fromClient += bytesIn;
+            toClient += bytesOut;
+        }
+
+        return (fromClient, toClient);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.FlowFlushInterval, time);
@@ -67,22 +84,45 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
             logger.LogWarning(e, "Could not write traffic counters; keeping them for the next flush");
             foreach (var (counter, delta) in deltas)
             {
-                counter.Add(delta.BytesIn, delta.BytesOut);
+                counter.Restore(delta.BytesIn, delta.BytesOut);
             }
         }
     }
 
+    /// <summary>One user's bytes this month not yet written (taken by each flush), and its running totals since start.</summary>
     public sealed class Counter
     {
         private long _bytesIn;
         private long _bytesOut;
+        private long _totalIn;
+        private long _totalOut;
 
+        /// <summary>Bytes relayed since the node started, from and to the client; flushes do not reset them.</summary>
+        public (long BytesIn, long BytesOut) Totals => (Interlocked.Read(ref _totalIn), Interlocked.Read(ref _totalOut));
+
+        /// <summary>Counts relayed bytes. One direction is 0 in every caller (a chunk goes one way), and skipped.</summary>
         public void Add(long bytesIn, long bytesOut)
+        {
+            if (bytesIn != 0)
+            {
+                Interlocked.Add(ref _bytesIn, bytesIn);
+                Interlocked.Add(ref _totalIn, bytesIn);
+            }
+
+            if (bytesOut != 0)
+            {
+                Interlocked.Add(ref _bytesOut, bytesOut);
+                Interlocked.Add(ref _totalOut, bytesOut);
+            }
+        }
+
+        public (long BytesIn, long BytesOut) Take() => (Interlocked.Exchange(ref _bytesIn, 0), Interlocked.Exchange(ref _bytesOut, 0));
+
+        /// <summary>Puts back what a failed flush took: still to be written, but already in the totals.</summary>
+        internal void Restore(long bytesIn, long bytesOut)
         {
             Interlocked.Add(ref _bytesIn, bytesIn);
             Interlocked.Add(ref _bytesOut, bytesOut);
         }
-
-        public (long BytesIn, long BytesOut) Take() => (Interlocked.Exchange(ref _bytesIn, 0), Interlocked.Exchange(ref _bytesOut, 0));
     }
 }

@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using OpenSag.Api;
 using OpenSag.Api.Protocol;
+using OpenSag.Cli.Metrics;
 using OpenSag.Cluster.Postgres;
 using OpenSag.Gateway;
 using OpenSag.Gateway.Packets;
@@ -53,7 +54,8 @@ internal static class OpenSagServer
 
             (int Total, int PerSource) caps = (options.GatewayMaxConnections ?? GatewayConnectionCaps.DefaultTotal(openFiles?.Soft), options.GatewayMaxConnectionsPerAddress);
             packets = await Layer3Start.OpenAsync(options.Gateway.Layer3, store, cancellationToken);
-            await using var app = Build(options, store, certificate, tokens, caps, startup, packets);
+            var metricsListener = new ListenOptionsHolder();
+            await using var app = Build(options, store, certificate, tokens, caps, startup, packets, metricsListener);
             await app.StartAsync(cancellationToken);
             await Layer3Start.RouteAsync(app.Services, options.Gateway.Layer3, cancellationToken);
             startup.Started();
@@ -76,6 +78,12 @@ internal static class OpenSagServer
             }
 
             Console.WriteLine($"OpenSAG gateway listening on {gatewayEndpoint} (TLS; certificate {Path.Combine(options.DataDirectory, GatewayCertificate.CertificateFileName)}, SHA-256 {GatewayCertificate.Fingerprint(certificate)})");
+            if (metricsListener.Options is { } metrics)
+            {
+                // Kestrel puts the bound endpoint (the real port when 0 was asked for) back in the listen options.
+                Console.WriteLine($"OpenSAG metrics listening on http://{metrics.EndPoint}{MetricsEndpoint.Path}");
+            }
+
             Console.WriteLine($"OpenSAG API listening on {endpoint}");
             if (options.Store.ClusterConnectionString is not null)
             {
@@ -110,7 +118,8 @@ internal static class OpenSagServer
         }
     }
 
-    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup, PacketPath? packets)
+    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup, PacketPath? packets,
+        ListenOptionsHolder metricsListener)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
         builder.Logging.ClearProviders();
@@ -138,6 +147,10 @@ internal static class OpenSagServer
                 listen.TagConnections(Listener.Gateway);
                 listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, HandshakeTimeout = TlsHandshakeTimeout });
             });
+            if (options.MetricsListen is { } metrics)
+            {
+                kestrel.Listen(metrics.Address, metrics.Port, listen => metricsListener.Options = listen.TagConnections(Listener.Metrics));
+            }
         });
         // Every client of a restarted gateway comes back at once: 5,000 TLS handshakes queue on a 2-core machine
         // for longer than Kestrel's default 10 s and overflow its default 512-connection listen backlog. Both were
@@ -176,8 +189,12 @@ internal static class OpenSagServer
 
         builder.Services.AddSmartagApi();
         builder.Services.AddGateway(options.Gateway, tokens, packets);
+        builder.Services.AddMetricsExport();
 
         var app = builder.Build();
+        MetricsEndpoint.Start(app.Services);
+        // First: on the console listener only /metrics is taken here, the rest goes on to the console.
+        app.MapMetricsExport(ownListener: options.MetricsListen is not null);
         // Each listener serves its own endpoints and nothing else, told apart by the tag its connections carry
         // (not by scheme or port). A request on no branch matches nothing and gets an empty 404.
         app.MapWhen(http => http.CameThrough(Listener.Gateway), gateway =>
@@ -232,7 +249,15 @@ internal static class OpenSagServer
             ? $"--gateway-listen {options.GatewayListen}: port {options.GatewayListen.Port} is already in use (another opensag serve, or another program)."
             : message.Contains("http://" + options.ApiListen + ":", StringComparison.Ordinal)
                 ? $"--api-listen {options.ApiListen}: port {options.ApiListen.Port} is already in use (another opensag serve, or another program)."
-                : message;
+                : options.MetricsListen is { } metrics && message.Contains("http://" + metrics + ":", StringComparison.Ordinal)
+                    ? $"--metrics-listen {metrics}: port {metrics.Port} is already in use (another opensag serve, or another program)."
+                    : message;
+
+    /// <summary>A listener's options, kept to read its bound endpoint once the server has started.</summary>
+    private sealed class ListenOptionsHolder
+    {
+        public ListenOptions? Options { get; set; }
+    }
 
     /// <summary>PostgreSQL's messages may carry a DETAIL or HINT on further lines; the error stays one line.</summary>
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

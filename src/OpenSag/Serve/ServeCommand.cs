@@ -29,6 +29,7 @@ internal static class ServeCommand
         var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one); a client holds one for its control channel and one per open tunnelled stream.", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource, CustomParser = r => WholeNumberOption.Parse(r, GatewayConnectionCaps.DefaultPerSource) };
         var clientIpSlice = new Option<string>("--client-ip-slice") { Description = "K/N: lease dynamic ClientIps only from the K-th of N equal slices of each instance's CidrBlock (N a power of two), one slice per node of a cluster, so the private network routes each slice to its node (one route per node) for replies to find the session's node.", DefaultValueFactory = _ => "1/1" };
         var clusterHeartbeat = new Option<int>("--cluster-heartbeat") { Description = "Seconds between a cluster node's heartbeats (--store postgres; give every node the same value). A node silent for 6 heartbeats counts as dead; one cut off from the database for 5 closes its sessions.", DefaultValueFactory = _ => 5, CustomParser = r => WholeNumberOption.Parse(r, 5) };
+        var metricsListen = new Option<string?>("--metrics-listen") { Description = "HOST:PORT of a listener serving only GET /metrics (Prometheus text format); without it /metrics is on the console listener." };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
@@ -37,6 +38,7 @@ internal static class ServeCommand
         command.Options.Add(tun);
         command.Options.Add(udpListen);
         command.Options.Add(clientRoutes);
+        command.Options.Add(metricsListen);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var errors = new List<string>();
@@ -66,6 +68,12 @@ internal static class ServeCommand
                 {
                     errors.Add($"--tunnel-allow: '{cidr}' is not a CIDR block (for example 10.0.0.0/8).");
                 }
+            }
+
+            ListenAddress? metrics = null;
+            if (parse.GetValue(metricsListen) is { } metricsText && !ListenAddress.TryParse(metricsText, out metrics, out var metricsError))
+            {
+                errors.Add("--metrics-listen: " + metricsError);
             }
 
             var layer3 = Layer3Option.Parse(parse.GetValue(tun), parse.GetValue(udpListen), parse.GetValue(clientRoutes), gateway, allowed, errors);
@@ -159,6 +167,7 @@ internal static class ServeCommand
                 GatewayMaxConnections = parse.GetValue(maxConnections),
                 GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
                 ClusterHeartbeat = TimeSpan.FromSeconds(parse.GetValue(clusterHeartbeat)),
+                MetricsListen = metrics,
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -190,6 +199,9 @@ internal sealed record ServerOptions(
 
     /// <summary>A cluster node's heartbeat interval; the node timeout is six of them (<c>ClusterOptions</c>).</summary>
     public TimeSpan ClusterHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The listener that serves only <c>/metrics</c>, or null to serve it on the console listener.</summary>
+    public ListenAddress? MetricsListen { get; init; }
 }
 
 internal static class ExitCodes
