@@ -222,6 +222,8 @@ public sealed class ControlEndpoint(
             }
 
             packets?.StartPolicing(session);
+            // Counted before the answer, so whoever sees the client online also sees it counted.
+            LoginMetrics.Accepted(Resumes(login));
             await session.SendAsync(new OnlineMessage
             {
                 SessionId = info.SessionId,
@@ -232,7 +234,6 @@ public sealed class ControlEndpoint(
                 DataChannel = dataChannel,
             }, cancellationToken);
             logger.LogInformation("Session {SessionId} of {UserName} on {SmartAGId} online from {Peer} as {ClientIp}", info.SessionId, info.UserName, info.SmartAGId, info.PeerAddress, info.ClientIp);
-            LoginMetrics.Accepted(Resumes(login));
             return session;
         }
         catch
