@@ -141,6 +141,9 @@ internal sealed class MeterBridge : IDisposable
     /// </summary>
     private sealed class Series(MeterBridge bridge, Instrument instrument)
     {
+        [ThreadStatic]
+        private static string[]? t_labelValues;
+
         private readonly Lock _creating = new();
         private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
         private string[]? _labelNames;
@@ -164,7 +167,9 @@ internal sealed class MeterBridge : IDisposable
                 return;
             }
 
-            var values = new string[names.Length];
+            // A span over a per-thread buffer: prometheus-net finds an existing series from it without allocating (it
+            // copies the values only to create a series). Record never runs nested on one thread.
+            var buffer = t_labelValues is { } held && held.Length >= names.Length ? held : t_labelValues = new string[Math.Max(8, names.Length)];
             foreach (var tag in tags)
             {
                 var index = Array.IndexOf(names, tag.Key);
@@ -173,8 +178,10 @@ internal sealed class MeterBridge : IDisposable
                     return;
                 }
 
-                values[index] = Convert.ToString(tag.Value, CultureInfo.InvariantCulture) ?? "";
+                buffer[index] = Convert.ToString(tag.Value, CultureInfo.InvariantCulture) ?? "";
             }
+
+            ReadOnlySpan<string> values = buffer.AsSpan(0, names.Length);
 
             switch (metric)
             {
