@@ -15,12 +15,13 @@ public static class ApiServiceCollectionExtensions
     /// <summary>
     /// Registers the domain services and the RPC protocol. The caller registers the <c>IOpenSagStore</c>, and may
     /// register the cluster seams first (online list, revocation announcer, nonce ledger); the defaults are the
-    /// single-node ones.
+    /// single-node ones, and this node's <see cref="LocalNode"/> (default: the machine's name).
     /// </summary>
     public static IServiceCollection AddSmartagApi(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<SessionRegistry>();
+        services.TryAddSingleton(new LocalNode(Environment.MachineName));
+        services.AddSingleton(sp => new SessionRegistry(sp.GetServices<ISessionObserver>()) { Node = sp.GetRequiredService<LocalNode>().Id });
         services.TryAddSingleton<IOnlineSessionReader>(sp => sp.GetRequiredService<SessionRegistry>());
         services.TryAddSingleton<ISessionRevocationAnnouncer, SingleNodeAnnouncer>();
         services.AddSingleton<SessionRevoker>();
@@ -40,6 +41,8 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<ISignatureNonceLedger>(sp => new NonceLedger(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Authenticator>();
         services.AddSingleton<Storage.IAccessKeyStore>(sp => new CachedAccessKeys(sp.GetRequiredService<Storage.IOpenSagStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Storage.IAuditStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
+        services.AddSingleton<AuditLog>();
         services.AddSingleton<ActionInvoker>();
         services.AddSingleton<RpcEndpoint>();
         return services;

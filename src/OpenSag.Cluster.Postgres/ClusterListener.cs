@@ -83,6 +83,26 @@ public sealed class ClusterListener(ClusterDatabase database, SessionRegistry re
 
         ClusterMetrics.Received("revocation", message.SentAt, TimeProvider.System.GetUtcNow());
 
+        if (message.SessionId is { } sessionId)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    if (await registry.CloseSessionAsync(message.SmartAGId, sessionId, message.Reason, CancellationToken.None))
+                    {
+                        SessionMetrics.Closed(message.Reason, 1);
+                        logger.LogInformation("Disconnection from node {Node}: session {SessionId} on {SmartAGId} closed here", message.Node, sessionId, message.SmartAGId);
+                    }
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Closing session {SessionId} on {SmartAGId} for a disconnection failed", sessionId, message.SmartAGId);
+                }
+            });
+            return;
+        }
+
         _ = Task.Run(async () =>
         {
             try

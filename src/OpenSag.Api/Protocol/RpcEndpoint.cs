@@ -41,8 +41,8 @@ public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Auth
             var action = FindAction(request);
             actionName = action.Name;
             var key = await authenticator.AuthenticateAsync(request, cancellationToken);
-            var arguments = ActionArguments.Bind(action, request);
             var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
+            var arguments = await invoker.BindAsync(action, request.Parameters, caller);
             if (ClientTokenOf(action, arguments) is { } token)
             {
                 var tokenKey = new ClientTokenKey(caller.AccessKeyId, action.Name, token);

@@ -17,4 +17,21 @@ public sealed class SessionRevoker(SessionRegistry sessions, ISessionRevocationA
         await announcer.AnnounceAsync(revocation, cancellationToken);
         return closed;
     }
+
+    /// <summary>
+    /// Ends one session of the instance with <see cref="SessionCloseReason.Disconnected"/>: here if this node holds it,
+    /// else on the node that does (announced, waited for). True once it is closed; false when no live node holds it.
+    /// </summary>
+    public async Task<bool> DisconnectAsync(string smartAgId, string sessionId, CancellationToken cancellationToken)
+    {
+        // Counted as a kick of one session; the node that holds it counts the session it closed (here, or its listener).
+        SessionMetrics.Kicked(SessionCloseReason.Disconnected);
+        if (await sessions.CloseSessionAsync(smartAgId, sessionId, SessionCloseReason.Disconnected, cancellationToken))
+        {
+            SessionMetrics.Closed(SessionCloseReason.Disconnected, 1);
+            return true;
+        }
+
+        return await announcer.AnnounceDisconnectAsync(smartAgId, sessionId, cancellationToken);
+    }
 }

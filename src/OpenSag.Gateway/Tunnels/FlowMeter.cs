@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenSag.Domain;
+using OpenSag.Sessions;
 using OpenSag.Storage;
 
 namespace OpenSag.Gateway.Tunnels;
@@ -33,6 +34,16 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
         }
 
         return (fromClient, toClient);
+    }
+
+    /// <summary>
+    /// The counter one session feeds: each add goes to its user's month counter (<see cref="For(string, string)"/>)
+    /// and to the session's own totals, so every place that meters traffic meters the session too.
+    /// </summary>
+    public Counter For(IOnlineSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return new Counter(For(session.Info.SmartAGId, session.Info.UserName), session.Traffic);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -89,20 +100,42 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
         }
     }
 
-    /// <summary>One user's bytes this month not yet written (taken by each flush), and its running totals since start.</summary>
+    /// <summary>One user's bytes this month not yet written (taken by each flush), and its running totals since start;
+    /// or a session's view of its user's counter.</summary>
     public sealed class Counter
     {
+        private readonly Counter? _user;
+        private readonly SessionTraffic? _session;
         private long _bytesIn;
         private long _bytesOut;
         private long _totalIn;
         private long _totalOut;
 
-        /// <summary>Bytes relayed since the node started, from and to the client; flushes do not reset them.</summary>
+        /// <summary>A user's month counter, flushed to the store.</summary>
+        public Counter()
+        {
+        }
+
+        /// <summary>A session's view of its user's counter (<see cref="For(IOnlineSession)"/>): holds nothing itself.</summary>
+        internal Counter(Counter user, SessionTraffic session)
+        {
+            _user = user;
+            _session = session;
+        }
+
+        /// <summary>Bytes relayed since the node started, from and to the client; flushes do not reset them (0 for a session's view).</summary>
         public (long BytesIn, long BytesOut) Totals => (Interlocked.Read(ref _totalIn), Interlocked.Read(ref _totalOut));
 
         /// <summary>Counts relayed bytes. One direction is 0 in every caller (a chunk goes one way), and skipped.</summary>
         public void Add(long bytesIn, long bytesOut)
         {
+            if (_user is not null)
+            {
+                _user.Add(bytesIn, bytesOut);
+                _session!.Add(bytesIn, bytesOut);
+                return;
+            }
+
             if (bytesIn != 0)
             {
                 Interlocked.Add(ref _bytesIn, bytesIn);

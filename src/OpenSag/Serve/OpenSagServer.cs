@@ -22,6 +22,7 @@ using OpenSag.Gateway.Packets;
 using OpenSag.Gateway.Security;
 using OpenSag.Security;
 using OpenSag.Storage;
+using OpenSag.WebConsole;
 
 namespace OpenSag.Cli.Serve;
 
@@ -51,11 +52,13 @@ internal static class OpenSagServer
             var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
             using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey, options.GatewayListen.Address);
             var tokens = SessionTokens.LoadOrCreate(options.DataDirectory);
+            using var consoleCertificate = options.Console?.TlsCertificate is { } consoleCert ? X509Certificate2.CreateFromPemFile(consoleCert, options.Console.TlsKey) : null;
 
             (int Total, int PerSource) caps = (options.GatewayMaxConnections ?? GatewayConnectionCaps.DefaultTotal(openFiles?.Soft), options.GatewayMaxConnectionsPerAddress);
             packets = await Layer3Start.OpenAsync(options.Gateway.Layer3, store, cancellationToken);
-            var metricsListener = new ListenOptionsHolder();
-            await using var app = Build(options, store, certificate, tokens, caps, startup, packets, metricsListener);
+            // Kestrel updates each ListenOptions with the endpoint it bound (the real port when 0 was asked for).
+            var listeners = new Dictionary<Listener, ListenOptions>();
+            await using var app = Build(options, store, certificate, consoleCertificate, listeners, tokens, caps, startup, packets);
             await app.StartAsync(cancellationToken);
             await Layer3Start.RouteAsync(app.Services, options.Gateway.Layer3, cancellationToken);
             startup.Started();
@@ -78,10 +81,14 @@ internal static class OpenSagServer
             }
 
             Console.WriteLine($"OpenSAG gateway listening on {gatewayEndpoint} (TLS; certificate {Path.Combine(options.DataDirectory, GatewayCertificate.CertificateFileName)}, SHA-256 {GatewayCertificate.Fingerprint(certificate)})");
-            if (metricsListener.Options is { } metrics)
+            if (ConsoleEndpoint(listeners, options) is { } console)
             {
-                // Kestrel puts the bound endpoint (the real port when 0 was asked for) back in the listen options.
-                Console.WriteLine($"OpenSAG metrics listening on http://{metrics.EndPoint}{MetricsEndpoint.Path}");
+                Console.WriteLine($"OpenSAG console listening on {console}");
+            }
+
+            if (MetricsUrl(listeners, options) is { } metrics)
+            {
+                Console.WriteLine($"OpenSAG metrics listening on {metrics}");
             }
 
             Console.WriteLine($"OpenSAG API listening on {endpoint}");
@@ -118,8 +125,7 @@ internal static class OpenSagServer
         }
     }
 
-    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup, PacketPath? packets,
-        ListenOptionsHolder metricsListener)
+    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, X509Certificate2? consoleCertificate, Dictionary<Listener, ListenOptions> listeners, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup, PacketPath? packets)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
         builder.Logging.ClearProviders();
@@ -147,9 +153,22 @@ internal static class OpenSagServer
                 listen.TagConnections(Listener.Gateway);
                 listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, HandshakeTimeout = TlsHandshakeTimeout });
             });
+            if (options.Console is { } console)
+            {
+                kestrel.Listen(console.Address.Address, console.Address.Port, listen =>
+                {
+                    listen.TagConnections(Listener.Console);
+                    listeners[Listener.Console] = listen;
+                    if (consoleCertificate is not null)
+                    {
+                        listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = consoleCertificate, HandshakeTimeout = TlsHandshakeTimeout });
+                    }
+                });
+            }
+
             if (options.MetricsListen is { } metrics)
             {
-                kestrel.Listen(metrics.Address, metrics.Port, listen => metricsListener.Options = listen.TagConnections(Listener.Metrics));
+                kestrel.Listen(metrics.Address, metrics.Port, listen => listeners[Listener.Metrics] = listen.TagConnections(Listener.Metrics));
             }
         });
         // Every client of a restarted gateway comes back at once: 5,000 TLS handshakes queue on a 2-core machine
@@ -170,6 +189,7 @@ internal static class OpenSagServer
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, RelayMemoryPool.Factory>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(new Sessions.LocalNode(options.NodeId));
         if (options.Store.ClusterConnectionString is { } cluster)
         {
             // Before the API and gateway, whose single-node defaults (in-process online list, nonce ledger,
@@ -189,12 +209,32 @@ internal static class OpenSagServer
 
         builder.Services.AddSmartagApi();
         builder.Services.AddGateway(options.Gateway, tokens, packets);
-        builder.Services.AddMetricsExport();
+        if (options.Console is { } webConsole)
+        {
+            builder.Services.AddWebConsole(new ConsoleOptions(Path.Combine(options.DataDirectory, "console-keys"), webConsole.TlsCertificate is not null));
+        }
+
+        var servesMetrics = options.MetricsListen is not null || options.Console is not null;
+        if (servesMetrics)
+        {
+            builder.Services.AddMetricsExport();
+        }
 
         var app = builder.Build();
-        MetricsEndpoint.Start(app.Services);
-        // First: on the console listener only /metrics is taken here, the rest goes on to the console.
-        app.MapMetricsExport(ownListener: options.MetricsListen is not null);
+        // WebApplication adds the authentication and authorization middleware at the head of the whole pipeline when
+        // their services are registered (the console's are), which would run the console's cookie handler on every API
+        // call and gateway connection. The console's branch runs them itself (UseWebConsole); these keys are the ones
+        // UseAuthentication and UseAuthorization set to say "already added".
+        var pipeline = (IApplicationBuilder)app;
+        pipeline.Properties["__AuthenticationMiddlewareSet"] = true;
+        pipeline.Properties["__AuthorizationMiddlewareSet"] = true;
+        if (servesMetrics)
+        {
+            MetricsEndpoint.Start(app.Services);
+            // Before the console's branch: on the console listener only /metrics is taken here, the rest goes on to it.
+            app.MapMetricsExport(ownListener: options.MetricsListen is not null);
+        }
+
         // Each listener serves its own endpoints and nothing else, told apart by the tag its connections carry
         // (not by scheme or port). A request on no branch matches nothing and gets an empty 404.
         app.MapWhen(http => http.CameThrough(Listener.Gateway), gateway =>
@@ -212,8 +252,25 @@ internal static class OpenSagServer
                 endpoints.MapSmartagApi();
             });
         });
+        if (options.Console is not null)
+        {
+            app.MapWhen(http => http.CameThrough(Listener.Console), console => console.UseWebConsole());
+        }
+
         return app;
     }
+
+    /// <summary>The console's bound URL (with the real port when 0 was asked for); null when it is off.</summary>
+    private static string? ConsoleEndpoint(Dictionary<Listener, ListenOptions> listeners, ServerOptions options) =>
+        options.Console is { } console && listeners.TryGetValue(Listener.Console, out var listen)
+            ? $"{console.Scheme}://{listen.IPEndPoint}"
+            : null;
+
+    /// <summary>Where <c>/metrics</c> answers: its own listener's bound URL, else the console's; null when neither is on.</summary>
+    private static string? MetricsUrl(Dictionary<Listener, ListenOptions> listeners, ServerOptions options) =>
+        listeners.TryGetValue(Listener.Metrics, out var listen) ? $"http://{listen.IPEndPoint}{MetricsEndpoint.Path}"
+            : ConsoleEndpoint(listeners, options) is { } console ? console + MetricsEndpoint.Path
+            : null;
 
     /// <summary>The bound API URL and gateway HOST:PORT (with the real port when 0 was asked for).</summary>
     private static (string Api, string Gateway) Endpoints(WebApplication app)
@@ -249,15 +306,11 @@ internal static class OpenSagServer
             ? $"--gateway-listen {options.GatewayListen}: port {options.GatewayListen.Port} is already in use (another opensag serve, or another program)."
             : message.Contains("http://" + options.ApiListen + ":", StringComparison.Ordinal)
                 ? $"--api-listen {options.ApiListen}: port {options.ApiListen.Port} is already in use (another opensag serve, or another program)."
-                : options.MetricsListen is { } metrics && message.Contains("http://" + metrics + ":", StringComparison.Ordinal)
-                    ? $"--metrics-listen {metrics}: port {metrics.Port} is already in use (another opensag serve, or another program)."
-                    : message;
-
-    /// <summary>A listener's options, kept to read its bound endpoint once the server has started.</summary>
-    private sealed class ListenOptionsHolder
-    {
-        public ListenOptions? Options { get; set; }
-    }
+                : options.Console is { } console && message.Contains(console.Scheme + "://" + console.Address + ":", StringComparison.Ordinal)
+                    ? $"--console-listen {console.Address}: port {console.Address.Port} is already in use (another opensag serve, or another program)."
+                    : options.MetricsListen is { } metrics && message.Contains("http://" + metrics + ":", StringComparison.Ordinal)
+                        ? $"--metrics-listen {metrics}: port {metrics.Port} is already in use (another opensag serve, or another program)."
+                        : message;
 
     /// <summary>PostgreSQL's messages may carry a DETAIL or HINT on further lines; the error stays one line.</summary>
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

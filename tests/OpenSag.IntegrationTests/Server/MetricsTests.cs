@@ -97,6 +97,24 @@ public sealed partial class MetricsTests
         Assert.Equal(HttpStatusCode.NotFound, onApi.StatusCode);
     }
 
+    [Fact]
+    public async Task Metrics_NoMetricsListen_OnTheConsoleListenerWithoutSignInAndTheConsoleStillSignedOut()
+    {
+        await using var server = await OpenSagServer.StartWithRandomKeysAsync();
+        var metrics = MetricsUrl(server);
+        Assert.Equal(new Uri(server.ConsoleEndpoint!, "/metrics"), metrics);
+        using var rpc = new SignedRpcClient(server);
+        var (status, _) = await rpc.CallAsync("DescribeRegions", new Dictionary<string, string>()).WaitAsync(RequestTimeout);
+        Assert.Equal(200, status);
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = RequestTimeout };
+
+        var scrape = await PrometheusScrape.GetAsync(http, metrics);
+
+        Assert.True(scrape.ValueOrZero("opensag_api_requests_total", ("action", "DescribeRegions"), ("code", "Success")) >= 1, scrape.Text);
+        using var page = await http.GetAsync(new Uri(server.ConsoleEndpoint!, "/instances"));
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+    }
+
     [PostgresFact]
     public async Task Metrics_PostgresKick_NotificationDelayAndWriteTransactionsCounted()
     {
