@@ -77,6 +77,8 @@ public sealed class GatewayGaugesTests
 
         public SessionState State { get; private set; }
 
+        public SessionTraffic Traffic { get; } = new();
+
         public bool TryGoOnline()
         {
             State = SessionState.Online;
