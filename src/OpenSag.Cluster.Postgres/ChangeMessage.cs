@@ -15,15 +15,19 @@ namespace OpenSag.Cluster.Postgres;
 /// <param name="SmartAGIds">The instances this part names, in the notice's order.</param>
 public sealed record ChangeMessage(string Node, string Kind, IReadOnlyList<string> SmartAGIds)
 {
+    /// <summary>When the sender sent it (its clock), for <see cref="ClusterMetrics"/>; null from a node older than this field.</summary>
+    public DateTimeOffset? SentAt { get; init; }
+
     /// <summary>The largest payload PostgreSQL accepts: "must be shorter than 8000 bytes" (NOTIFY, default build).</summary>
     public const int MaxPayloadBytes = 7999;
 
     /// <summary>The notice as one or more payloads, each at most <see cref="MaxPayloadBytes"/> UTF-8 bytes; one for a notice of no instances.</summary>
     /// <exception cref="ArgumentException">The node id and kind alone, or one instance id, do not fit in a payload (ids are made by this program and are far shorter).</exception>
-    public static IReadOnlyList<string> Write(string node, ChangeNotice notice)
+    /// <param name="sentAt">The send time every part carries (<see cref="SentAt"/>), or null for none.</param>
+    public static IReadOnlyList<string> Write(string node, ChangeNotice notice, DateTimeOffset? sentAt = null)
     {
         ArgumentNullException.ThrowIfNull(notice);
-        var envelope = Encoding.UTF8.GetByteCount(Serialize(node, notice.Kind, []));
+        var envelope = Encoding.UTF8.GetByteCount(Serialize(node, notice.Kind, [], sentAt));
         if (envelope > MaxPayloadBytes)
         {
             throw new ArgumentException($"A change notice of kind '{notice.Kind}' from node '{node}' does not fit in a NOTIFY payload.", nameof(notice));
@@ -39,7 +43,7 @@ public sealed record ChangeMessage(string Node, string Kind, IReadOnlyList<strin
             var cost = JsonSerializer.SerializeToUtf8Bytes(id).Length;
             if (part.Count > 0 && size + 1 + cost > MaxPayloadBytes)
             {
-                payloads.Add(Serialize(node, notice.Kind, part));
+                payloads.Add(Serialize(node, notice.Kind, part, sentAt));
                 part = [];
                 size = envelope;
             }
@@ -55,7 +59,7 @@ public sealed record ChangeMessage(string Node, string Kind, IReadOnlyList<strin
 
         if (part.Count > 0 || payloads.Count == 0)
         {
-            payloads.Add(Serialize(node, notice.Kind, part));
+            payloads.Add(Serialize(node, notice.Kind, part, sentAt));
         }
 
         return payloads;
@@ -77,6 +81,6 @@ public sealed record ChangeMessage(string Node, string Kind, IReadOnlyList<strin
         }
     }
 
-    private static string Serialize(string node, string kind, IReadOnlyList<string> smartAgIds) =>
-        JsonSerializer.Serialize(new ChangeMessage(node, kind, smartAgIds));
+    private static string Serialize(string node, string kind, IReadOnlyList<string> smartAgIds, DateTimeOffset? sentAt) =>
+        JsonSerializer.Serialize(new ChangeMessage(node, kind, smartAgIds) { SentAt = sentAt });
 }

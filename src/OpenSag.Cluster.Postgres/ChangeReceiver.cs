@@ -28,6 +28,8 @@ public sealed class ChangeReceiver(ClusterDatabase database, ChangeFeed feed, Se
             return;
         }
 
+        ClusterMetrics.Received("change", message.SentAt, TimeProvider.System.GetUtcNow());
+
         if (message.Node != database.NodeId)
         {
             _queue.Writer.TryWrite((message.Node, new ChangeNotice(message.Kind, message.SmartAGIds)));

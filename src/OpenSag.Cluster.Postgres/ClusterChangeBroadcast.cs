@@ -12,11 +12,11 @@ namespace OpenSag.Cluster.Postgres;
 /// was published, so a failed send is logged, not thrown: the API answer stays true (the change is stored and in force
 /// on this node), and the other nodes apply it at their next reconcile, as they would a notice they missed.
 /// </summary>
-public sealed class ClusterChangeBroadcast(ClusterDatabase database, ILogger<ClusterChangeBroadcast> logger) : IChangeBroadcast
+public sealed class ClusterChangeBroadcast(ClusterDatabase database, ILogger<ClusterChangeBroadcast> logger, TimeProvider? time = null) : IChangeBroadcast
 {
     public async Task BroadcastAsync(ChangeNotice notice, CancellationToken cancellationToken)
     {
-        var payloads = ChangeMessage.Write(database.NodeId, notice);
+        var payloads = ChangeMessage.Write(database.NodeId, notice, (time ?? TimeProvider.System).GetUtcNow());
         try
         {
             await database.ExecuteAsync(

@@ -81,6 +81,8 @@ public sealed class ClusterListener(ClusterDatabase database, SessionRegistry re
             return;
         }
 
+        ClusterMetrics.Received("revocation", message.SentAt, TimeProvider.System.GetUtcNow());
+
         if (message.SessionId is { } sessionId)
         {
             _ = Task.Run(async () =>
@@ -89,6 +91,7 @@ public sealed class ClusterListener(ClusterDatabase database, SessionRegistry re
                 {
                     if (await registry.CloseSessionAsync(message.SmartAGId, sessionId, message.Reason, CancellationToken.None))
                     {
+                        SessionMetrics.Closed(message.Reason, 1);
                         logger.LogInformation("Disconnection from node {Node}: session {SessionId} on {SmartAGId} closed here", message.Node, sessionId, message.SmartAGId);
                     }
                 }
@@ -105,6 +108,7 @@ public sealed class ClusterListener(ClusterDatabase database, SessionRegistry re
             try
             {
                 var closed = await registry.CloseStaleSessionsAsync(message.SmartAGId, message.UserName, message.Generation, message.Reason, CancellationToken.None);
+                SessionMetrics.Closed(message.Reason, closed);
                 if (closed > 0)
                 {
                     logger.LogInformation("Revocation from node {Node} ({Reason}): sessions of {UserName} on {SmartAGId} closed here: {Closed}", message.Node, message.Reason, message.UserName, message.SmartAGId, closed);

@@ -34,7 +34,7 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
     public async Task AnnounceAsync(SessionRevocation revocation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(revocation);
-        await NotifyAsync(RevocationMessage.Write(database.NodeId, revocation), cancellationToken);
+        await NotifyAsync(RevocationMessage.Write(database.NodeId, revocation, time.GetUtcNow()), cancellationToken);
         await WaitUntilClosedAsync($"Revocation of {revocation.UserName} on {revocation.SmartAGId} ({revocation.Reason})",
             ct => StaleElsewhereAsync(revocation, ct), cancellationToken);
     }
@@ -51,7 +51,7 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
             return false;
         }
 
-        await NotifyAsync(RevocationMessage.WriteDisconnect(database.NodeId, smartAgId, sessionId), cancellationToken);
+        await NotifyAsync(RevocationMessage.WriteDisconnect(database.NodeId, smartAgId, sessionId, time.GetUtcNow()), cancellationToken);
         await WaitUntilClosedAsync($"Disconnection of session {sessionId} on {smartAgId}", ct => HoldingElsewhereAsync(smartAgId, sessionId, ct), cancellationToken);
         return true;
     }
@@ -155,12 +155,15 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
 /// </param>
 public sealed record RevocationMessage(string Node, string SmartAGId, string UserName, long Generation, SessionCloseReason Reason, string? SessionId = null)
 {
-    public static string Write(string node, SessionRevocation revocation) =>
-        JsonSerializer.Serialize(new RevocationMessage(node, revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason));
+    /// <summary>When the sender sent it (its clock), for <see cref="ClusterMetrics"/>; null from a node older than this field.</summary>
+    public DateTimeOffset? SentAt { get; init; }
+
+    public static string Write(string node, SessionRevocation revocation, DateTimeOffset? sentAt = null) =>
+        JsonSerializer.Serialize(new RevocationMessage(node, revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason) { SentAt = sentAt });
 
     /// <summary>A disconnection of one session; generation 0, below every session's, so an older reader closes nothing.</summary>
-    public static string WriteDisconnect(string node, string smartAgId, string sessionId) =>
-        JsonSerializer.Serialize(new RevocationMessage(node, smartAgId, "", 0, SessionCloseReason.Disconnected, sessionId));
+    public static string WriteDisconnect(string node, string smartAgId, string sessionId, DateTimeOffset? sentAt = null) =>
+        JsonSerializer.Serialize(new RevocationMessage(node, smartAgId, "", 0, SessionCloseReason.Disconnected, sessionId) { SentAt = sentAt });
 
     /// <summary>Null for a payload this build does not understand (a newer node's message): the sweep covers it.</summary>
     public static RevocationMessage? TryRead(string payload)

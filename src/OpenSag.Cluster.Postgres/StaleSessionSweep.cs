@@ -47,7 +47,9 @@ public sealed class StaleSessionSweep(ClusterDatabase database, SessionRegistry 
         var closed = 0;
         foreach (var revocation in stale)
         {
-            closed += await registry.CloseStaleSessionsAsync(revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason, cancellationToken);
+            var closedNow = await registry.CloseStaleSessionsAsync(revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason, cancellationToken);
+            SessionMetrics.Closed(revocation.Reason, closedNow);
+            closed += closedNow;
         }
 
         return closed;

@@ -45,6 +45,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<UserBandwidth>();
         services.AddSingleton<FlowMeter>();
         services.AddHostedService(sp => sp.GetRequiredService<FlowMeter>());
+        services.AddSingleton<GatewayGauges>();
         services.AddSingleton<Storage.IClientUserStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         services.AddSingleton<Storage.IFlowStore>(sp => sp.GetRequiredService<Storage.IOpenSagStore>());
         // ACLs: loaded as an instance's first session is published (an ISessionObserver of the SessionRegistry),

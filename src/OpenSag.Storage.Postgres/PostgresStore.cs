@@ -1,4 +1,5 @@
 using System.Data;
+using System.Diagnostics;
 using Npgsql;
 using OpenSag.Security;
 using OpenSag.Storage.Ado;
@@ -53,14 +54,25 @@ public sealed partial class PostgresStore : RelationalStore
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(keep);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await using var transaction = await DatabaseTransaction.BeginAsync(_dataSource, IsolationLevel.ReadCommitted, cancellationToken);
-        var result = await work(transaction, cancellationToken);
-        if (keep(result))
+        var started = Stopwatch.GetTimestamp();
+        var committed = false;
+        try
         {
-            await transaction.CommitAsync(cancellationToken);
-        }
+            await using var transaction = await DatabaseTransaction.BeginAsync(_dataSource, IsolationLevel.ReadCommitted, cancellationToken);
+            var result = await work(transaction, cancellationToken);
+            if (keep(result))
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
 
-        return result;
+            committed = true;
+            return result;
+        }
+        finally
+        {
+            // Each write is its own transaction: a batch of 1 (a refused check-then-write rolls back, and counts as done).
+            StoreMetrics.Batch("postgres", 1, started, committed);
+        }
     }
 
     /// <summary>REPEATABLE READ, one statement or several alike: a read-only snapshot.</summary>

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using OpenSag.Storage.Ado;
 
 namespace OpenSag.Storage.Sqlite;
 
@@ -20,6 +22,9 @@ internal sealed class WriteQueue : IAsyncDisposable
     internal const int MaxBatch = 256;
 
     private const string Savepoint = "write";
+
+    /// <summary>The <c>engine</c> of <see cref="StoreMetrics"/>.</summary>
+    private const string Engine = "sqlite";
 
     private readonly Channel<Write> _queue = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<CancellationToken, Task<DatabaseTransaction>> _begin;
@@ -86,6 +91,7 @@ internal sealed class WriteQueue : IAsyncDisposable
     {
         var results = new object?[batch.Count];
         var failures = new Exception?[batch.Count];
+        var started = Stopwatch.GetTimestamp();
         try
         {
             // Not the callers' tokens: the batch is shared, and one caller going away must not abort the others.
@@ -116,6 +122,7 @@ internal sealed class WriteQueue : IAsyncDisposable
         }
         catch (Exception e)
         {
+            StoreMetrics.Batch(Engine, batch.Count, started, committed: false);
             foreach (var write in batch)
             {
                 write.Done.TrySetException(e);
@@ -124,6 +131,7 @@ internal sealed class WriteQueue : IAsyncDisposable
             return;
         }
 
+        StoreMetrics.Batch(Engine, batch.Count, started, committed: true);
         for (var i = 0; i < batch.Count; i++)
         {
             if (failures[i] is OperationCanceledException && batch[i].CancellationToken.IsCancellationRequested)

@@ -46,6 +46,19 @@ public sealed class PasswordCheckGateTests : IDisposable
     }
 
     [Fact]
+    public async Task Load_OneCheckRunningTwoQueued_OneRunningTwoWaitingThenNone()
+    {
+        var gate = Gate(perSource: 16);
+        var hold = await HoldTheSlotAsync(gate);
+        var queued = Enumerable.Range(0, 2).Select(i => gate.VerifyAsync($"q{i}", "", $"192.0.2.{i}", CheckPriority.Clean, CancellationToken.None)).ToArray();
+
+        Assert.Equal((2, 1), gate.Load);
+        _release.Set();
+        await Task.WhenAll([hold, .. queued]).WaitAsync(Timeout);
+        Assert.Equal((0, 0), gate.Load);
+    }
+
+    [Fact]
     public async Task VerifyAsync_SourceOverItsCap_RefusedAsBusyWithoutASlot()
     {
         var gate = Gate(perSource: 3);

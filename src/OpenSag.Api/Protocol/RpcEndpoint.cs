@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,9 @@ public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Auth
         var format = ResponseFormat.Json;
         var host = http.Request.Host.Host;
         var cancellationToken = http.RequestAborted;
+        var started = Stopwatch.GetTimestamp();
+        var actionName = ApiMetrics.UnknownAction;
+        var code = ApiMetrics.Success;
         try
         {
             if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsPost(http.Request.Method))
@@ -40,6 +44,7 @@ public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Auth
             var request = await RpcRequest.ReadAsync(http.Request, cancellationToken);
             format = ReadFormat(request);
             var action = FindAction(request);
+            actionName = action.Name;
             var key = await authenticator.AuthenticateAsync(request, cancellationToken);
             var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
             var arguments = await invoker.BindAsync(action, request.Parameters, caller);
@@ -66,31 +71,40 @@ public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Auth
             // Error, not WireError: what the request is echoed with (its string to sign, passwords and all) is for
             // the caller alone.
             logger.LogDebug("Request {RequestId} refused: {Code} {Message}", requestId, e.Error.Code, e.Error.Message);
+            code = e.Error.Code;
             await WriteErrorAsync(http, format, requestId, host, e.WireError);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The caller went away; there is nobody to answer.
+            code = ApiMetrics.Abandoned;
         }
         catch (Exception e) when (e is BadHttpRequestException or Microsoft.AspNetCore.Connections.ConnectionResetException or IOException && !http.Response.HasStarted)
         {
             // Kestrel's own refusals while reading the body (too large, malformed chunking, reset mid-body).
             logger.LogDebug(e, "Request {RequestId} could not be read", requestId);
+            code = ErrorCatalogue.InvalidParameterForm.Code;
             await WriteErrorAsync(http, format, requestId, host, ErrorCatalogue.InvalidParameter("Body").WithMessage("The request body could not be read."));
         }
         catch (Exception e) when (StoreUnavailable.IsCause(e) && !http.Response.HasStarted)
         {
             // The database is out of reach (DESIGN.md §5): a temporary refusal the caller can retry, not our bug.
             logger.LogWarning("Request {RequestId} refused, the database is unreachable: {Message}", requestId, e.Message);
+            code = ErrorCatalogue.ServiceUnavailable.Code;
             await WriteErrorAsync(http, format, requestId, host, ErrorCatalogue.ServiceUnavailable);
         }
         catch (Exception e)
         {
             logger.LogError(e, "Request {RequestId} failed", requestId);
+            code = ErrorCatalogue.InternalError.Code;
             if (!http.Response.HasStarted)
             {
                 await WriteErrorAsync(http, format, requestId, host, ErrorCatalogue.InternalError);
             }
+        }
+        finally
+        {
+            ApiMetrics.Record(actionName, code, Stopwatch.GetElapsedTime(started));
         }
     }
 

@@ -147,6 +147,22 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         }
     }
 
+    /// <summary>This process's online sessions per instance (SmartAGId), instances with none left out: for the
+    /// <c>opensag.sessions.online</c> gauge, read at each scrape. One pass over the users under the lock.</summary>
+    public IReadOnlyList<(string SmartAGId, int Sessions)> CountsByInstance()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var (key, sessions) in _byUser)
+            {
+                counts[key.SmartAGId] = counts.GetValueOrDefault(key.SmartAGId) + sessions.Count;
+            }
+        }
+
+        return [.. counts.Select(p => (p.Key, p.Value))];
+    }
+
     /// <summary>
     /// The instance's sessions with their bytes, ordered by user name, online time, then session id. Walks every user,
     /// as <see cref="CountByInstance"/> does: an operator's page, not a hot path.

@@ -11,7 +11,9 @@ public sealed class SessionRevoker(SessionRegistry sessions, ISessionRevocationA
     /// <summary>Returns how many sessions this node closed.</summary>
     public async Task<int> RevokeAsync(SessionRevocation revocation, CancellationToken cancellationToken)
     {
+        SessionMetrics.Kicked(revocation.Reason);
         var closed = await sessions.CloseStaleSessionsAsync(revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason, cancellationToken);
+        SessionMetrics.Closed(revocation.Reason, closed);
         await announcer.AnnounceAsync(revocation, cancellationToken);
         return closed;
     }
@@ -20,7 +22,16 @@ public sealed class SessionRevoker(SessionRegistry sessions, ISessionRevocationA
     /// Ends one session of the instance with <see cref="SessionCloseReason.Disconnected"/>: here if this node holds it,
     /// else on the node that does (announced, waited for). True once it is closed; false when no live node holds it.
     /// </summary>
-    public async Task<bool> DisconnectAsync(string smartAgId, string sessionId, CancellationToken cancellationToken) =>
-        await sessions.CloseSessionAsync(smartAgId, sessionId, SessionCloseReason.Disconnected, cancellationToken)
-        || await announcer.AnnounceDisconnectAsync(smartAgId, sessionId, cancellationToken);
+    public async Task<bool> DisconnectAsync(string smartAgId, string sessionId, CancellationToken cancellationToken)
+    {
+        // Counted as a kick of one session; the node that holds it counts the session it closed (here, or its listener).
+        SessionMetrics.Kicked(SessionCloseReason.Disconnected);
+        if (await sessions.CloseSessionAsync(smartAgId, sessionId, SessionCloseReason.Disconnected, cancellationToken))
+        {
+            SessionMetrics.Closed(SessionCloseReason.Disconnected, 1);
+            return true;
+        }
+
+        return await announcer.AnnounceDisconnectAsync(smartAgId, sessionId, cancellationToken);
+    }
 }

@@ -116,6 +116,7 @@ public sealed class ControlEndpoint(
         {
             if (problem is not null)
             {
+                LoginMetrics.Refused(CloseReasons.ProtocolError, resume: false);
                 await RefuseAsync(socket, CloseReasons.ProtocolError, problem, cancellationToken);
             }
 
@@ -125,6 +126,7 @@ public sealed class ControlEndpoint(
         if (login.Tun && packets is null)
         {
             // Before the password check: this gateway cannot serve the login whoever the user is.
+            LoginMetrics.Refused(CloseReasons.TunUnavailable, Resumes(login));
             await RefuseAsync(socket, CloseReasons.TunUnavailable, "this gateway has no layer-3 data channel (its opensag serve runs without --tun NAME); connect without --tun for forwards and SOCKS5 only, or restart serve with --tun", cancellationToken);
             return null;
         }
@@ -150,6 +152,7 @@ public sealed class ControlEndpoint(
                 _ => "login refused: wrong instance, user name or password, or the account is disabled",
             };
             logger.LogInformation("Login refused for {UserName} on {SmartAGId} from {Peer} ({Reason})", login.UserName, login.SmartAGId, peer, decision.RefusalReason);
+            LoginMetrics.Refused(decision.RefusalReason!, Resumes(login));
             await RefuseAsync(socket, decision.RefusalReason!, message, cancellationToken, retryAfter);
             return null;
         }
@@ -163,6 +166,7 @@ public sealed class ControlEndpoint(
         if (lease is null)
         {
             logger.LogInformation("Login refused for {UserName} on {SmartAGId} from {Peer}: {Refusal}", login.UserName, login.SmartAGId, peer, leaseRefusal);
+            LoginMetrics.Refused(CloseReasons.LoginRefused, Resumes(login));
             await RefuseAsync(socket, CloseReasons.LoginRefused, leaseRefusal!, cancellationToken);
             return null;
         }
@@ -189,6 +193,7 @@ public sealed class ControlEndpoint(
             var dataChannel = login.Tun ? packets!.Admit(session, instance) : null;
             if (login.Tun && dataChannel is null)
             {
+                LoginMetrics.Refused(CloseReasons.ConnectionLost, Resumes(login));
                 await session.CloseAsync(SessionCloseReason.ConnectionLost, CancellationToken.None);
                 session.Dispose();
                 return null;
@@ -197,6 +202,7 @@ public sealed class ControlEndpoint(
             if (!await registry.PublishAsync(session, cancellationToken))
             {
                 // Admitted while the host stops: the shutdown's sweep of the table ran before this publication.
+                LoginMetrics.Refused(CloseReasons.ServerShutdown, Resumes(login));
                 await session.CloseAsync(SessionCloseReason.ServerShutdown, CancellationToken.None);
                 session.Dispose();
                 return null;
@@ -207,6 +213,7 @@ public sealed class ControlEndpoint(
             var current = await users.FindUserAsync(instance.SmartAGId, user.UserName, cancellationToken);
             if (current is null || current.SessionGeneration != user.SessionGeneration || current.State != UserState.Enabled)
             {
+                LoginMetrics.Refused(current is null ? CloseReasons.UserDeleted : current.State != UserState.Enabled ? CloseReasons.UserDisabled : CloseReasons.KickedOut, Resumes(login));
                 await session.CloseAsync(current is null ? SessionCloseReason.UserDeleted
                     : current.State != UserState.Enabled ? SessionCloseReason.UserDisabled
                     : SessionCloseReason.KickedOut, CancellationToken.None);
@@ -215,6 +222,8 @@ public sealed class ControlEndpoint(
             }
 
             packets?.StartPolicing(session);
+            // Counted before the answer, so whoever sees the client online also sees it counted.
+            LoginMetrics.Accepted(Resumes(login));
             await session.SendAsync(new OnlineMessage
             {
                 SessionId = info.SessionId,
@@ -279,6 +288,7 @@ public sealed class ControlEndpoint(
             if (await Task.WhenAny(reading, expired) == expired)
             {
                 var seconds = LoginTimeout.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+                LoginMetrics.Refused(CloseReasons.ProtocolError, resume: false);
                 await RefuseAsync(socket, CloseReasons.ProtocolError, $"no login within {seconds} s", cancellationToken);
                 await ObserveQuietlyAsync(reading.WaitAsync(RefusalCloseTimeout, time, cancellationToken));
                 return (null, null);
@@ -325,6 +335,9 @@ public sealed class ControlEndpoint(
             return (null, "the login message is not valid JSON of the login's shape");
         }
     }
+
+    /// <summary>Whether the login resumes a session with its token rather than giving a password (the metric's <c>method</c>).</summary>
+    private static bool Resumes(LoginRequest login) => login.ResumeToken is { Length: > 0 };
 
     private static async Task ObserveQuietlyAsync(Task task)
     {

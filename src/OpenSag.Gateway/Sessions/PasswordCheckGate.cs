@@ -41,6 +41,18 @@ public sealed class PasswordCheckGate(GatewayOptions options, Func<string, strin
     /// <summary>Checks waiting for a slot or running now (for diagnostics and tests).</summary>
     public int Pending => Volatile.Read(ref _pending);
 
+    /// <summary>Checks waiting for a slot, and checks running now (the <c>opensag.logins.password_checks</c> gauge).</summary>
+    public (int Waiting, int Running) Load
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (_pending - _running, _running);
+            }
+        }
+    }
+
     /// <summary>Sources with a check waiting or running (for tests: the gate keeps no state for idle sources).</summary>
     public int Sources
     {

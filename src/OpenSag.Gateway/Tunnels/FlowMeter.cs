@@ -20,6 +20,23 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
     public Counter For(string smartAgId, string userName) => _counters.GetOrAdd((smartAgId, userName), static _ => new Counter());
 
     /// <summary>
+    /// Every byte counted on this node since it started (the <c>opensag.traffic</c> counter): a sum over the users'
+    /// counters, which are never removed, of their running totals, which flushes do not reset; so it never decreases.
+    /// </summary>
+    public (long BytesFromClient, long BytesToClient) Totals()
+    {
+        long fromClient = 0, toClient = 0;
+        foreach (var counter in _counters.Values)
+        {
+            var (bytesIn, bytesOut) = counter.Totals;
+            fromClient += bytesIn;
+            toClient += bytesOut;
+        }
+
+        return (fromClient, toClient);
+    }
+
+    /// <summary>
     /// The counter one session feeds: each add goes to its user's month counter (<see cref="For(string, string)"/>)
     /// and to the session's own totals, so every place that meters traffic meters the session too.
     /// </summary>
@@ -78,17 +95,21 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
             logger.LogWarning(e, "Could not write traffic counters; keeping them for the next flush");
             foreach (var (counter, delta) in deltas)
             {
-                counter.Add(delta.BytesIn, delta.BytesOut);
+                counter.Restore(delta.BytesIn, delta.BytesOut);
             }
         }
     }
 
+    /// <summary>One user's bytes this month not yet written (taken by each flush), and its running totals since start;
+    /// or a session's view of its user's counter.</summary>
     public sealed class Counter
     {
         private readonly Counter? _user;
         private readonly SessionTraffic? _session;
         private long _bytesIn;
         private long _bytesOut;
+        private long _totalIn;
+        private long _totalOut;
 
         /// <summary>A user's month counter, flushed to the store.</summary>
         public Counter()
@@ -102,6 +123,10 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
             _session = session;
         }
 
+        /// <summary>Bytes relayed since the node started, from and to the client; flushes do not reset them (0 for a session's view).</summary>
+        public (long BytesIn, long BytesOut) Totals => (Interlocked.Read(ref _totalIn), Interlocked.Read(ref _totalOut));
+
+        /// <summary>Counts relayed bytes. One direction is 0 in every caller (a chunk goes one way), and skipped.</summary>
         public void Add(long bytesIn, long bytesOut)
         {
             if (_user is not null)
@@ -111,10 +136,26 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
                 return;
             }
 
-            Interlocked.Add(ref _bytesIn, bytesIn);
-            Interlocked.Add(ref _bytesOut, bytesOut);
+            if (bytesIn != 0)
+            {
+                Interlocked.Add(ref _bytesIn, bytesIn);
+                Interlocked.Add(ref _totalIn, bytesIn);
+            }
+
+            if (bytesOut != 0)
+            {
+                Interlocked.Add(ref _bytesOut, bytesOut);
+                Interlocked.Add(ref _totalOut, bytesOut);
+            }
         }
 
         public (long BytesIn, long BytesOut) Take() => (Interlocked.Exchange(ref _bytesIn, 0), Interlocked.Exchange(ref _bytesOut, 0));
+
+        /// <summary>Puts back what a failed flush took: still to be written, but already in the totals.</summary>
+        internal void Restore(long bytesIn, long bytesOut)
+        {
+            Interlocked.Add(ref _bytesIn, bytesIn);
+            Interlocked.Add(ref _bytesOut, bytesOut);
+        }
     }
 }

@@ -16,6 +16,7 @@ using Microsoft.Extensions.Logging.Console;
 using OpenSag.Api;
 using OpenSag.Api.Protocol;
 using OpenSag.Api.Status;
+using OpenSag.Cli.Metrics;
 using OpenSag.Cluster.Postgres;
 using OpenSag.Gateway;
 using OpenSag.Gateway.Packets;
@@ -75,6 +76,11 @@ internal static class OpenSagServer
                 status.AddListener(ServerStatus.ConsoleListener, consoleEndpoint);
             }
 
+            if (listeners.TryGetValue(Listener.Metrics, out var metricsListen))
+            {
+                status.AddListener(ServerStatus.MetricsListener, $"http://{metricsListen.IPEndPoint}");
+            }
+
             if (packets is not null && OperatingSystem.IsLinux())
             {
                 status.AddListener(ServerStatus.UdpListener, packets.UdpEndpoint.ToString());
@@ -98,6 +104,11 @@ internal static class OpenSagServer
             if (consoleEndpoint is not null)
             {
                 Console.WriteLine($"OpenSAG console listening on {consoleEndpoint}");
+            }
+
+            if (MetricsUrl(listeners, options) is { } metrics)
+            {
+                Console.WriteLine($"OpenSAG metrics listening on {metrics}");
             }
 
             Console.WriteLine($"OpenSAG API listening on {endpoint}");
@@ -174,6 +185,11 @@ internal static class OpenSagServer
                     }
                 });
             }
+
+            if (options.MetricsListen is { } metrics)
+            {
+                kestrel.Listen(metrics.Address, metrics.Port, listen => listeners[Listener.Metrics] = listen.TagConnections(Listener.Metrics));
+            }
         });
         // Every client of a restarted gateway comes back at once: 5,000 TLS handshakes queue on a 2-core machine
         // for longer than Kestrel's default 10 s and overflow its default 512-connection listen backlog. Both were
@@ -219,6 +235,12 @@ internal static class OpenSagServer
             builder.Services.AddWebConsole(new ConsoleOptions(Path.Combine(options.DataDirectory, "console-keys"), webConsole.TlsCertificate is not null));
         }
 
+        var servesMetrics = options.MetricsListen is not null || options.Console is not null;
+        if (servesMetrics)
+        {
+            builder.Services.AddMetricsExport();
+        }
+
         var app = builder.Build();
         // WebApplication adds the authentication and authorization middleware at the head of the whole pipeline when
         // their services are registered (the console's are), which would run the console's cookie handler on every API
@@ -227,6 +249,13 @@ internal static class OpenSagServer
         var pipeline = (IApplicationBuilder)app;
         pipeline.Properties["__AuthenticationMiddlewareSet"] = true;
         pipeline.Properties["__AuthorizationMiddlewareSet"] = true;
+        if (servesMetrics)
+        {
+            MetricsEndpoint.Start(app.Services);
+            // Before the console's branch: on the console listener only /metrics is taken here, the rest goes on to it.
+            app.MapMetricsExport(ownListener: options.MetricsListen is not null);
+        }
+
         // Each listener serves its own endpoints and nothing else, told apart by the tag its connections carry
         // (not by scheme or port). A request on no branch matches nothing and gets an empty 404.
         app.MapWhen(http => http.CameThrough(Listener.Gateway), gateway =>
@@ -261,6 +290,12 @@ internal static class OpenSagServer
     /// <summary>The executable's informational version (<c>1.0.0+commit</c>), as <c>--version</c> prints it.</summary>
     private static string ProductVersion =>
         System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(OpenSagServer).Assembly)?.InformationalVersion ?? "unknown";
+
+    /// <summary>Where <c>/metrics</c> answers: its own listener's bound URL, else the console's; null when neither is on.</summary>
+    private static string? MetricsUrl(Dictionary<Listener, ListenOptions> listeners, ServerOptions options) =>
+        listeners.TryGetValue(Listener.Metrics, out var listen) ? $"http://{listen.IPEndPoint}{MetricsEndpoint.Path}"
+            : ConsoleEndpoint(listeners, options) is { } console ? console + MetricsEndpoint.Path
+            : null;
 
     /// <summary>The bound API URL and gateway HOST:PORT (with the real port when 0 was asked for).</summary>
     private static (string Api, string Gateway) Endpoints(WebApplication app)
@@ -298,7 +333,9 @@ internal static class OpenSagServer
                 ? $"--api-listen {options.ApiListen}: port {options.ApiListen.Port} is already in use (another opensag serve, or another program)."
                 : options.Console is { } console && message.Contains(console.Scheme + "://" + console.Address + ":", StringComparison.Ordinal)
                     ? $"--console-listen {console.Address}: port {console.Address.Port} is already in use (another opensag serve, or another program)."
-                    : message;
+                    : options.MetricsListen is { } metrics && message.Contains("http://" + metrics + ":", StringComparison.Ordinal)
+                        ? $"--metrics-listen {metrics}: port {metrics.Port} is already in use (another opensag serve, or another program)."
+                        : message;
 
     /// <summary>PostgreSQL's messages may carry a DETAIL or HINT on further lines; the error stays one line.</summary>
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

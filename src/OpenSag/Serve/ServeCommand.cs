@@ -32,6 +32,7 @@ internal static class ServeCommand
         var consoleListen = new Option<string>("--console-listen") { Description = $"HOST:PORT of the web console (port 0 picks a free port), or {ConsoleListen.Off} for none. Off loopback it needs --console-tls-cert.", DefaultValueFactory = _ => ConsoleListen.Default };
         var consoleTlsCert = new Option<string?>("--console-tls-cert") { Description = "PEM certificate for the web console (HTTPS); required when --console-listen is not a loopback address." };
         var consoleTlsKey = new Option<string?>("--console-tls-key") { Description = "PEM private key for --console-tls-cert (omit if the certificate file holds it)." };
+        var metricsListen = new Option<string?>("--metrics-listen") { Description = "HOST:PORT of a listener serving only GET /metrics (Prometheus text format); without it /metrics is on the console listener." };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
@@ -43,6 +44,7 @@ internal static class ServeCommand
         command.Options.Add(consoleListen);
         command.Options.Add(consoleTlsCert);
         command.Options.Add(consoleTlsKey);
+        command.Options.Add(metricsListen);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var errors = new List<string>();
@@ -72,6 +74,12 @@ internal static class ServeCommand
                 {
                     errors.Add($"--tunnel-allow: '{cidr}' is not a CIDR block (for example 10.0.0.0/8).");
                 }
+            }
+
+            ListenAddress? metrics = null;
+            if (parse.GetValue(metricsListen) is { } metricsText && !ListenAddress.TryParse(metricsText, out metrics, out var metricsError))
+            {
+                errors.Add("--metrics-listen: " + metricsError);
             }
 
             var layer3 = Layer3Option.Parse(parse.GetValue(tun), parse.GetValue(udpListen), parse.GetValue(clientRoutes), gateway, allowed, errors);
@@ -147,6 +155,7 @@ internal static class ServeCommand
                 GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
                 ClusterHeartbeat = TimeSpan.FromSeconds(parse.GetValue(clusterHeartbeat)),
                 Console = console,
+                MetricsListen = metrics,
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -178,6 +187,9 @@ internal sealed record ServerOptions(
 
     /// <summary>A cluster node's heartbeat interval; the node timeout is six of them (<c>ClusterOptions</c>).</summary>
     public TimeSpan ClusterHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The listener that serves only <c>/metrics</c>, or null to serve it on the console listener.</summary>
+    public ListenAddress? MetricsListen { get; init; }
 
     /// <summary>The web console's listener and certificate; null when <c>--console-listen off</c>.</summary>
     public ConsoleListen? Console { get; init; }

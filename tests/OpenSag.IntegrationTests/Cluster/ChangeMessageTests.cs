@@ -46,6 +46,37 @@ public sealed class ChangeMessageTests
         Assert.Empty(message.SmartAGIds);
     }
 
+    [Fact]
+    public void Write_WithSentAt_EveryPartCarriesItAndStaysUnderTheLimit()
+    {
+        string[] ids = [.. Enumerable.Range(0, 300).Select(i => $"sag-{i:D6}{new string('x', 54)}")];
+        var sentAt = new DateTimeOffset(2026, 11, 30, 16, 0, 0, 123, TimeSpan.Zero);
+
+        var payloads = ChangeMessage.Write("node-a", new ChangeNotice(ChangeNotice.AclKind, ids), sentAt);
+
+        Assert.True(payloads.Count > 1);
+        Assert.All(payloads, p => Assert.True(Encoding.UTF8.GetByteCount(p) <= ChangeMessage.MaxPayloadBytes, $"a payload of {Encoding.UTF8.GetByteCount(p)} bytes"));
+        Assert.All(payloads, p => Assert.Equal(sentAt, ChangeMessage.TryRead(p)!.SentAt));
+        Assert.Equal(ids, payloads.SelectMany(p => ChangeMessage.TryRead(p)!.SmartAGIds));
+    }
+
+    [Fact]
+    public void TryRead_OlderNodesPayloadWithoutSentAt_ReadsWithNoSendTime()
+    {
+        Assert.Null(ChangeMessage.TryRead("{\"Node\":\"node-a\",\"Kind\":\"acl\",\"SmartAGIds\":[\"sag-1\"]}")!.SentAt);
+        Assert.Null(RevocationMessage.TryRead("{\"Node\":\"node-a\",\"SmartAGId\":\"sag-1\",\"UserName\":\"u1\",\"Generation\":2,\"Reason\":0}")!.SentAt);
+    }
+
+    [Fact]
+    public void RevocationMessage_WriteWithSentAt_ReadsItBack()
+    {
+        var sentAt = new DateTimeOffset(2026, 11, 30, 16, 0, 0, 456, TimeSpan.Zero);
+
+        var message = RevocationMessage.TryRead(RevocationMessage.Write("node-a", new SessionRevocation("sag-1", "u1", 3, SessionCloseReason.KickedOut), sentAt));
+
+        Assert.Equal(new RevocationMessage("node-a", "sag-1", "u1", 3, SessionCloseReason.KickedOut) { SentAt = sentAt }, message);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("{}")]
