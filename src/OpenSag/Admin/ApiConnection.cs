@@ -34,7 +34,11 @@ internal sealed class ApiConnection
 
     /// <summary>A client for the resolved endpoint and key (flags over environment over profile).</summary>
     /// <exception cref="CliException">No key, half a key, a missing or invalid profile, an endpoint that is not an http(s) URL.</exception>
-    public SmartagClient CreateClient(ParseResult parse, HttpClient http)
+    public SmartagClient CreateClient(ParseResult parse, HttpClient http) => Connect(parse, http).Client;
+
+    /// <summary><see cref="CreateClient"/>, with the settings it was made from (the profile's RegionId among them).</summary>
+    /// <exception cref="CliException">As <see cref="CreateClient"/>.</exception>
+    public (SmartagClient Client, CliProfile Settings) Connect(ParseResult parse, HttpClient http)
     {
         var settings = CliProfile.Resolve(parse.GetValue(Profile), parse.GetValue(Endpoint), parse.GetValue(AccessKeyId), parse.GetValue(AccessKeySecret));
         if (settings.AccessKeyId is null || settings.AccessKeySecret is null)
@@ -47,7 +51,7 @@ internal sealed class ApiConnection
             throw new CliException($"the endpoint '{settings.Endpoint}' is not an http(s) URL.");
         }
 
-        return new SmartagClient(http, uri, settings.AccessKeyId, settings.AccessKeySecret);
+        return (new SmartagClient(http, uri, settings.AccessKeyId, settings.AccessKeySecret), settings);
     }
 
     /// <summary>

@@ -34,8 +34,8 @@ internal static class SessionsCommand
         command.Subcommands.Add(CreateKick());
         command.SetAction((parse, cancellationToken) => ApiConnection.RunAsync("opensag sessions", async http =>
         {
-            var client = connection.CreateClient(parse, http);
-            var (regionId, regionFromFlag) = Region(parse.GetValue(region));
+            var (client, settings) = connection.Connect(parse, http);
+            var (regionId, regionGiven) = Region(parse.GetValue(region), settings);
             var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["RegionId"] = regionId,
@@ -56,7 +56,7 @@ internal static class SessionsCommand
             {
                 parameters["PageNumber"] = page.ToString(CultureInfo.InvariantCulture);
                 var answer = await client.CallAsync(ApiSurface.OpenSag, "DescribeOnlineSessions", parameters, cancellationToken);
-                if (await ReportErrorAsync(answer, regionId, regionFromFlag) is { } failed)
+                if (await ReportErrorAsync(answer, regionId, regionGiven) is { } failed)
                 {
                     return failed;
                 }
@@ -115,14 +115,14 @@ internal static class SessionsCommand
                 throw new CliException("give exactly one of --user NAME (every session of the user) and --session ID (one session).");
             }
 
-            var client = connection.CreateClient(parse, http);
-            var (regionId, regionFromFlag) = Region(parse.GetValue(region));
+            var (client, settings) = connection.Connect(parse, http);
+            var (regionId, regionGiven) = Region(parse.GetValue(region), settings);
             var smartAgId = parse.GetValue(instance)!;
             var parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["RegionId"] = regionId, ["SmartAGId"] = smartAgId };
             var answer = userName is not null
                 ? await client.CallAsync(ApiSurface.Smartag, "KickOutClients", new Dictionary<string, string>(parameters) { ["Username"] = userName }, cancellationToken)
                 : await client.CallAsync(ApiSurface.OpenSag, "DisconnectSession", new Dictionary<string, string>(parameters) { ["SessionId"] = sessionId! }, cancellationToken);
-            if (await ReportErrorAsync(answer, regionId, regionFromFlag) is { } failed)
+            if (await ReportErrorAsync(answer, regionId, regionGiven) is { } failed)
             {
                 return failed;
             }
@@ -152,15 +152,16 @@ internal static class SessionsCommand
 
     internal static Option<string?> RegionOption() => new("--region")
     {
-        Description = $"RegionId of the instance (default OPENSAG_REGION_ID, else {DefaultRegion}).",
+        Description = $"RegionId of the instance (default OPENSAG_REGION_ID, else the profile's regionId, else {DefaultRegion}).",
     };
 
     /// <summary>The Smartag API's own default region, as the Alibaba Cloud SDK samples use it.</summary>
     internal const string DefaultRegion = "cn-hangzhou";
 
-    private static (string RegionId, bool FromUser) Region(string? flag) =>
+    /// <summary>The flag, else OPENSAG_REGION_ID or the profile's (resolved in <see cref="CliProfile.Resolve"/>), else <see cref="DefaultRegion"/>.</summary>
+    private static (string RegionId, bool FromUser) Region(string? flag, CliProfile settings) =>
         flag is { Length: > 0 } ? (flag, true)
-        : Environment.GetEnvironmentVariable("OPENSAG_REGION_ID") is { Length: > 0 } env ? (env, true)
+        : settings.RegionId is { Length: > 0 } configured ? (configured, true)
         : (DefaultRegion, false);
 
     /// <summary>
@@ -183,7 +184,7 @@ internal static class SessionsCommand
         await Console.Error.WriteLineAsync(answer.ErrorLine);
         if (!regionFromUser && answer.Code == "SAG.InstanceNoFound")
         {
-            await Console.Error.WriteLineAsync($"opensag: looked in the default region {regionId}; pass --region (or set OPENSAG_REGION_ID) for an instance of another region.");
+            await Console.Error.WriteLineAsync($"opensag: looked in the default region {regionId}; pass --region (or set OPENSAG_REGION_ID, or regionId in the profile) for an instance of another region.");
         }
 
         return ExitCodes.Failed;

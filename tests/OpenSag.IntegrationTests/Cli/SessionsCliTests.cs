@@ -51,7 +51,18 @@ public sealed class SessionsCliTests
 
         Assert.Equal("3 sessions online.", lines[^1]);
 
-        var onlyAlice = await RunOkAsync(scenario, ["sessions", .. instance, "--user", "alice-cli01", "--output", "json"]);
+        // The region from the profile this time, as an operator who works in one region sets it once.
+        var profile = Path.Combine(Directory.CreateTempSubdirectory("opensag-profile-").FullName, "profile.json");
+        await File.WriteAllTextAsync(profile, JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["endpoint"] = scenario.Server.Endpoint.ToString(),
+            ["accessKeyId"] = scenario.Server.AccessKeyId,
+            ["accessKeySecret"] = scenario.Server.AccessKeySecret,
+            ["regionId"] = scenario.RegionId,
+        }));
+        var onlyAlice = await OpensagCommand.RunAsync(new Dictionary<string, string?> { ["OPENSAG_PROFILE"] = profile },
+            "sessions", "--instance", sag, "--user", "alice-cli01", "--output", "json");
+        Assert.True(onlyAlice.ExitCode == 0, onlyAlice.ToString());
         Assert.Equal(2, Json(onlyAlice).GetProperty("Sessions").GetProperty("Session").GetArrayLength());
 
         var status = await RunOkAsync(scenario, ["status", "--output", "table"]);
