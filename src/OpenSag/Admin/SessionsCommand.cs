@@ -172,7 +172,10 @@ internal static class SessionsCommand
     {
         if (answer.Json is null)
         {
-            await Console.Error.WriteLineAsync(TerminalText.Escape($"ERROR: HTTP {answer.Status}: the endpoint did not answer as the OpenSAG API: {answer.Body}"));
+            // A server of a version before the extension API answers its unknown path with an empty 404.
+            await Console.Error.WriteLineAsync(TerminalText.Escape(answer.Status == 404
+                ? "ERROR: HTTP 404: the endpoint has no OpenSAG extension API at /opensag; is it an OpenSAG server of this version?"
+                : $"ERROR: HTTP {answer.Status}: the endpoint did not answer as the OpenSAG API: {answer.Body}"));
             return ExitCodes.Failed;
         }
 
