@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using OpenSag.Api;
 using OpenSag.Api.Protocol;
+using OpenSag.Api.Status;
 using OpenSag.Cluster.Postgres;
 using OpenSag.Gateway;
 using OpenSag.Gateway.Packets;
@@ -61,6 +62,14 @@ internal static class OpenSagServer
                 openFiles?.Soft.ToString(CultureInfo.InvariantCulture) ?? "unknown", openFiles?.Hard.ToString(CultureInfo.InvariantCulture) ?? "unknown", caps.Total, caps.PerSource);
             GatewayCertificate.WarnIfListenAddressUnnamed(app.Logger, certificate, options.GatewayListen.Address, options.DataDirectory, operatorCertificate: options.TlsCertificate is not null);
             var (endpoint, gatewayEndpoint) = Endpoints(app);
+            var status = app.Services.GetRequiredService<ServerStatus>();
+            status.AddListener(ServerStatus.ApiListener, endpoint);
+            status.AddListener(ServerStatus.GatewayListener, gatewayEndpoint);
+            if (packets is not null && OperatingSystem.IsLinux())
+            {
+                status.AddListener(ServerStatus.UdpListener, packets.UdpEndpoint.ToString());
+            }
+
             dataFolder.Describe($"pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}, API {endpoint}, gateway {gatewayEndpoint}");
             RootCredentials.WriteProfile(options.DataDirectory, rootKey, endpoint);
             if (generated)
@@ -157,6 +166,8 @@ internal static class OpenSagServer
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, RelayMemoryPool.Factory>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(new Sessions.LocalNode(options.NodeId));
+        builder.Services.AddSingleton(new ServerStatus(ProductVersion, options.NodeId, options.Store.Describe(options.DataDirectory), TimeProvider.System));
         if (options.Store.ClusterConnectionString is { } cluster)
         {
             // Before the API and gateway, whose single-node defaults (in-process online list, nonce ledger,
@@ -197,6 +208,10 @@ internal static class OpenSagServer
         });
         return app;
     }
+
+    /// <summary>The executable's informational version (<c>1.0.0+commit</c>), as <c>--version</c> prints it.</summary>
+    private static string ProductVersion =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(OpenSagServer).Assembly)?.InformationalVersion ?? "unknown";
 
     /// <summary>The bound API URL and gateway HOST:PORT (with the real port when 0 was asked for).</summary>
     private static (string Api, string Gateway) Endpoints(WebApplication app)
