@@ -60,7 +60,7 @@ internal sealed record ApiSurface(string Path, string Version)
     public static readonly ApiSurface Smartag = new("/", Api.Actions.SmartagActions.Version);
 
     /// <summary>OpenSAG's extension actions (online sessions of an instance, per-session disconnect, server status) at <c>/opensag</c>.</summary>
-    public static readonly ApiSurface OpenSag = new("/opensag", "2026-11-30");
+    public static readonly ApiSurface OpenSag = new(Api.Actions.OpenSagActions.Path, Api.Actions.OpenSagActions.Version);
 }
 
 /// <summary>The API gave no answer; the message is the whole story for the user (exit code 1).</summary>
