@@ -16,6 +16,9 @@ internal static class SmartagCommand
 {
     private static readonly ActionTable Actions = SmartagActions.CreateTable();
 
+    /// <summary>OpenSAG's own actions (DescribeAuditLog, DescribeOnlineSessions…), sent to their own path and Version.</summary>
+    private static readonly ActionTable OwnActions = OpenSagActions.CreateTable();
+
     public static Command Create()
     {
         var action = new Argument<string?>("action") { Description = "The API action, e.g. KickOutClients. Omit it to list the actions.", Arity = ArgumentArity.ZeroOrOne };
@@ -45,7 +48,7 @@ internal static class SmartagCommand
                 return ExitCodes.Ok;
             }
 
-            var definition = FindAction(name);
+            var (definition, surface) = FindAction(name);
             if (parse.GetValue(usage))
             {
                 return PrintUsage(definition);
@@ -53,24 +56,30 @@ internal static class SmartagCommand
 
             var parameters = ReadParameters(definition, parse.UnmatchedTokens, ownFlags);
             var client = connection.CreateClient(parse, http);
-            var answer = await client.CallAsync(ApiSurface.Smartag, name, parameters, cancellationToken);
+            var answer = await client.CallAsync(surface, name, parameters, cancellationToken);
             return await PrintAnswerAsync(definition, parameters, answer, connection.WantsTable(parse));
         }));
         return command;
     }
 
     /// <summary>
-    /// The action by its exact wire name. A misspelt one is refused here, with the closest name, instead of being sent
-    /// and answered InvalidAction.NotFound, which names nothing.
+    /// The action by its exact wire name, a Smartag one or one of OpenSAG's own, with where it is served. A misspelt
+    /// one is refused here, with the closest name, instead of being sent and answered InvalidAction.NotFound, which
+    /// names nothing.
     /// </summary>
-    private static ActionDefinition FindAction(string name)
+    private static (ActionDefinition Definition, ApiSurface Surface) FindAction(string name)
     {
         if (Actions.Find(name) is { } definition)
         {
-            return definition;
+            return (definition, ApiSurface.Smartag);
         }
 
-        var closest = ClosestName.Find(name, Actions.All.Select(a => a.Name));
+        if (OwnActions.Find(name) is { } own)
+        {
+            return (own, ApiSurface.OpenSag);
+        }
+
+        var closest = ClosestName.Find(name, Actions.All.Concat(OwnActions.All).Select(a => a.Name));
         throw new CliException(closest is null
             ? $"unknown action '{name}'; `opensag smartag` lists the actions."
             : $"unknown action '{name}'; did you mean {closest}?");
@@ -194,6 +203,13 @@ internal static class SmartagCommand
     {
         Console.WriteLine("Actions (opensag smartag <Action> --usage shows the parameters):");
         foreach (var a in Actions.All)
+        {
+            Console.WriteLine($"  {a.Name,-45} {a.Summary}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"OpenSAG's own actions (sent to {ApiSurface.OpenSag.Path}, Version {ApiSurface.OpenSag.Version}):");
+        foreach (var a in OwnActions.All)
         {
             Console.WriteLine($"  {a.Name,-45} {a.Summary}");
         }

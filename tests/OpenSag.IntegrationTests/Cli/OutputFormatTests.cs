@@ -129,6 +129,32 @@ public sealed class OutputFormatTests(ConformanceServerFixture fixture)
     }
 
     /// <summary>
+    /// OpenSAG's own actions go to their own path and Version (at <c>/</c> they are InvalidAction.NotFound, as in the
+    /// cloud), with the same flag checks, <c>--usage</c> and table as the Smartag ones.
+    /// </summary>
+    [Fact]
+    public async Task OwnAction_DescribeAuditLog_SentToOpenSagPathAndShownAsATable()
+    {
+        var region = Region("aud");
+        var sag = await CreateInstanceAsync(region);
+
+        var table = await SmartagCli.RunAsync(Server, "DescribeAuditLog", "--SmartAGId", sag, "--output", "table");
+        var misspelt = await SmartagCli.RunAsync(Server, "DescribeAuditLog", "--SmartAgId", sag);
+        var listed = await SmartagCli.RunAsync(Server);
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        var lines = table.Stdout.ReplaceLineEndings("\n").Split('\n');
+        Assert.Contains("TotalCount: 1", lines);
+        var header = Assert.Single(lines, l => l.StartsWith("Id ", StringComparison.Ordinal));
+        var row = Assert.Single(lines, l => l.Contains("ModifySmartAccessGateway", StringComparison.Ordinal));
+        Assert.Equal(header.IndexOf("AccessKeyId", StringComparison.Ordinal), row.IndexOf(Server.AccessKeyId, StringComparison.Ordinal));
+        Assert.Equal(header.IndexOf("Outcome", StringComparison.Ordinal), row.IndexOf("Success", StringComparison.Ordinal));
+        Assert.True(misspelt.ExitCode == 2, misspelt.ToString());
+        Assert.Equal("opensag smartag: unknown flag --SmartAgId for DescribeAuditLog; did you mean --SmartAGId?", misspelt.Stderr.TrimEnd());
+        Assert.Contains("DescribeAuditLog", listed.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The CLI refuses a flag the action does not take (SmartagCliTests), but the API itself ignores a parameter it
     /// does not know, as the cloud does: an SDK sending a newer parameter still gets its answer.
     /// </summary>
