@@ -49,9 +49,8 @@ internal static class SessionsCommand
 
             var sessions = new List<JsonElement>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            var totalCount = 0;
-            // Sessions come and go between pages: one may show on two pages (kept once) or on none; the loop ends at
-            // the first short page, so it is bounded by the sessions online plus one page.
+            // Sessions come and go between pages: one may show on two pages (kept once) or on none. The loop ends at
+            // the first short page, or at a page with nothing new, so it is bounded by the sessions online plus one page.
             for (var page = 1; ; page++)
             {
                 parameters["PageNumber"] = page.ToString(CultureInfo.InvariantCulture);
@@ -62,10 +61,10 @@ internal static class SessionsCommand
                 }
 
                 var json = answer.Json!.Value;
-                totalCount = json.GetProperty("TotalCount").GetInt32();
                 var items = json.GetProperty("Sessions").GetProperty("Session").EnumerateArray().ToList();
+                var before = sessions.Count;
                 sessions.AddRange(items.Where(s => seen.Add(s.GetProperty("SessionId").GetString()!)));
-                if (items.Count < PageSize)
+                if (items.Count < PageSize || sessions.Count == before)
                 {
                     break;
                 }
