@@ -29,6 +29,9 @@ internal static class ServeCommand
         var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one); a client holds one for its control channel and one per open tunnelled stream.", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource, CustomParser = r => WholeNumberOption.Parse(r, GatewayConnectionCaps.DefaultPerSource) };
         var clientIpSlice = new Option<string>("--client-ip-slice") { Description = "K/N: lease dynamic ClientIps only from the K-th of N equal slices of each instance's CidrBlock (N a power of two), one slice per node of a cluster, so the private network routes each slice to its node (one route per node) for replies to find the session's node.", DefaultValueFactory = _ => "1/1" };
         var clusterHeartbeat = new Option<int>("--cluster-heartbeat") { Description = "Seconds between a cluster node's heartbeats (--store postgres; give every node the same value). A node silent for 6 heartbeats counts as dead; one cut off from the database for 5 closes its sessions.", DefaultValueFactory = _ => 5, CustomParser = r => WholeNumberOption.Parse(r, 5) };
+        var consoleListen = new Option<string>("--console-listen") { Description = $"HOST:PORT of the web console (port 0 picks a free port), or {ConsoleListen.Off} for none. Off loopback it needs --console-tls-cert.", DefaultValueFactory = _ => ConsoleListen.Default };
+        var consoleTlsCert = new Option<string?>("--console-tls-cert") { Description = "PEM certificate for the web console (HTTPS); required when --console-listen is not a loopback address." };
+        var consoleTlsKey = new Option<string?>("--console-tls-key") { Description = "PEM private key for --console-tls-cert (omit if the certificate file holds it)." };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
@@ -37,6 +40,9 @@ internal static class ServeCommand
         command.Options.Add(tun);
         command.Options.Add(udpListen);
         command.Options.Add(clientRoutes);
+        command.Options.Add(consoleListen);
+        command.Options.Add(consoleTlsCert);
+        command.Options.Add(consoleTlsKey);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var errors = new List<string>();
@@ -74,27 +80,8 @@ internal static class ServeCommand
                 errors.Add("--keepalive-seconds: give 1 to 3600.");
             }
 
-            if (parse.GetValue(tlsCert) is { } cert && !File.Exists(cert))
-            {
-                errors.Add($"--tls-cert: {cert} {MissingFile.Reason(cert)}.");
-            }
-
-            if (parse.GetValue(tlsKey) is { } key && !File.Exists(key))
-            {
-                errors.Add($"--tls-key: {key} {MissingFile.Reason(key)}.");
-            }
-
-            // Alone, a key would be ignored for a self-signed certificate, while the operator believes it is in use.
-            if (parse.GetValue(tlsKey) is not null && parse.GetValue(tlsCert) is null)
-            {
-                errors.Add("--tls-key needs --tls-cert (the certificate the key belongs to).");
-            }
-
-            if (parse.GetValue(tlsCert) is { } certFile && File.Exists(certFile) && parse.GetValue(tlsKey) is var keyFile && (keyFile is null || File.Exists(keyFile))
-                && TlsFiles.Check(certFile, keyFile) is { } tlsError)
-            {
-                errors.Add(tlsError);
-            }
+            TlsFiles.CheckPair("--tls-cert", parse.GetValue(tlsCert), "--tls-key", parse.GetValue(tlsKey), errors);
+            var console = ConsoleListen.Parse(parse.GetValue(consoleListen)!, parse.GetValue(consoleTlsCert), parse.GetValue(consoleTlsKey), errors);
 
             var secretsKeyPath = parse.GetValue(secretsKey) ?? (Environment.GetEnvironmentVariable(SecretsKeyFile.Variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
             if (secretsKeyPath is not null && !File.Exists(secretsKeyPath))
@@ -159,6 +146,7 @@ internal static class ServeCommand
                 GatewayMaxConnections = parse.GetValue(maxConnections),
                 GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
                 ClusterHeartbeat = TimeSpan.FromSeconds(parse.GetValue(clusterHeartbeat)),
+                Console = console,
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -190,6 +178,9 @@ internal sealed record ServerOptions(
 
     /// <summary>A cluster node's heartbeat interval; the node timeout is six of them (<c>ClusterOptions</c>).</summary>
     public TimeSpan ClusterHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The web console's listener and certificate; null when <c>--console-listen off</c>.</summary>
+    public ConsoleListen? Console { get; init; }
 }
 
 internal static class ExitCodes

@@ -62,6 +62,7 @@ public sealed class OpenSagActionsTests
             .ToDictionary(l => l.GetProperty("Name").GetString()!, l => l.GetProperty("Address").GetString());
         Assert.Equal(scenario.Server.Endpoint.ToString().TrimEnd('/'), listeners["api"]);
         Assert.Equal(scenario.Server.GatewayAddress, listeners["gateway"]);
+        Assert.Equal(scenario.Server.ConsoleEndpoint!.ToString().TrimEnd('/'), listeners["console"]);
         Assert.Equal("sqlite " + Path.Combine(scenario.Server.DataDir, "opensag.db"), status.GetProperty("Store").GetString());
         Assert.Equal(1, status.GetProperty("OnlineSessions").GetInt32());
         Assert.False(string.IsNullOrEmpty(status.GetProperty("Node").GetString()));
