@@ -8,7 +8,7 @@ using OpenSag.Cli.Serve;
 namespace OpenSag.Cli;
 
 /// <summary>
-/// <c>opensag</c>: one executable with a subcommand per role (serve, smartag, connect). Whatever the command, a mistake in
+/// <c>opensag</c>: one executable with a subcommand per role (serve, smartag, sessions, status, connect). Whatever the command, a mistake in
 /// its arguments is one line on stderr and exit code 2 (<see cref="ExitCodes.BadUsage"/>), and nothing
 /// reaches the user as a stack trace.
 /// </summary>
@@ -20,6 +20,8 @@ internal static class Program
         {
             ServeCommand.Create(),
             SmartagCommand.Create(),
+            SessionsCommand.Create(),
+            StatusCommand.Create(),
             ConnectCommand.Create(),
         };
         var parse = root.Parse(args);
@@ -29,8 +31,8 @@ internal static class Program
         if (parse.Action is ParseErrorAction)
         {
             // One line: some messages span lines (a list of allowed values), and several errors can come at once.
-            var errors = parse.CommandResult.Command is RootCommand
-                ? [UnknownCommand(root, parse)]
+            var errors = parse.CommandResult.Command is RootCommand ? [UnknownCommand(root, parse)]
+                : parse.UnmatchedTokens is [var unmatched, ..] ? [UnknownToken(parse.CommandResult.Command, unmatched)]
                 : parse.Errors.Select(NamingTheOption);
             await Console.Error.WriteLineAsync($"{command}: {string.Join("; ", errors)} ({command} --help lists the options).");
             return ExitCodes.BadUsage;
@@ -65,6 +67,27 @@ internal static class Program
         return ClosestName.Find(given, commands) is { } closest
             ? $"unknown command '{given}'; did you mean {closest}?"
             : $"unknown command '{given}'; {known}";
+    }
+
+    /// <summary>
+    /// A word the command does not take, named with the closest option (for <c>--instnace</c>) or subcommand (for
+    /// <c>kik</c>) it does take. Only the first is reported: the rest of System.CommandLine's errors for it are
+    /// consequences ("Unrecognized command or argument 'x'" for the misspelt option's value, "Option '--instance' is
+    /// required" for the option it meant).
+    /// </summary>
+    private static string UnknownToken(Command command, string given)
+    {
+        if (given.StartsWith('-'))
+        {
+            var flags = command.Options.Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal));
+            return ClosestName.Find(given, flags) is { } flag
+                ? $"unknown option '{given}'; did you mean {flag}?"
+                : $"unknown option '{given}'";
+        }
+
+        return ClosestName.Find(given, command.Subcommands.Select(c => c.Name)) is { } closest
+            ? $"unknown command '{given}'; did you mean {closest}?"
+            : $"unexpected argument '{given}'";
     }
 
     /// <summary>

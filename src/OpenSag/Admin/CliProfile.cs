@@ -5,7 +5,7 @@ namespace OpenSag.Cli.Admin;
 
 /// <summary>
 /// Where the admin CLI sends requests and with which key. Each field comes from the first of: a flag, the
-/// environment (OPENSAG_ENDPOINT, OPENSAG_ACCESS_KEY_ID, OPENSAG_ACCESS_KEY_SECRET), the profile file
+/// environment (OPENSAG_ENDPOINT, OPENSAG_ACCESS_KEY_ID, OPENSAG_ACCESS_KEY_SECRET, OPENSAG_REGION_ID), the profile file
 /// (<c>--profile</c>, else OPENSAG_PROFILE, else <c>~/.opensag/profile.json</c>).
 /// </summary>
 internal sealed record CliProfile
@@ -20,6 +20,14 @@ internal sealed record CliProfile
 
     [JsonPropertyName("accessKeySecret")]
     public string? AccessKeySecret { get; init; }
+
+    /// <summary>
+    /// The RegionId <c>opensag sessions</c> uses when <c>--region</c> is not given (then OPENSAG_REGION_ID, then this);
+    /// null when neither sets one. <c>opensag smartag</c> sends only the <c>--RegionId</c> it is given, as the cloud's
+    /// API requires it.
+    /// </summary>
+    [JsonPropertyName("regionId")]
+    public string? RegionId { get; init; }
 
     /// <summary>The profile used when none is named: <c>~/.opensag/profile.json</c>; it need not exist.</summary>
     public static string DefaultPath =>
@@ -77,6 +85,7 @@ internal sealed record CliProfile
             Endpoint = endpoint ?? Env("OPENSAG_ENDPOINT") ?? file.Endpoint ?? "http://127.0.0.1:8080",
             AccessKeyId = keyId,
             AccessKeySecret = keySecret,
+            RegionId = Env("OPENSAG_REGION_ID") ?? file.RegionId,
         };
     }
 

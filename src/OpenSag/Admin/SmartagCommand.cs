@@ -16,90 +16,70 @@ internal static class SmartagCommand
 {
     private static readonly ActionTable Actions = SmartagActions.CreateTable();
 
+    /// <summary>OpenSAG's own actions (DescribeAuditLog, DescribeOnlineSessions…), sent to their own path and Version.</summary>
+    private static readonly ActionTable OwnActions = OpenSagActions.CreateTable();
+
     public static Command Create()
     {
         var action = new Argument<string?>("action") { Description = "The API action, e.g. KickOutClients. Omit it to list the actions.", Arity = ArgumentArity.ZeroOrOne };
-        var endpoint = new Option<string?>("--endpoint") { Description = "API endpoint URL (default from OPENSAG_ENDPOINT, the profile, or http://127.0.0.1:8080)." };
-        var keyId = new Option<string?>("--access-key-id") { Description = "Access key id (default from OPENSAG_ACCESS_KEY_ID or the profile)." };
-        var keySecret = new Option<string?>("--access-key-secret") { Description = "Access key secret (default from OPENSAG_ACCESS_KEY_SECRET or the profile)." };
-        var profile = new Option<string?>("--profile") { Description = "Profile file (default OPENSAG_PROFILE or ~/.opensag/profile.json); `opensag serve` writes one to <data>/root-profile.json." };
-        var usage = new Option<bool>("--usage") { Description = "Show the action's parameters instead of calling it." };
-        var command = new Command("smartag", "Call a Smartag API action, signed like the official SDKs, and print the JSON answer.")
+        var connection = new ApiConnection();
+        var usage = new Option<bool>("--usage") { Description = "Show the action's parameters, the rule each value must follow, and the answer's fields, instead of calling it." };
+        var command = new Command("smartag", "Call a Smartag API action, signed like the official SDKs, and print the answer (a table on a terminal, else JSON).")
         {
-            action, endpoint, keyId, keySecret, profile, usage,
+            action, usage,
         };
+        foreach (var option in connection.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.TreatUnmatchedTokensAsErrors = false;
 
         // The root's help would describe the API flags as "[[--] <additional arguments>...]]", "Arguments passed to
         // the application that is being run", which is System.CommandLine's text for unmatched tokens, not ours.
         command.Options.Add(new HelpOption { Action = new SmartagHelpAction(command) });
         var ownFlags = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToList();
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => ApiConnection.RunAsync("opensag smartag", async http =>
         {
             var name = parse.GetValue(action);
-            Uri? uri = null;
-            try
+            if (name is null)
             {
-                if (name is null)
-                {
-                    PrintActions();
-                    return ExitCodes.Ok;
-                }
-
-                var definition = FindAction(name);
-                if (parse.GetValue(usage))
-                {
-                    return PrintUsage(definition);
-                }
-
-                var parameters = ReadParameters(definition, parse.UnmatchedTokens, ownFlags);
-                var settings = CliProfile.Resolve(parse.GetValue(profile), parse.GetValue(endpoint), parse.GetValue(keyId), parse.GetValue(keySecret));
-                if (settings.AccessKeyId is null || settings.AccessKeySecret is null)
-                {
-                    throw new CliException("no access key: pass --access-key-id/--access-key-secret, set OPENSAG_ACCESS_KEY_ID/OPENSAG_ACCESS_KEY_SECRET, or use --profile.");
-                }
-
-                if (!Uri.TryCreate(settings.Endpoint, UriKind.Absolute, out uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-                {
-                    throw new CliException($"the endpoint '{settings.Endpoint}' is not an http(s) URL.");
-                }
-
-                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-                var client = new SmartagClient(http, uri, settings.AccessKeyId, settings.AccessKeySecret);
-                var (status, body) = await client.CallAsync(name, parameters, cancellationToken);
-                return await PrintAnswerAsync(definition, parameters, status, body);
+                PrintActions();
+                return ExitCodes.Ok;
             }
-            catch (CliException e)
+
+            var (definition, surface) = FindAction(name);
+            if (parse.GetValue(usage))
             {
-                await Console.Error.WriteLineAsync("opensag smartag: " + e.Message);
-                return ExitCodes.BadUsage;
+                return PrintUsage(definition);
             }
-            catch (HttpRequestException e) when (uri is not null)
-            {
-                await Console.Error.WriteLineAsync("opensag smartag: " + ApiReachFailure.Describe(e, uri));
-                return ExitCodes.Failed;
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                await Console.Error.WriteLineAsync("opensag smartag: the API did not answer within 60 s.");
-                return ExitCodes.Failed;
-            }
-        });
+
+            var parameters = ReadParameters(definition, parse.UnmatchedTokens, ownFlags);
+            var client = connection.CreateClient(parse, http);
+            var answer = await client.CallAsync(surface, name, parameters, cancellationToken);
+            return await PrintAnswerAsync(definition, parameters, answer, connection.WantsTable(parse));
+        }));
         return command;
     }
 
     /// <summary>
-    /// The action by its exact wire name. A misspelt one is refused here, with the closest name, instead of being sent
-    /// and answered InvalidAction.NotFound, which names nothing.
+    /// The action by its exact wire name, a Smartag one or one of OpenSAG's own, with where it is served. A misspelt
+    /// one is refused here, with the closest name, instead of being sent and answered InvalidAction.NotFound, which
+    /// names nothing.
     /// </summary>
-    private static ActionDefinition FindAction(string name)
+    private static (ActionDefinition Definition, ApiSurface Surface) FindAction(string name)
     {
         if (Actions.Find(name) is { } definition)
         {
-            return definition;
+            return (definition, ApiSurface.Smartag);
         }
 
-        var closest = ClosestName.Find(name, Actions.All.Select(a => a.Name));
+        if (OwnActions.Find(name) is { } own)
+        {
+            return (own, ApiSurface.OpenSag);
+        }
+
+        var closest = ClosestName.Find(name, Actions.All.Concat(OwnActions.All).Select(a => a.Name));
         throw new CliException(closest is null
             ? $"unknown action '{name}'; `opensag smartag` lists the actions."
             : $"unknown action '{name}'; did you mean {closest}?");
@@ -187,27 +167,19 @@ internal static class SmartagCommand
         return flags.Count == 0 ? null : $"opensag smartag: {definition.Name} takes it as {string.Join(" or ", flags)}.";
     }
 
-    private static async Task<int> PrintAnswerAsync(ActionDefinition definition, IReadOnlyDictionary<string, string> sent, int status, string body)
+    private static async Task<int> PrintAnswerAsync(ActionDefinition definition, IReadOnlyDictionary<string, string> sent, ApiAnswer answer, bool table)
     {
-        JsonElement json;
-        try
+        if (answer.Json is not { } json)
         {
-            json = JsonSerializer.Deserialize<JsonElement>(body);
-        }
-        catch (JsonException)
-        {
-            // XML (Format=XML) or something that is not ours: print it as it came.
-            Console.WriteLine(body);
-            return status < 400 ? ExitCodes.Ok : ExitCodes.Failed;
+            // XML (Format=XML) or something that is not ours: print it as it came, but for what a terminal acts on.
+            Console.WriteLine(TerminalText.EscapeDocument(answer.Body, TerminalText.XmlReference));
+            return answer.Status < 400 ? ExitCodes.Ok : ExitCodes.Failed;
         }
 
-        if (status >= 400 || (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("Code", out _)))
+        if (answer.IsError)
         {
-            var code = json.TryGetProperty("Code", out var c) ? c.GetString() : $"HTTP {status}";
-            var message = json.TryGetProperty("Message", out var m) ? m.GetString() : body;
-            var requestId = json.TryGetProperty("RequestId", out var r) ? r.GetString() : "";
-            await Console.Error.WriteLineAsync($"ERROR: {code}: {message} (HTTP {status}, RequestId {requestId})");
-            if (MissingFlagHint(definition, sent, code) is { } hint)
+            await Console.Error.WriteLineAsync(answer.ErrorLine);
+            if (MissingFlagHint(definition, sent, answer.Code) is { } hint)
             {
                 await Console.Error.WriteLineAsync(hint);
             }
@@ -215,20 +187,29 @@ internal static class SmartagCommand
             return ExitCodes.Failed;
         }
 
-        Console.WriteLine(JsonSerializer.Serialize(json, PrettyJson));
+        if (table)
+        {
+            AnswerTable.Write(Console.Out, definition.Response, json);
+        }
+        else
+        {
+            Console.WriteLine(AnswerJson.Serialize(json));
+        }
+
         return ExitCodes.Ok;
     }
-
-    private static readonly JsonSerializerOptions PrettyJson = new()
-    {
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
 
     private static void PrintActions()
     {
         Console.WriteLine("Actions (opensag smartag <Action> --usage shows the parameters):");
         foreach (var a in Actions.All)
+        {
+            Console.WriteLine($"  {a.Name,-45} {a.Summary}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"OpenSAG's own actions (sent to {ApiSurface.OpenSag.Path}, Version {ApiSurface.OpenSag.Version}):");
+        foreach (var a in OwnActions.All)
         {
             Console.WriteLine($"  {a.Name,-45} {a.Summary}");
         }

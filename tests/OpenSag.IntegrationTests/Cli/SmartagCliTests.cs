@@ -233,6 +233,19 @@ public sealed class SmartagCliTests(ConformanceServerFixture fixture)
     }
 
     [Fact]
+    public async Task Usage_AllowedValuesAndListLimits_ShownFromTheCatalogue()
+    {
+        var create = await SmartagCli.RunAsync(Server, "CreateSmartAccessGatewaySoftware", "--usage");
+        var statistics = await SmartagCli.RunAsync(Server, "DescribeUserOnlineClientStatistics", "--usage");
+
+        Assert.True(create.ExitCode == 0, create.ToString());
+        Assert.Contains("Rule: one of 1–9, 12, 24, 36 (else InvalidPeriod)", create.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Rule: PREPAY (else InvalidChargeType)", create.Stdout, StringComparison.Ordinal);
+        Assert.True(statistics.ExitCode == 0, statistics.ToString());
+        Assert.Contains("Rule: up to 50 items, each up to 64 characters (else ClientUser.NameInvalid)", statistics.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Usage_DescribeSmartAccessGatewayClientUsers_ShowsTheDeclaredAnswerWithItsListShape()
     {
         var result = await SmartagCli.RunAsync(Server, "DescribeSmartAccessGatewayClientUsers", "--usage");

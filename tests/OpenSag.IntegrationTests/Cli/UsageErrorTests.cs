@@ -47,8 +47,18 @@ public sealed class UsageErrorTests(ConformanceServerFixture fixture)
     [InlineData("opensag serve: --client-routes: 'ten' is not an IPv4 CIDR block", "serve", "--tun", "osag0", "--client-routes", "ten")]
     [InlineData("opensag serve: --udp-listen: 'nowhere' is not HOST:PORT", "serve", "--tun", "osag0", "--udp-listen", "nowhere")]
     [InlineData("opensag: unknown command 'serv'; did you mean serve?", "serv")]
-    [InlineData("opensag: unknown command 'bogus-command'; the commands are serve, smartag and connect", "bogus-command")]
-    [InlineData("opensag: no command given; the commands are serve, smartag and connect")]
+    [InlineData("opensag: unknown command 'bogus-command'; the commands are serve, smartag, sessions, status and connect", "bogus-command")]
+    [InlineData("opensag: no command given; the commands are serve, smartag, sessions, status and connect")]
+    [InlineData("opensag: unknown command 'sesions'; did you mean sessions?", "sesions", "--instance", "sag-x")]
+    [InlineData("opensag sessions: unknown command 'kik'; did you mean kick?", "sessions", "kik", "--instance", "sag-x")]
+    [InlineData("opensag sessions: unknown option '--instnace'; did you mean --instance?", "sessions", "--instnace", "sag-x")]
+    [InlineData("opensag sessions kick: unknown option '--sesion'; did you mean --session?", "sessions", "kick", "--instance", "sag-x", "--sesion", "s-1")]
+    [InlineData("opensag status: unknown option '--endpont'; did you mean --endpoint?", "status", "--endpont", "http://127.0.0.1:9")]
+    [InlineData("opensag serve: unknown option '--api-listn'; did you mean --api-listen?", "serve", "--api-listn", "127.0.0.1:0")]
+    [InlineData("opensag connect: unknown option '--bogus-flag' (", "connect", "--gateway", "127.0.0.1:9", "--instance", "sag-x", "--user", "u", "--bogus-flag")]
+    [InlineData("opensag sessions kick: give exactly one of --user NAME (every session of the user) and --session ID (one session).", "sessions", "kick", "--instance", "sag-x")]
+    [InlineData("opensag sessions kick: give exactly one of --user NAME", "sessions", "kick", "--instance", "sag-x", "--user", "u", "--session", "s-1")]
+    [InlineData("opensag sessions: --output: Argument 'yaml' not recognized", "sessions", "--instance", "sag-x", "--output", "yaml")]
     public async Task ParseError_MistypedNumberOrCommand_SaysWhatWasExpectedInOurWords(string expectedStart, params string[] arguments)
     {
         var result = await OpensagCommand.RunAsync(NoEnvironment, arguments);
