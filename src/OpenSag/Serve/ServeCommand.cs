@@ -29,6 +29,9 @@ internal static class ServeCommand
         var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one); a client holds one for its control channel and one per open tunnelled stream.", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource, CustomParser = r => WholeNumberOption.Parse(r, GatewayConnectionCaps.DefaultPerSource) };
         var clientIpSlice = new Option<string>("--client-ip-slice") { Description = "K/N: lease dynamic ClientIps only from the K-th of N equal slices of each instance's CidrBlock (N a power of two), one slice per node of a cluster, so the private network routes each slice to its node (one route per node) for replies to find the session's node.", DefaultValueFactory = _ => "1/1" };
         var clusterHeartbeat = new Option<int>("--cluster-heartbeat") { Description = "Seconds between a cluster node's heartbeats (--store postgres; give every node the same value). A node silent for 6 heartbeats counts as dead; one cut off from the database for 5 closes its sessions.", DefaultValueFactory = _ => 5, CustomParser = r => WholeNumberOption.Parse(r, 5) };
+        var config = new OptionsFileOption("--config", "FILE of serve options, one 'name = value' a line with the options' names without -- (api-listen = 0.0.0.0:8080), # comments; the command line's options win.");
+        var logFormat = new Option<string>("--log-format") { Description = "text (one escaped line per entry) or json (one JSON object per line, UTC timestamps).", DefaultValueFactory = _ => LogFormat.Text };
+        logFormat.AcceptOnlyFromAmong(LogFormat.Text, LogFormat.Json);
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
@@ -37,6 +40,8 @@ internal static class ServeCommand
         command.Options.Add(tun);
         command.Options.Add(udpListen);
         command.Options.Add(clientRoutes);
+        command.Options.Add(config);
+        command.Options.Add(logFormat);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var errors = new List<string>();
@@ -159,6 +164,7 @@ internal static class ServeCommand
                 GatewayMaxConnections = parse.GetValue(maxConnections),
                 GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
                 ClusterHeartbeat = TimeSpan.FromSeconds(parse.GetValue(clusterHeartbeat)),
+                LogFormat = parse.GetValue(logFormat)!,
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -190,6 +196,9 @@ internal sealed record ServerOptions(
 
     /// <summary>A cluster node's heartbeat interval; the node timeout is six of them (<c>ClusterOptions</c>).</summary>
     public TimeSpan ClusterHeartbeat { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><see cref="Serve.LogFormat.Text"/> or <see cref="Serve.LogFormat.Json"/>: how log entries and start-up lines are written to stdout.</summary>
+    public string LogFormat { get; init; } = Serve.LogFormat.Text;
 }
 
 internal static class ExitCodes
