@@ -388,9 +388,10 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         });
     }
 
-    [GeneratedRegex(@"^OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)$")]
+    // Each also as the Message of an entry under serve --log-format json (one JSON object a line).
+    [GeneratedRegex(@"^(OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)|\{.*""Message"":""OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)"".*\})$")]
     private static partial Regex ListeningLine();
 
-    [GeneratedRegex(@"^OpenSAG gateway listening on (?<address>\S+:\d+) ")]
+    [GeneratedRegex(@"^(\{.*""Message"":"")?OpenSAG gateway listening on (?<address>\S+:\d+) ")]
     private static partial Regex GatewayLine();
 }
