@@ -27,6 +27,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     private readonly IReadOnlyList<string> _extraArguments;
     private string? _shellSetup;
     private NetworkNamespace? _namespace;
+    private IReadOnlyList<string> _wrapper = [];
     private string _gatewayListen = "127.0.0.1:0";
 
     private OpenSagServer(string dataDir, bool ownsDataDir, string accessKeyId, string accessKeySecret, IReadOnlyList<string> extraArguments)
@@ -135,6 +136,24 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         {
             _namespace = network,
             _gatewayListen = gatewayListen,
+        };
+        return await StartedAsync(server);
+    }
+
+    /// <summary>
+    /// <see cref="StartInNamespaceAsync"/> with the server's command run by <paramref name="wrapper"/>, a program and its
+    /// arguments that exec the rest (e.g. <c>setpriv --reuid=65534 … --</c>), in <paramref name="dataDir"/> (kept).
+    /// </summary>
+    public static async Task<OpenSagServer> StartInNamespaceWrappedAsync(NetworkNamespace network, string gatewayListen, string dataDir, IReadOnlyList<string> wrapper,
+        params string[] extraArguments)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(wrapper);
+        var server = new OpenSagServer(dataDir, false, "LTAI" + RandomToken(20), RandomToken(30), extraArguments)
+        {
+            _namespace = network,
+            _gatewayListen = gatewayListen,
+            _wrapper = wrapper,
         };
         return await StartedAsync(server);
     }
@@ -267,6 +286,16 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", _gatewayListen }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (_wrapper.Count > 0)
+        {
+            string[] prefix = [.. _wrapper.Skip(1), start.FileName];
+            start.FileName = _wrapper[0];
+            for (var i = 0; i < prefix.Length; i++)
+            {
+                start.ArgumentList.Insert(i, prefix[i]);
+            }
         }
 
         _namespace?.Enter(start);
