@@ -18,13 +18,14 @@ work=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-# A self-contained binary needs no dotnet: none on PATH, and DOTNET_ROOT pointing nowhere.
-run() { env -i PATH=/usr/bin:/bin HOME="$work/home" DOTNET_ROOT="$work/no-dotnet" DOTNET_BUNDLE_EXTRACT_BASE_DIR="$work/bundle" "$@"; }
+# A self-contained binary needs no dotnet: none on PATH, and DOTNET_ROOT pointing nowhere. env execs the binary, so the
+# process id of a background run is the server's own (a shell function would put a subshell between).
+bare=(env -i PATH=/usr/bin:/bin HOME="$work/home" DOTNET_ROOT="$work/no-dotnet" DOTNET_BUNDLE_EXTRACT_BASE_DIR="$work/bundle")
 
-version=$(run "$binary" --version) || fail "opensag --version failed"
+version=$("${bare[@]}" "$binary" --version) || fail "opensag --version failed"
 echo "packaging: $binary --version: $version"
 
-run "$binary" serve --data "$work/data" --api-listen 127.0.0.1:0 --gateway-listen 127.0.0.1:0 >"$work/out" 2>&1 &
+"${bare[@]}" "$binary" serve --data "$work/data" --api-listen 127.0.0.1:0 --gateway-listen 127.0.0.1:0 >"$work/out" 2>&1 &
 server=$!
 endpoint=""
 for _ in $(seq 1 600); do
