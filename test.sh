@@ -23,10 +23,13 @@ command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || need+=(openssh-
 command -v ping >/dev/null || need+=(iputils-ping)
 # packaging/smoke.sh asks the published binary's /healthz.
 command -v curl >/dev/null || need+=(curl)
+# The web console's browser tests (tests/OpenSag.IntegrationTests/WebConsole) drive Debian's Chromium through
+# Playwright, which is given this path; Playwright's own browser download is not used.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
-  echo "test.sh: installing ${need[*]} for the stream-path bench" >&2
+  echo "test.sh: installing ${need[*]} for the stream-path bench, the namespace and the browser tests" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
-    || echo "test.sh: could not install ${need[*]}; the stream-path bench will fail" >&2
+    || echo "test.sh: could not install ${need[*]}; the tests that need them will fail (CI) or skip" >&2
 fi
 
 npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error || fail "npm ci failed"

@@ -217,7 +217,7 @@ internal static class Layer3Paths
         // Unshaped: the largest Bandwidth the API allows (20,000 Kbit/s) would measure the user's policer, not the path.
         var server = await ServerProcess.StartAsync(Path.Combine(lab.Work, $"opensag-layer3-{k}"), NetworkLab.In(lab.Gateway),
         [
-            "--api-listen", "127.0.0.1:0", "--gateway-listen", $"{NetworkLab.GatewayOuter}:{gatewayPort}", "--tun", GatewayDevice(k),
+            "--api-listen", "127.0.0.1:0", "--gateway-listen", $"{NetworkLab.GatewayOuter}:{gatewayPort}", "--console-listen", "off", "--tun", GatewayDevice(k),
             "--tunnel-allow", "198.18.3.0/24", "--client-routes", $"{Target(k)}/32",
             "--log-level", "Warning", "--tls-cert", pki.ServerCertificate, "--tls-key", pki.ServerKey,
         ], shaping: false);

@@ -54,7 +54,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         Directory.CreateDirectory(data);
         string[] arguments =
         [
-            "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0", "--tunnel-allow", "127.0.0.0/8", "--log-level", "Warning",
+            "--api-listen", "127.0.0.1:0", "--gateway-listen", "127.0.0.1:0", "--console-listen", "off", "--tunnel-allow", "127.0.0.0/8", "--log-level", "Warning",
             "--keepalive-seconds", keepaliveSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. caps ?? ["--gateway-max-connections-per-address", "1000000"],
         ];

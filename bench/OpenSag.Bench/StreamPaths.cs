@@ -162,7 +162,7 @@ internal static class StreamPaths
         // Unshaped: the largest Bandwidth the API allows (20,000 Kbit/s) would measure the user's cap, not the relay.
         var server = await ServerProcess.StartAsync(Path.Combine(work, "opensag-data"), NetworkLab.In(lab.Gateway),
         [
-            "--api-listen", "127.0.0.1:0", "--gateway-listen", $"{NetworkLab.GatewayOuter}:{GatewayPort}", "--tunnel-allow", NetworkLab.PrivateNetwork,
+            "--api-listen", "127.0.0.1:0", "--gateway-listen", $"{NetworkLab.GatewayOuter}:{GatewayPort}", "--console-listen", "off", "--tunnel-allow", NetworkLab.PrivateNetwork,
             "--log-level", "Warning", "--tls-cert", certificate, "--tls-key", key,
         ], shaping: false);
         try

@@ -6,8 +6,9 @@ namespace OpenSag.Cluster.Postgres;
 
 /// <summary>
 /// Every heartbeat interval: prove this node alive (the database's clock, so nodes' clocks need not agree), clear
-/// the rows of nodes silent past the node timeout, reconcile this node's rows with its registry, close sessions a
-/// revocation made stale and forget expired nonces. Each step fails alone (logged) and is retried next beat.
+/// the rows of nodes silent past the node timeout, reconcile this node's rows with its registry, copy its sessions'
+/// byte totals to their rows (so the online list on every node shows them, one interval old at most), close sessions
+/// a revocation made stale and forget expired nonces. Each step fails alone (logged) and is retried next beat.
 /// </summary>
 /// <remarks>
 /// Self-fencing: a node whose last completed heartbeat began <see cref="ClusterOptions.FenceAfter"/> ago on its own
@@ -80,6 +81,7 @@ public sealed class ClusterHeartbeat(ClusterDatabase database, SessionRegistry r
                 await BeatAsync(stoppingToken);
                 await PurgeDeadNodesAsync(stoppingToken);
                 await ReconcileAsync(stoppingToken);
+                await ClusterSessionTable.WriteTrafficAsync(database, registry.ListAll(), stoppingToken);
                 await sweep.RunAsync(stoppingToken);
                 await database.ExecuteAsync("DELETE FROM signature_nonces WHERE expires_at < now()", _ => { }, stoppingToken);
                 if (!_healthy)

@@ -81,6 +81,25 @@ public sealed class ClusterListener(ClusterDatabase database, SessionRegistry re
             return;
         }
 
+        if (message.SessionId is { } sessionId)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    if (await registry.CloseSessionAsync(message.SmartAGId, sessionId, message.Reason, CancellationToken.None))
+                    {
+                        logger.LogInformation("Disconnection from node {Node}: session {SessionId} on {SmartAGId} closed here", message.Node, sessionId, message.SmartAGId);
+                    }
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Closing session {SessionId} on {SmartAGId} for a disconnection failed", sessionId, message.SmartAGId);
+                }
+            });
+            return;
+        }
+
         _ = Task.Run(async () =>
         {
             try

@@ -63,6 +63,12 @@ internal static class ClusterSchema
         -- user whose static address it is, whose other sessions share the row.
         ALTER TABLE client_ip_leases ADD COLUMN static_user text COLLATE "C";
         """),
+        new(3, "sessions' bytes", """
+        -- Each session's bytes each way since admission, as the node holding it last wrote them (its heartbeat), so the
+        -- operators' list on any node shows them (issue 13).
+        ALTER TABLE cluster_sessions ADD COLUMN bytes_from_client bigint NOT NULL DEFAULT 0;
+        ALTER TABLE cluster_sessions ADD COLUMN bytes_to_client bigint NOT NULL DEFAULT 0;
+        """),
     ];
 
     private static readonly PostgresSchemaMigrator Migrator = new(Steps, "cluster_schema_version", MigrationLockKey, recordsDescription: false);

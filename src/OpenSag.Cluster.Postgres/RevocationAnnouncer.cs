@@ -34,29 +34,56 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
     public async Task AnnounceAsync(SessionRevocation revocation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(revocation);
-        await database.ExecuteAsync(
+        await NotifyAsync(RevocationMessage.Write(database.NodeId, revocation), cancellationToken);
+        await WaitUntilClosedAsync($"Revocation of {revocation.UserName} on {revocation.SmartAGId} ({revocation.Reason})",
+            ct => StaleElsewhereAsync(revocation, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// The revocation's pattern for one session: if another live node lists it, NOTIFY (a <see cref="RevocationMessage"/>
+    /// naming the session, whose generation 0 makes a node that predates <see cref="RevocationMessage.SessionId"/> close
+    /// nothing), then the same bounded wait until its row is gone.
+    /// </summary>
+    public async Task<bool> AnnounceDisconnectAsync(string smartAgId, string sessionId, CancellationToken cancellationToken)
+    {
+        if ((await HoldingElsewhereAsync(smartAgId, sessionId, cancellationToken)).Count == 0)
+        {
+            return false;
+        }
+
+        await NotifyAsync(RevocationMessage.WriteDisconnect(database.NodeId, smartAgId, sessionId), cancellationToken);
+        await WaitUntilClosedAsync($"Disconnection of session {sessionId} on {smartAgId}", ct => HoldingElsewhereAsync(smartAgId, sessionId, ct), cancellationToken);
+        return true;
+    }
+
+    /// <summary>Run outside a transaction: the notification is committed, and so queued for every listening node, on return.</summary>
+    private Task<int> NotifyAsync(string payload, CancellationToken cancellationToken) =>
+        database.ExecuteAsync(
             "SELECT pg_notify($1, $2)",
             p =>
             {
                 p.AddWithValue(ClusterOptions.RevocationChannel);
-                p.AddWithValue(RevocationMessage.Write(database.NodeId, revocation));
+                p.AddWithValue(payload);
             },
             cancellationToken);
 
+    /// <summary>Polls <paramref name="holding"/> (the live nodes still listing what must close) until it is empty, within the bound above.</summary>
+    private async Task WaitUntilClosedAsync(string what, Func<CancellationToken, Task<List<string>>> holding, CancellationToken cancellationToken)
+    {
         var options = database.Options;
         var started = time.GetTimestamp();
         var delay = FirstPoll;
         List<string>? warned = null;
         while (true)
         {
-            var holding = await StaleElsewhereAsync(revocation, cancellationToken);
+            var nodes = await holding(cancellationToken);
             var waited = time.GetElapsedTime(started);
-            if (holding.Count == 0)
+            if (nodes.Count == 0)
             {
                 if (warned is not null)
                 {
-                    logger.LogWarning("Revocation of {UserName} on {SmartAGId}: answered after {Seconds:0.0} s, once node(s) {Nodes} had closed its sessions or missed heartbeats for {Timeout} s (and so fenced themselves)",
-                        revocation.UserName, revocation.SmartAGId, waited.TotalSeconds, string.Join(", ", warned), (int)options.NodeTimeout.TotalSeconds);
+                    logger.LogWarning("{What}: answered after {Seconds:0.0} s, once node(s) {Nodes} had closed its sessions or missed heartbeats for {Timeout} s (and so fenced themselves)",
+                        what, waited.TotalSeconds, string.Join(", ", warned), (int)options.NodeTimeout.TotalSeconds);
                 }
 
                 return;
@@ -64,9 +91,9 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
 
             if (warned is null && waited >= options.RevocationWarnAfter)
             {
-                warned = holding;
-                logger.LogWarning("Revocation of {UserName} on {SmartAGId} ({Reason}): node(s) {Nodes} still list its sessions after {Seconds} s; waiting until they close them or count as dead ({Timeout} s without a heartbeat)",
-                    revocation.UserName, revocation.SmartAGId, revocation.Reason, string.Join(", ", holding), (int)options.RevocationWarnAfter.TotalSeconds, (int)options.NodeTimeout.TotalSeconds);
+                warned = nodes;
+                logger.LogWarning("{What}: node(s) {Nodes} still list its sessions after {Seconds} s; waiting until they close them or count as dead ({Timeout} s without a heartbeat)",
+                    what, string.Join(", ", nodes), (int)options.RevocationWarnAfter.TotalSeconds, (int)options.NodeTimeout.TotalSeconds);
             }
 
             // The query stops counting a node NodeTimeout after its last heartbeat by the database's clock, which is
@@ -74,8 +101,8 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
             // database's clock is wrong, and waiting longer would hold the admin call without bound.
             if (waited >= options.NodeTimeout + options.HeartbeatInterval)
             {
-                logger.LogError("Revocation of {UserName} on {SmartAGId}: node(s) {Nodes} still count as live and list its sessions after {Seconds:0.0} s; answering anyway (check the database's clock)",
-                    revocation.UserName, revocation.SmartAGId, string.Join(", ", holding), waited.TotalSeconds);
+                logger.LogError("{What}: node(s) {Nodes} still count as live and list its sessions after {Seconds:0.0} s; answering anyway (check the database's clock)",
+                    what, string.Join(", ", nodes), waited.TotalSeconds);
                 return;
             }
 
@@ -83,6 +110,23 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.RevocationPollInterval.Ticks));
         }
     }
+
+    /// <summary>The other live nodes that list this session of the instance (one at most).</summary>
+    private Task<List<string>> HoldingElsewhereAsync(string smartAgId, string sessionId, CancellationToken cancellationToken) =>
+        database.QueryAsync(
+            $"""
+            SELECT node_id FROM cluster_sessions
+            WHERE session_id = $1 AND smart_ag_id = $2 AND node_id <> $3
+              AND node_id IN (SELECT node_id FROM cluster_nodes WHERE heartbeat_at > now() - interval '{(int)database.Options.NodeTimeout.TotalSeconds} seconds')
+            """,
+            p =>
+            {
+                p.AddWithValue(sessionId);
+                p.AddWithValue(smartAgId);
+                p.AddWithValue(database.NodeId);
+            },
+            r => r.GetString(0),
+            cancellationToken);
 
     /// <summary>The other live nodes that still list a session of the user admitted before the revocation.</summary>
     private Task<List<string>> StaleElsewhereAsync(SessionRevocation revocation, CancellationToken cancellationToken) =>
@@ -105,10 +149,18 @@ public sealed class RevocationAnnouncer(ClusterDatabase database, TimeProvider t
 }
 
 /// <summary>The NOTIFY payload: small JSON, far below PostgreSQL's 8000-byte limit (ids and names are ≤ 64 chars).</summary>
-public sealed record RevocationMessage(string Node, string SmartAGId, string UserName, long Generation, SessionCloseReason Reason)
+/// <param name="SessionId">
+/// Set for a disconnection: close that one session (of <paramref name="SmartAGId"/>) whatever its user and generation;
+/// null for a revocation of the user's sessions below <paramref name="Generation"/>.
+/// </param>
+public sealed record RevocationMessage(string Node, string SmartAGId, string UserName, long Generation, SessionCloseReason Reason, string? SessionId = null)
 {
     public static string Write(string node, SessionRevocation revocation) =>
         JsonSerializer.Serialize(new RevocationMessage(node, revocation.SmartAGId, revocation.UserName, revocation.Generation, revocation.Reason));
+
+    /// <summary>A disconnection of one session; generation 0, below every session's, so an older reader closes nothing.</summary>
+    public static string WriteDisconnect(string node, string smartAgId, string sessionId) =>
+        JsonSerializer.Serialize(new RevocationMessage(node, smartAgId, "", 0, SessionCloseReason.Disconnected, sessionId));
 
     /// <summary>Null for a payload this build does not understand (a newer node's message): the sweep covers it.</summary>
     public static RevocationMessage? TryRead(string payload)

@@ -159,6 +159,29 @@ internal static class Migrations
             -- Serves the expiry of calls older than the retention.
             CREATE INDEX client_tokens_by_claim ON client_tokens (claimed_at);
             """),
+        new(4, "audit log", """
+            -- One row per change made through the API or the console (DESIGN.md §7). An identity column: ids only
+            -- grow (gaps where a transaction rolled back), so "newest first" is "highest id first".
+            CREATE TABLE audit_log (
+                id             bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                recorded_at    timestamptz NOT NULL,
+                access_key_id  text        NOT NULL,
+                source_address text        NOT NULL,
+                channel        text        NOT NULL,
+                action         text        NOT NULL,
+                region_id      text        NOT NULL,
+                smart_ag_id    text        NOT NULL,
+                target         text        NOT NULL,
+                outcome        text        NOT NULL,
+                detail         text        NOT NULL
+            );
+
+            -- Serve the pruning of old entries and the time filter.
+            CREATE INDEX audit_log_by_time ON audit_log (recorded_at);
+
+            -- Serves the per-instance listing (the console's instance pages), newest first.
+            CREATE INDEX audit_log_by_instance ON audit_log (smart_ag_id, id);
+            """),
     ];
 
     public static PostgresSchemaMigrator Migrator { get; } = new(Steps, "schema_version", MigrationLockKey, recordsDescription: true);

@@ -153,6 +153,29 @@ internal sealed class Migrations(IReadOnlyList<MigrationStep> steps) : SchemaMig
             -- Serves the expiry of calls older than the retention.
             CREATE INDEX client_tokens_by_claim ON client_tokens (claimed_at_ms);
             """),
+        new(4, "audit log", """
+            -- One row per change made through the API or the console (DESIGN.md §7). AUTOINCREMENT: ids only grow,
+            -- even after the newest rows were pruned, so "newest first" is "highest id first".
+            CREATE TABLE audit_log (
+                id             INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+                recorded_at_ms INTEGER NOT NULL,
+                access_key_id  TEXT    NOT NULL,
+                source_address TEXT    NOT NULL,
+                channel        TEXT    NOT NULL,
+                action         TEXT    NOT NULL,
+                region_id      TEXT    NOT NULL,
+                smart_ag_id    TEXT    NOT NULL,
+                target         TEXT    NOT NULL,
+                outcome        TEXT    NOT NULL,
+                detail         TEXT    NOT NULL
+            ) STRICT;
+
+            -- Serve the pruning of old entries and the time filter.
+            CREATE INDEX audit_log_by_time ON audit_log (recorded_at_ms);
+
+            -- Serves the per-instance listing (the console's instance pages), newest first.
+            CREATE INDEX audit_log_by_instance ON audit_log (smart_ag_id, id);
+            """),
     ];
 
     public static Migrations Instance { get; } = new(History);

@@ -65,8 +65,37 @@ public sealed class SessionRegistryClusterTests
         Assert.Equal([(revocation, true)], announcer.Announced);
     }
 
+    [Fact]
+    public async Task DisconnectAsync_SessionHere_ClosesItWithDisconnectedAndAsksNoOtherNode()
+    {
+        var registry = new SessionRegistry();
+        var session = new StubSession("s1", 1);
+        var other = new StubSession("s2", 1);
+        await registry.PublishAsync(session, CancellationToken.None).WaitAsync(Timeout);
+        await registry.PublishAsync(other, CancellationToken.None).WaitAsync(Timeout);
+        var announcer = new RecordingAnnouncer(() => true);
+
+        Assert.True(await new SessionRevoker(registry, announcer).DisconnectAsync("sag-a", "s1", CancellationToken.None).WaitAsync(Timeout));
+
+        Assert.Equal(SessionCloseReason.Disconnected, session.ClosedWith);
+        Assert.Null(other.ClosedWith);
+        Assert.Empty(announcer.Disconnects);
+    }
+
+    [Fact]
+    public async Task DisconnectAsync_SessionNotHere_AsksTheOtherNodesAndAnswersTheirVerdict()
+    {
+        var announcer = new RecordingAnnouncer(() => true);
+
+        Assert.False(await new SessionRevoker(new SessionRegistry(), announcer).DisconnectAsync("sag-a", "s1", CancellationToken.None).WaitAsync(Timeout));
+
+        Assert.Equal(["s1"], announcer.Disconnects);
+    }
+
     private sealed class StubSession(string id, long generation) : IOnlineSession
     {
+        public SessionTraffic Traffic { get; } = new();
+
         public OnlineSessionInfo Info { get; } = new()
         {
             SessionId = id,
@@ -120,6 +149,15 @@ public sealed class SessionRegistryClusterTests
         {
             Announced.Add((revocation, closedLocally()));
             return Task.CompletedTask;
+        }
+
+        /// <summary>Session ids asked of the other nodes; none holds them.</summary>
+        public List<string> Disconnects { get; } = [];
+
+        public Task<bool> AnnounceDisconnectAsync(string smartAgId, string sessionId, CancellationToken cancellationToken)
+        {
+            Disconnects.Add(sessionId);
+            return Task.FromResult(false);
         }
     }
 }

@@ -131,9 +131,45 @@ public sealed class SessionRegistryTests
         Assert.Equal(["s4"], registry.All().Select(s => s.SessionId));
     }
 
+    [Fact]
+    public void ListByInstance_SessionsOfSeveralUsersAndInstances_OnlyThatInstanceOrderedByUserTimeIdWithNodeAndBytes()
+    {
+        var registry = new SessionRegistry { Node = "node-a" };
+        var bob = new FakeSession(registry, "sag-a", "bobby01", "s1", DateTimeOffset.UnixEpoch);
+        _ = new FakeSession(registry, "sag-a", "alice01", "s3", DateTimeOffset.UnixEpoch.AddSeconds(10));
+        _ = new FakeSession(registry, "sag-a", "alice01", "s2", DateTimeOffset.UnixEpoch.AddSeconds(10));
+        _ = new FakeSession(registry, "sag-a", "alice01", "s4", DateTimeOffset.UnixEpoch.AddSeconds(5));
+        _ = new FakeSession(registry, "sag-b", "alice01", "s5");
+        bob.Traffic.Add(100, 2000);
+        bob.Traffic.Add(1, 0);
+
+        var listed = registry.ListByInstance("sag-a");
+
+        Assert.Equal(["s4", "s2", "s3", "s1"], listed.Select(l => l.Session.SessionId));
+        Assert.All(listed, l => Assert.Equal("node-a", l.Node));
+        Assert.Equal((101L, 2000L), (listed[3].BytesFromClient, listed[3].BytesToClient));
+        Assert.Empty(registry.ListByInstance("sag-c"));
+    }
+
+    [Fact]
+    public async Task CloseSessionAsync_IdOfAnotherInstanceOrUnknown_FalseAndNothingClosed()
+    {
+        var registry = new SessionRegistry();
+        var session = new FakeSession(registry, "sag-a", "alice01", "s1");
+
+        Assert.False(await registry.CloseSessionAsync("sag-b", "s1", SessionCloseReason.Disconnected, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(await registry.CloseSessionAsync("sag-a", "s9", SessionCloseReason.Disconnected, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Null(session.ClosedWith);
+
+        Assert.True(await registry.CloseSessionAsync("sag-a", "s1", SessionCloseReason.Disconnected, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(SessionCloseReason.Disconnected, session.ClosedWith);
+    }
+
     /// <summary>Stands in for a gateway session: records the reason and withdraws itself, as the real close path does.</summary>
     private sealed class FakeSession : IOnlineSession
     {
+        public SessionTraffic Traffic { get; } = new();
+
         private readonly SessionRegistry _registry;
 
         public FakeSession(SessionRegistry registry, string smartAgId, string userName, string id, DateTimeOffset? since = null, string clientIp = "10.0.0.2", bool publish = true)

@@ -93,7 +93,7 @@ public sealed class Authenticator(IAccessKeyStore keys, ISignatureNonceLedger no
             headers.Add(new(name, name == "host" ? HostHeader(request) : request.Header(name) ?? ""));
         }
 
-        var canonical = Acs3Signature.CanonicalRequest(request.Method, "/", request.Query, headers, payloadHash);
+        var canonical = Acs3Signature.CanonicalRequest(request.Method, request.Path, request.Query, headers, payloadHash);
         if (!FixedTimeEquals(Acs3Signature.Sign(Acs3Signature.StringToSign(canonical), key.AccessKeySecret), signature))
         {
             throw new ApiException(ErrorCatalogue.SignatureDoesNotMatch) { EchoToCaller = ServerStringToSign + Acs3Signature.StringToSign(canonical) };

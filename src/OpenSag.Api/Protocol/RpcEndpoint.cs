@@ -17,7 +17,12 @@ namespace OpenSag.Api.Protocol;
 /// <see cref="ApiException"/> with its catalogue status (logged at Debug), anything else as 500 InternalError
 /// (logged at Error, since it is our fault), except an unreachable database, which is 503 ServiceUnavailable.
 /// </summary>
-public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Authenticator authenticator, IdempotentCalls idempotent, ILogger<RpcEndpoint> logger)
+/// <param name="version">
+/// The one Version the endpoint's actions answer to: <see cref="SmartagActions.Version"/> on <c>/</c>,
+/// <see cref="OpenSagActions.Version"/> on <see cref="OpenSagActions.Path"/> (same protocol, signatures and errors).
+/// </param>
+public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Authenticator authenticator, IdempotentCalls idempotent, ILogger<RpcEndpoint> logger,
+    string version = SmartagActions.Version)
 {
     public async Task HandleAsync(HttpContext http)
     {
@@ -36,8 +41,8 @@ public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Auth
             format = ReadFormat(request);
             var action = FindAction(request);
             var key = await authenticator.AuthenticateAsync(request, cancellationToken);
-            var arguments = ActionArguments.Bind(action, request);
             var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
+            var arguments = await invoker.BindAsync(action, request.Parameters, caller);
             if (ClientTokenOf(action, arguments) is { } token)
             {
                 var tokenKey = new ClientTokenKey(caller.AccessKeyId, action.Name, token);
@@ -97,13 +102,13 @@ public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Auth
             throw new ApiException(ErrorCatalogue.Missing("Action"));
         }
 
-        var version = request.Get("Version") ?? request.Header("x-acs-version");
-        if (string.IsNullOrEmpty(version))
+        var requested = request.Get("Version") ?? request.Header("x-acs-version");
+        if (string.IsNullOrEmpty(requested))
         {
             throw new ApiException(ErrorCatalogue.Missing("Version"));
         }
 
-        if (version != SmartagActions.Version)
+        if (requested != version)
         {
             throw new ApiException(ErrorCatalogue.InvalidVersion);
         }

@@ -14,9 +14,10 @@ public sealed class RpcRequest
     /// <summary>Far above any Smartag call (50 list items of 33 characters), small enough that a flood cannot hurt.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
-    private RpcRequest(string method, IReadOnlyDictionary<string, string> query, IReadOnlyDictionary<string, string> parameters, byte[] body, IHeaderDictionary headers, string host)
+    private RpcRequest(string method, string path, IReadOnlyDictionary<string, string> query, IReadOnlyDictionary<string, string> parameters, byte[] body, IHeaderDictionary headers, string host)
     {
         Method = method;
+        Path = path;
         Query = query;
         Parameters = parameters;
         Body = body;
@@ -25,6 +26,12 @@ public sealed class RpcRequest
     }
 
     public string Method { get; }
+
+    /// <summary>
+    /// The path as sent, percent-encoded (<c>/</c> for the Smartag API, <c>/opensag</c> for OpenSAG's own actions): the
+    /// canonical URI that V3 signs.
+    /// </summary>
+    public string Path { get; }
 
     /// <summary>Query-string parameters only (what V3 signs).</summary>
     public IReadOnlyDictionary<string, string> Query { get; }
@@ -62,7 +69,8 @@ public sealed class RpcRequest
             }
         }
 
-        return new RpcRequest(request.Method, query, parameters, body, request.Headers, request.Host.Host);
+        var path = (request.PathBase + request.Path).ToUriComponent();
+        return new RpcRequest(request.Method, path.Length > 0 ? path : "/", query, parameters, body, request.Headers, request.Host.Host);
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -30,17 +30,28 @@ public sealed class SessionService(IOpenSagStore store, InstanceService instance
     /// operators' list, like <c>occtl show users</c>).
     /// </summary>
     /// <exception cref="ApiException">The instance does not exist in the region.</exception>
-    public Task<IReadOnlyList<OnlineSessionListing>> ListInstanceSessionsAsync(string regionId, string smartAgId, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("issue 13, item 1: being built");
+    public async Task<IReadOnlyList<OnlineSessionListing>> ListInstanceSessionsAsync(string regionId, string smartAgId, CancellationToken cancellationToken)
+    {
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
+        return await sessions.ListByInstanceAsync(smartAgId, cancellationToken);
+    }
 
     /// <summary>
     /// Ends one online session of the instance (wherever in the cluster it lives) with
     /// a close reason of its own (SessionCloseReason.Disconnected, the client exits 4 as for a kick), answering once it is closed; false when no such session is
     /// online on the instance. Audited by the caller's channel like a kick.
     /// </summary>
+    /// <remarks>Not a ban, and nothing is revoked: the user's other sessions stay, and a fresh login works.</remarks>
     /// <exception cref="ApiException">The instance does not exist in the region.</exception>
-    public Task<bool> DisconnectSessionAsync(Caller caller, string regionId, string smartAgId, string sessionId, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("issue 13, item 1: being built");
+    public async Task<bool> DisconnectSessionAsync(Caller caller, string regionId, string smartAgId, string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
+        var closed = await revoker.DisconnectAsync(smartAgId, sessionId, cancellationToken);
+        logger.LogInformation("DisconnectSession by {AccessKeyId} from {Source} ({Channel}): session {SessionId} on {SmartAGId}, closed: {Closed}",
+            caller.AccessKeyId, caller.SourceAddress, caller.Channel, sessionId, smartAgId, closed);
+        return closed;
+    }
 
     public async Task<IReadOnlyList<OnlineSessionInfo>> ListOnlineAsync(string regionId, string smartAgId, string userName, CancellationToken cancellationToken)
     {

@@ -12,4 +12,14 @@ public interface IOnlineSessionReader
     Task<int> CountByUserAsync(string smartAgId, string userName, CancellationToken cancellationToken);
 
     Task<int> CountByInstanceAsync(string smartAgId, CancellationToken cancellationToken);
+
+    /// <summary>Online sessions of every instance (of every live node, in a cluster).</summary>
+    Task<int> CountAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every online session of the instance with the node holding it and its bytes, ordered by user name, online time,
+    /// then session id. In a cluster the bytes of a session held by another node are as that node last wrote them
+    /// (its heartbeat, so at most one heartbeat interval old).
+    /// </summary>
+    Task<IReadOnlyList<OnlineSessionListing>> ListByInstanceAsync(string smartAgId, CancellationToken cancellationToken);
 }

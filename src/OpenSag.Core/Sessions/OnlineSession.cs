@@ -24,6 +24,9 @@ public interface IOnlineSession
 {
     OnlineSessionInfo Info { get; }
 
+    /// <summary>The bytes the session has carried each way since it was admitted, streams and packets alike.</summary>
+    SessionTraffic Traffic { get; }
+
     /// <summary>Where the session is in its one-way life.</summary>
     SessionState State { get; }
 
@@ -77,4 +80,10 @@ public enum SessionCloseReason
 
     /// <summary>The client sent something the control protocol does not allow.</summary>
     ProtocolError,
+
+    /// <summary>
+    /// An administrator ended this one session (the extension action DisconnectSession, the console): like a kick the
+    /// client is told not to reconnect, but the user's other sessions stay and nothing is revoked (not a ban).
+    /// </summary>
+    Disconnected,
 }

@@ -23,6 +23,9 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
     {
     }
 
+    /// <summary>This node's id, as the operators' list names the node holding each session (<see cref="ListByInstance"/>).</summary>
+    public string Node { get; init; } = "local";
+
     /// <summary>Live sessions in the table.</summary>
     public int Count
     {
@@ -144,6 +147,54 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         }
     }
 
+    /// <summary>
+    /// The instance's sessions with their bytes, ordered by user name, online time, then session id. Walks every user,
+    /// as <see cref="CountByInstance"/> does: an operator's page, not a hot path.
+    /// </summary>
+    public IReadOnlyList<OnlineSessionListing> ListByInstance(string smartAgId)
+    {
+        IOnlineSession[] sessions;
+        lock (_gate)
+        {
+            sessions = [.. _byUser.Where(p => p.Key.SmartAGId == smartAgId).SelectMany(p => p.Value.Values)];
+        }
+
+        return [.. sessions.Select(Listing)
+            .OrderBy(l => l.Session.UserName, StringComparer.Ordinal).ThenBy(l => l.Session.OnlineSince).ThenBy(l => l.Session.SessionId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Every session of this process with its bytes, for the cluster heartbeat that copies them to the shared table.</summary>
+    public IReadOnlyList<OnlineSessionListing> ListAll()
+    {
+        IOnlineSession[] sessions;
+        lock (_gate)
+        {
+            sessions = [.. _byId.Values];
+        }
+
+        return [.. sessions.Select(Listing)];
+    }
+
+    public Task<int> CountAllAsync(CancellationToken cancellationToken) => Task.FromResult(Count);
+
+    public Task<IReadOnlyList<OnlineSessionListing>> ListByInstanceAsync(string smartAgId, CancellationToken cancellationToken) =>
+        Task.FromResult(ListByInstance(smartAgId));
+
+    /// <summary>
+    /// Closes the session with this id if it is published here and belongs to <paramref name="smartAgId"/>, and returns
+    /// once it is closed; false when this node holds no such session.
+    /// </summary>
+    public async Task<bool> CloseSessionAsync(string smartAgId, string sessionId, SessionCloseReason reason, CancellationToken cancellationToken)
+    {
+        if (Find(sessionId) is not { } session || session.Info.SmartAGId != smartAgId)
+        {
+            return false;
+        }
+
+        await session.CloseAsync(reason, cancellationToken);
+        return true;
+    }
+
     public Task<IReadOnlyList<OnlineSessionInfo>> ListByUserAsync(string smartAgId, string userName, CancellationToken cancellationToken) =>
         Task.FromResult(ListByUser(smartAgId, userName));
 
@@ -224,6 +275,9 @@ public sealed class SessionRegistry(IEnumerable<ISessionObserver> observers) : I
         await Task.WhenAll(targets.Select(s => s.CloseAsync(reason, cancellationToken).AsTask()));
         return targets.Length;
     }
+
+    private OnlineSessionListing Listing(IOnlineSession session) =>
+        new(session.Info, Node, session.Traffic.BytesFromClient, session.Traffic.BytesToClient);
 
     private IOnlineSession[] Snapshot(UserKey key)
     {

@@ -21,10 +21,19 @@ public sealed record SessionRevocation(string SmartAGId, string UserName, long G
 public interface ISessionRevocationAnnouncer
 {
     Task AnnounceAsync(SessionRevocation revocation, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks the other node that holds session <paramref name="sessionId"/> of <paramref name="smartAgId"/> (if a live
+    /// one does) to close it with <see cref="SessionCloseReason.Disconnected"/>, and waits until it is gone, within the
+    /// same bound as a revocation. False when no other live node lists such a session. One node: always false.
+    /// </summary>
+    Task<bool> AnnounceDisconnectAsync(string smartAgId, string sessionId, CancellationToken cancellationToken);
 }
 
 /// <summary>The single-node announcer: every session lives in this process, so closing them locally was everything.</summary>
 public sealed class SingleNodeAnnouncer : ISessionRevocationAnnouncer
 {
     public Task AnnounceAsync(SessionRevocation revocation, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<bool> AnnounceDisconnectAsync(string smartAgId, string sessionId, CancellationToken cancellationToken) => Task.FromResult(false);
 }

@@ -15,4 +15,12 @@ public sealed class SessionRevoker(SessionRegistry sessions, ISessionRevocationA
         await announcer.AnnounceAsync(revocation, cancellationToken);
         return closed;
     }
+
+    /// <summary>
+    /// Ends one session of the instance with <see cref="SessionCloseReason.Disconnected"/>: here if this node holds it,
+    /// else on the node that does (announced, waited for). True once it is closed; false when no live node holds it.
+    /// </summary>
+    public async Task<bool> DisconnectAsync(string smartAgId, string sessionId, CancellationToken cancellationToken) =>
+        await sessions.CloseSessionAsync(smartAgId, sessionId, SessionCloseReason.Disconnected, cancellationToken)
+        || await announcer.AnnounceDisconnectAsync(smartAgId, sessionId, cancellationToken);
 }

@@ -6,7 +6,7 @@ namespace OpenSag.Storage;
 /// Everything the control plane persists, one implementation per engine. Every write returns only after it is
 /// committed durably: an answered API call must survive a <c>kill -9</c> of the server (DESIGN.md §5).
 /// </summary>
-public interface IOpenSagStore : IAccessKeyStore, IInstanceStore, IClientUserStore, IFlowStore, IAclStore, IEnterpriseCodeStore, IClientTokenStore, IAsyncDisposable
+public interface IOpenSagStore : IAccessKeyStore, IInstanceStore, IClientUserStore, IFlowStore, IAclStore, IEnterpriseCodeStore, IClientTokenStore, IAuditStore, IAsyncDisposable
 {
     /// <summary>
     /// Creates or upgrades the schema to the newest version, seals the access-key secrets an older version stored in

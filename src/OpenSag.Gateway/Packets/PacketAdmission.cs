@@ -46,7 +46,7 @@ public sealed class PacketAdmission(GatewayOptions gateway, PacketRouter router,
         }
 
         var clientIp = Ipv4.ToUInt32(IPAddress.Parse(session.Info.ClientIp));
-        if (!router.TryAdd(options.Cipher, clientIp, $"{session.Info.SmartAGId}/{session.Info.UserName}", flow.For(session.Info.SmartAGId, session.Info.UserName), out var added))
+        if (!router.TryAdd(options.Cipher, clientIp, $"{session.Info.SmartAGId}/{session.Info.UserName}", flow.For(session), out var added))
         {
             logger.LogError("Session {SessionId} refused: ClientIp {ClientIp} is held by another user's session on this gateway (an instance's CidrBlock was changed while its sessions were online and the old block given to another instance?)",
                 session.Info.SessionId, session.Info.ClientIp);

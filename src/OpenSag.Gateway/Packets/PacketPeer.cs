@@ -49,7 +49,7 @@ public sealed class PacketPeer
     /// <summary>Whose the ClientIp is (instance and user): only that holder's peers share it (<see cref="PacketRouter.TryAdd"/>).</summary>
     public string Holder { get; }
 
-    /// <summary>The user's month counter in the <see cref="FlowMeter"/>, shared with the user's streams.</summary>
+    /// <summary>The session's counter (<see cref="FlowMeter.For(Sessions.IOnlineSession)"/>): the user's month in the <see cref="FlowMeter"/>, shared with the user's streams, and the session's own totals.</summary>
     public FlowMeter.Counter Flow { get; }
 
     /// <summary>Drops of this peer's packets by reason, logged with the session's close.</summary>

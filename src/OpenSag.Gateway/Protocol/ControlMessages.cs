@@ -145,6 +145,10 @@ public static class CloseReasons
     public const string ConnectionLost = "connection-lost";
     public const string ProtocolError = "protocol-error";
 
+    /// <summary>An administrator ended this one session (not the user's others); like a kick, the client does not
+    /// reconnect (<see cref="ClosingMessage.Reconnect"/> false), so a client that predates this code exits as kicked.</summary>
+    public const string Disconnected = "disconnected";
+
     /// <summary>The login asked for the layer-3 data channel (<see cref="LoginRequest.Tun"/>) and this gateway runs
     /// without one (<c>serve</c> without <c>--tun</c>): not a verdict on the account.</summary>
     public const string TunUnavailable = "tun-unavailable";

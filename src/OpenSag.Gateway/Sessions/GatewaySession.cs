@@ -58,6 +58,8 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
 
     public OnlineSessionInfo Info { get; }
 
+    public SessionTraffic Traffic { get; } = new();
+
     /// <summary>The user's session generation when this session was admitted.</summary>
     public long Generation { get; }
 
@@ -308,6 +310,7 @@ public sealed class GatewaySession : IOnlineSession, IDisposable
         SessionCloseReason.KeepaliveTimeout => (CloseReasons.KeepaliveTimeout, "no keepalive from the client", true),
         SessionCloseReason.ConnectionLost => (CloseReasons.ConnectionLost, "the connection was lost", true),
         SessionCloseReason.ProtocolError => (CloseReasons.ProtocolError, "the client broke the control protocol", false),
+        SessionCloseReason.Disconnected => (CloseReasons.Disconnected, "disconnected by administrator", false),
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "no description for this close reason"),
     };
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenSag.Domain;
+using OpenSag.Sessions;
 using OpenSag.Storage;
 
 namespace OpenSag.Gateway.Tunnels;
@@ -17,6 +18,16 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
     private readonly ConcurrentDictionary<(string SmartAGId, string UserName), Counter> _counters = new();
 
     public Counter For(string smartAgId, string userName) => _counters.GetOrAdd((smartAgId, userName), static _ => new Counter());
+
+    /// <summary>
+    /// The counter one session feeds: each add goes to its user's month counter (<see cref="For(string, string)"/>)
+    /// and to the session's own totals, so every place that meters traffic meters the session too.
+    /// </summary>
+    public Counter For(IOnlineSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return new Counter(For(session.Info.SmartAGId, session.Info.UserName), session.Traffic);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -74,11 +85,32 @@ public sealed class FlowMeter(IFlowStore store, GatewayOptions options, TimeProv
 
     public sealed class Counter
     {
+        private readonly Counter? _user;
+        private readonly SessionTraffic? _session;
         private long _bytesIn;
         private long _bytesOut;
 
+        /// <summary>A user's month counter, flushed to the store.</summary>
+        public Counter()
+        {
+        }
+
+        /// <summary>A session's view of its user's counter (<see cref="For(IOnlineSession)"/>): holds nothing itself.</summary>
+        internal Counter(Counter user, SessionTraffic session)
+        {
+            _user = user;
+            _session = session;
+        }
+
         public void Add(long bytesIn, long bytesOut)
         {
+            if (_user is not null)
+            {
+                _user.Add(bytesIn, bytesOut);
+                _session!.Add(bytesIn, bytesOut);
+                return;
+            }
+
             Interlocked.Add(ref _bytesIn, bytesIn);
             Interlocked.Add(ref _bytesOut, bytesOut);
         }

@@ -145,7 +145,7 @@ public sealed class TunnelEndpoint(
 
     private Task RelayAsync(GatewaySession session, System.Net.WebSockets.WebSocket webSocket, Socket socket)
     {
-        var counter = flow.For(session.Info.SmartAGId, session.Info.UserName);
+        var counter = flow.For(session);
         if (!options.Shaping)
         {
             return WebSocketRelay.RunAsync(webSocket, socket,

@@ -14,12 +14,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenSag.Api;
 using OpenSag.Api.Protocol;
+using OpenSag.Api.Status;
 using OpenSag.Cluster.Postgres;
 using OpenSag.Gateway;
 using OpenSag.Gateway.Packets;
 using OpenSag.Gateway.Security;
 using OpenSag.Security;
 using OpenSag.Storage;
+using OpenSag.WebConsole;
 
 namespace OpenSag.Cli.Serve;
 
@@ -49,10 +51,13 @@ internal static class OpenSagServer
             var (rootKey, generated) = await RootCredentials.EnsureAsync(store, options.DataDirectory, cancellationToken);
             using var certificate = GatewayCertificate.LoadOrCreate(options.DataDirectory, options.TlsCertificate, options.TlsKey, options.GatewayListen.Address);
             var tokens = SessionTokens.LoadOrCreate(options.DataDirectory);
+            using var consoleCertificate = options.Console?.TlsCertificate is { } consoleCert ? X509Certificate2.CreateFromPemFile(consoleCert, options.Console.TlsKey) : null;
 
             (int Total, int PerSource) caps = (options.GatewayMaxConnections ?? GatewayConnectionCaps.DefaultTotal(openFiles?.Soft), options.GatewayMaxConnectionsPerAddress);
             packets = await Layer3Start.OpenAsync(options.Gateway.Layer3, store, cancellationToken);
-            await using var app = Build(options, store, certificate, tokens, caps, startup, packets);
+            // Kestrel updates each ListenOptions with the endpoint it bound (the real port when 0 was asked for).
+            var listeners = new Dictionary<Listener, ListenOptions>();
+            await using var app = Build(options, store, certificate, consoleCertificate, listeners, tokens, caps, startup, packets);
             await app.StartAsync(cancellationToken);
             await Layer3Start.RouteAsync(app.Services, options.Gateway.Layer3, cancellationToken);
             startup.Started();
@@ -60,6 +65,20 @@ internal static class OpenSagServer
                 openFiles?.Soft.ToString(CultureInfo.InvariantCulture) ?? "unknown", openFiles?.Hard.ToString(CultureInfo.InvariantCulture) ?? "unknown", caps.Total, caps.PerSource);
             GatewayCertificate.WarnIfListenAddressUnnamed(app.Logger, certificate, options.GatewayListen.Address, options.DataDirectory, operatorCertificate: options.TlsCertificate is not null);
             var (endpoint, gatewayEndpoint) = Endpoints(app);
+            var status = app.Services.GetRequiredService<ServerStatus>();
+            status.AddListener(ServerStatus.ApiListener, endpoint);
+            status.AddListener(ServerStatus.GatewayListener, gatewayEndpoint);
+            var consoleEndpoint = ConsoleEndpoint(listeners, options);
+            if (consoleEndpoint is not null)
+            {
+                status.AddListener(ServerStatus.ConsoleListener, consoleEndpoint);
+            }
+
+            if (packets is not null && OperatingSystem.IsLinux())
+            {
+                status.AddListener(ServerStatus.UdpListener, packets.UdpEndpoint.ToString());
+            }
+
             dataFolder.Describe($"pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}, API {endpoint}, gateway {gatewayEndpoint}");
             RootCredentials.WriteProfile(options.DataDirectory, rootKey, endpoint);
             void Announce(string line) => LogFormat.Announce(app.Logger, options.LogFormat, line);
@@ -81,6 +100,11 @@ internal static class OpenSagServer
             }
 
             Announce($"OpenSAG gateway listening on {gatewayEndpoint} (TLS; certificate {Path.Combine(options.DataDirectory, GatewayCertificate.CertificateFileName)}, SHA-256 {GatewayCertificate.Fingerprint(certificate)})");
+            if (consoleEndpoint is not null)
+            {
+                Announce($"OpenSAG console listening on {consoleEndpoint}");
+            }
+
             Announce($"OpenSAG API listening on {endpoint}");
             if (options.Store.ClusterConnectionString is not null)
             {
@@ -115,7 +139,7 @@ internal static class OpenSagServer
         }
     }
 
-    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup, PacketPath? packets)
+    private static WebApplication Build(ServerOptions options, IOpenSagStore store, X509Certificate2 certificate, X509Certificate2? consoleCertificate, Dictionary<Listener, ListenOptions> listeners, SessionTokens tokens, (int Total, int PerSource) caps, StartupLogGate startup, PacketPath? packets)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
         builder.Logging.ClearProviders();
@@ -141,6 +165,18 @@ internal static class OpenSagServer
                 listen.TagConnections(Listener.Gateway);
                 listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, HandshakeTimeout = TlsHandshakeTimeout });
             });
+            if (options.Console is { } console)
+            {
+                kestrel.Listen(console.Address.Address, console.Address.Port, listen =>
+                {
+                    listen.TagConnections(Listener.Console);
+                    listeners[Listener.Console] = listen;
+                    if (consoleCertificate is not null)
+                    {
+                        listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = consoleCertificate, HandshakeTimeout = TlsHandshakeTimeout });
+                    }
+                });
+            }
         });
         // Every client of a restarted gateway comes back at once: 5,000 TLS handshakes queue on a 2-core machine
         // for longer than Kestrel's default 10 s and overflow its default 512-connection listen backlog. Both were
@@ -160,6 +196,8 @@ internal static class OpenSagServer
         builder.Services.AddSingleton<IMemoryPoolFactory<byte>, RelayMemoryPool.Factory>();
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(new Sessions.LocalNode(options.NodeId));
+        builder.Services.AddSingleton(new ServerStatus(ProductVersion, options.NodeId, options.Store.Describe(options.DataDirectory), TimeProvider.System));
         if (options.Store.ClusterConnectionString is { } cluster)
         {
             // Before the API and gateway, whose single-node defaults (in-process online list, nonce ledger,
@@ -179,8 +217,19 @@ internal static class OpenSagServer
 
         builder.Services.AddSmartagApi();
         builder.Services.AddGateway(options.Gateway, tokens, packets);
+        if (options.Console is { } webConsole)
+        {
+            builder.Services.AddWebConsole(new ConsoleOptions(Path.Combine(options.DataDirectory, "console-keys"), webConsole.TlsCertificate is not null));
+        }
 
         var app = builder.Build();
+        // WebApplication adds the authentication and authorization middleware at the head of the whole pipeline when
+        // their services are registered (the console's are), which would run the console's cookie handler on every API
+        // call and gateway connection. The console's branch runs them itself (UseWebConsole); these keys are the ones
+        // UseAuthentication and UseAuthorization set to say "already added".
+        var pipeline = (IApplicationBuilder)app;
+        pipeline.Properties["__AuthenticationMiddlewareSet"] = true;
+        pipeline.Properties["__AuthorizationMiddlewareSet"] = true;
         // Each listener serves its own endpoints and nothing else, told apart by the tag its connections carry
         // (not by scheme or port). A request on no branch matches nothing and gets an empty 404.
         app.MapWhen(http => http.CameThrough(Listener.Gateway), gateway =>
@@ -199,8 +248,23 @@ internal static class OpenSagServer
                 endpoints.MapSmartagApi();
             });
         });
+        if (options.Console is not null)
+        {
+            app.MapWhen(http => http.CameThrough(Listener.Console), console => console.UseWebConsole());
+        }
+
         return app;
     }
+
+    /// <summary>The console's bound URL (with the real port when 0 was asked for); null when it is off.</summary>
+    private static string? ConsoleEndpoint(Dictionary<Listener, ListenOptions> listeners, ServerOptions options) =>
+        options.Console is { } console && listeners.TryGetValue(Listener.Console, out var listen)
+            ? $"{console.Scheme}://{listen.IPEndPoint}"
+            : null;
+
+    /// <summary>The executable's informational version (<c>1.0.0+commit</c>), as <c>--version</c> prints it.</summary>
+    private static string ProductVersion =>
+        System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(OpenSagServer).Assembly)?.InformationalVersion ?? "unknown";
 
     /// <summary>The bound API URL and gateway HOST:PORT (with the real port when 0 was asked for).</summary>
     private static (string Api, string Gateway) Endpoints(WebApplication app)
@@ -236,7 +300,9 @@ internal static class OpenSagServer
             ? $"--gateway-listen {options.GatewayListen}: port {options.GatewayListen.Port} is already in use (another opensag serve, or another program)."
             : message.Contains("http://" + options.ApiListen + ":", StringComparison.Ordinal)
                 ? $"--api-listen {options.ApiListen}: port {options.ApiListen.Port} is already in use (another opensag serve, or another program)."
-                : message;
+                : options.Console is { } console && message.Contains(console.Scheme + "://" + console.Address + ":", StringComparison.Ordinal)
+                    ? $"--console-listen {console.Address}: port {console.Address.Port} is already in use (another opensag serve, or another program)."
+                    : message;
 
     /// <summary>PostgreSQL's messages may carry a DETAIL or HINT on further lines; the error stays one line.</summary>
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");

@@ -32,6 +32,9 @@ internal static class ServeCommand
         var config = new OptionsFileOption("--config", "FILE of serve options, one 'name = value' a line with the options' names without -- (api-listen = 0.0.0.0:8080), # comments; the command line's options win.");
         var logFormat = new Option<string>("--log-format") { Description = "text (one escaped line per entry) or json (one JSON object per line, UTC timestamps).", DefaultValueFactory = _ => LogFormat.Text };
         logFormat.AcceptOnlyFromAmong(LogFormat.Text, LogFormat.Json);
+        var consoleListen = new Option<string>("--console-listen") { Description = $"HOST:PORT of the web console (port 0 picks a free port), or {ConsoleListen.Off} for none. Off loopback it needs --console-tls-cert.", DefaultValueFactory = _ => ConsoleListen.Default };
+        var consoleTlsCert = new Option<string?>("--console-tls-cert") { Description = "PEM certificate for the web console (HTTPS); required when --console-listen is not a loopback address." };
+        var consoleTlsKey = new Option<string?>("--console-tls-key") { Description = "PEM private key for --console-tls-cert (omit if the certificate file holds it)." };
         var command = new Command("serve", "Run the API and the gateway on the embedded SQLite store, or on a shared PostgreSQL database.")
         {
             data, apiListen, gatewayListen, logLevel, tlsCert, tlsKey, tunnelAllow, keepalive, noShaping, store, postgres, nodeId, secretsKey,
@@ -42,6 +45,9 @@ internal static class ServeCommand
         command.Options.Add(clientRoutes);
         command.Options.Add(config);
         command.Options.Add(logFormat);
+        command.Options.Add(consoleListen);
+        command.Options.Add(consoleTlsCert);
+        command.Options.Add(consoleTlsKey);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var errors = new List<string>();
@@ -79,27 +85,8 @@ internal static class ServeCommand
                 errors.Add("--keepalive-seconds: give 1 to 3600.");
             }
 
-            if (parse.GetValue(tlsCert) is { } cert && !File.Exists(cert))
-            {
-                errors.Add($"--tls-cert: {cert} {MissingFile.Reason(cert)}.");
-            }
-
-            if (parse.GetValue(tlsKey) is { } key && !File.Exists(key))
-            {
-                errors.Add($"--tls-key: {key} {MissingFile.Reason(key)}.");
-            }
-
-            // Alone, a key would be ignored for a self-signed certificate, while the operator believes it is in use.
-            if (parse.GetValue(tlsKey) is not null && parse.GetValue(tlsCert) is null)
-            {
-                errors.Add("--tls-key needs --tls-cert (the certificate the key belongs to).");
-            }
-
-            if (parse.GetValue(tlsCert) is { } certFile && File.Exists(certFile) && parse.GetValue(tlsKey) is var keyFile && (keyFile is null || File.Exists(keyFile))
-                && TlsFiles.Check(certFile, keyFile) is { } tlsError)
-            {
-                errors.Add(tlsError);
-            }
+            TlsFiles.CheckPair("--tls-cert", parse.GetValue(tlsCert), "--tls-key", parse.GetValue(tlsKey), errors);
+            var console = ConsoleListen.Parse(parse.GetValue(consoleListen)!, parse.GetValue(consoleTlsCert), parse.GetValue(consoleTlsKey), errors);
 
             var secretsKeyPath = parse.GetValue(secretsKey) ?? (Environment.GetEnvironmentVariable(SecretsKeyFile.Variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
             if (secretsKeyPath is not null && !File.Exists(secretsKeyPath))
@@ -165,6 +152,7 @@ internal static class ServeCommand
                 GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
                 ClusterHeartbeat = TimeSpan.FromSeconds(parse.GetValue(clusterHeartbeat)),
                 LogFormat = parse.GetValue(logFormat)!,
+                Console = console,
             };
             return await OpenSagServer.RunAsync(options, cancellationToken);
         });
@@ -199,6 +187,9 @@ internal sealed record ServerOptions(
 
     /// <summary><see cref="Serve.LogFormat.Text"/> or <see cref="Serve.LogFormat.Json"/>: how log entries and start-up lines are written to stdout.</summary>
     public string LogFormat { get; init; } = Serve.LogFormat.Text;
+
+    /// <summary>The web console's listener and certificate; null when <c>--console-listen off</c>.</summary>
+    public ConsoleListen? Console { get; init; }
 }
 
 internal static class ExitCodes

@@ -71,6 +71,11 @@ internal sealed record StoreChoice
         ? $"PostgreSQL {pg.Host}:{pg.Port}/{pg.Database ?? pg.Username}"
         : Path.Combine(dataDirectory, OpenSagServer.DatabaseFileName);
 
+    /// <summary>The store as the server status shows it: <c>sqlite PATH</c> or <c>postgres host:port/database</c> (no credentials).</summary>
+    public string Describe(string dataDirectory) => PostgresSettings is { } pg
+        ? $"postgres {pg.Host}:{pg.Port}/{pg.Database ?? pg.Username}"
+        : "sqlite " + Path.Combine(dataDirectory, OpenSagServer.DatabaseFileName);
+
     /// <summary>A store object over the chosen database, sealing access-key secrets with <paramref name="secrets"/>; no I/O until it is migrated.</summary>
     public IOpenSagStore Open(string dataDirectory, AccessKeySecretCipher secrets) => PostgresSettings is { } pg
         ? new PostgresStore(pg.ConnectionString, secrets)

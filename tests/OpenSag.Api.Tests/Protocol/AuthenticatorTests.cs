@@ -70,6 +70,9 @@ public class AuthenticatorTests
     /// <summary>What openapi-client sends under V3 (spec §3.1): all business parameters in the query of a POST.</summary>
     private sealed record V3Call(string Method, List<KeyValuePair<string, string>> Query, byte[] Body, string? ContentType, Dictionary<string, string> Headers)
     {
+        /// <summary>The path the call is signed for (its canonical URI) and sent to.</summary>
+        public string Path { get; init; } = "/";
+
         public static V3Call KickOutClients(DateTimeOffset at, string nonce = "d410180a5abf7fe235dd9b74aca91fc0", byte[]? body = null, string? contentType = null) => new(
             "POST",
             [new("RegionId", "cn-shanghai"), new("SmartAGId", "sag-0123456789abcdefghij"), new("Username", "José a+b*c~d")],
@@ -95,7 +98,7 @@ public class AuthenticatorTests
             }
 
             var names = (signedHeaderNames ?? signed.Keys).ToList();
-            var canonical = Acs3Signature.CanonicalRequest(Method, "/", Query, names.Select(n => KeyValuePair.Create(n, signed[n])), Headers["x-acs-content-sha256"]);
+            var canonical = Acs3Signature.CanonicalRequest(Method, Path, Query, names.Select(n => KeyValuePair.Create(n, signed[n])), Headers["x-acs-content-sha256"]);
             var signature = Acs3Signature.Sign(Acs3Signature.StringToSign(canonical), secret);
             return Acs3Signature.AuthorizationHeader(accessKeyId, names, signature);
         }
@@ -103,6 +106,7 @@ public class AuthenticatorTests
         public HttpContext ToHttp(string authorization, List<KeyValuePair<string, string>>? query = null, byte[]? body = null)
         {
             var context = Requests.Context(Method, Requests.Encode(query ?? Query), host: Headers["host"]);
+            context.Request.Path = Path;
             foreach (var (name, value) in Headers.Where(h => h.Key != "host"))
             {
                 context.Request.Headers[name] = value;
@@ -388,6 +392,28 @@ public class AuthenticatorTests
 
         Assert.Equal(KeyId, key.AccessKeyId);
         Assert.Equal(EmptyHash, call.Headers["x-acs-content-sha256"]);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_V3SignedForTheOpenSagPath_ReturnsTheKey()
+    {
+        // OpenSAG's own actions live at /opensag; a V3 client signs the path it calls (spec §3.2 CanonicalURI).
+        var call = V3Call.KickOutClients(Now) with { Path = "/opensag" };
+
+        var key = await AuthenticateAsync(await Requests.ReadAsync(call.ToHttp(call.Authorization())));
+
+        Assert.Equal(KeyId, key.AccessKeyId);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_V3SignedForRootSentToAnotherPath_SignatureDoesNotMatch()
+    {
+        var signedForRoot = V3Call.KickOutClients(Now);
+        var sentElsewhere = signedForRoot with { Path = "/opensag" };
+
+        var error = await Assert.ThrowsAsync<ApiException>(async () => await AuthenticateAsync(await Requests.ReadAsync(sentElsewhere.ToHttp(signedForRoot.Authorization()))));
+
+        Assert.Equal("SignatureDoesNotMatch", error.Error.Code);
     }
 
     [Fact]

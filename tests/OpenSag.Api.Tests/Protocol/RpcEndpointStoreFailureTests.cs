@@ -6,6 +6,7 @@ using OpenSag.Api.Actions;
 using OpenSag.Api.Protocol;
 using OpenSag.Api.Tests.Support;
 using OpenSag.Domain;
+using OpenSag.Services;
 using OpenSag.Storage;
 
 namespace OpenSag.Api.Tests.Protocol;
@@ -40,7 +41,7 @@ public sealed class RpcEndpointStoreFailureTests
         var authenticator = new Authenticator(new FailingKeyStore(storeFailure), new NonceLedger(time), time);
         var idempotent = new IdempotentCalls(new InMemoryClientTokenStore(), time, NullLogger<IdempotentCalls>.Instance);
         var table = SmartagActions.CreateTable();
-        var endpoint = new RpcEndpoint(table, new ActionInvoker(table), authenticator, idempotent, NullLogger<RpcEndpoint>.Instance);
+        var endpoint = new RpcEndpoint(table, new ActionInvoker(table, new AuditLog(new InMemoryAuditStore(), time, NullLogger<AuditLog>.Instance)), authenticator, idempotent, NullLogger<RpcEndpoint>.Instance);
         var http = new DefaultHttpContext();
         http.Request.Method = "GET";
         http.Request.QueryString = new QueryString("?Action=KickOutClients&Version=2018-03-13&AccessKeyId=LTAI5tKey&Signature=x&SignatureNonce=n1&Timestamp="

@@ -168,6 +168,8 @@ public sealed class ClusterChangeNoticeTests
     /// <summary>A session this node holds, for the registry; it never closes on its own.</summary>
     private sealed class HeldSession(string smartAgId, string userName) : IOnlineSession
     {
+        public SessionTraffic Traffic { get; } = new();
+
         public OnlineSessionInfo Info { get; } = new()
         {
             SessionId = Guid.NewGuid().ToString("N"),

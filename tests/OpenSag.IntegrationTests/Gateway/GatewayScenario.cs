@@ -161,6 +161,15 @@ public sealed class GatewayScenario : IAsyncDisposable
         return body;
     }
 
+    /// <summary>Calls one of OpenSAG's own actions (at <c>/opensag</c>) and asserts HTTP 200; returns the body. No RegionId is added.</summary>
+    public async Task<JsonElement> CallOpenSagOkAsync(string action, Dictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var (status, body) = await _rpc.CallOpenSagAsync(action, parameters).WaitAsync(RequestTimeout);
+        Assert.True(status == 200, $"{action} answered {status}: {body}\n{Server.Output}");
+        return body;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var client in _clients)

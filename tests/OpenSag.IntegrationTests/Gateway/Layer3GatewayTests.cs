@@ -212,7 +212,7 @@ public sealed class Layer3GatewayTests
     /// <summary>serve's arguments; a fresh data folder unless <paramref name="more"/> names one.</summary>
     private static string[] ServeArguments(string tun, params string[] more) =>
         ["serve", .. more.Contains("--data") ? Array.Empty<string>() : ["--data", Directory.CreateTempSubdirectory("opensag-it-").FullName],
-            "--api-listen", "127.0.0.1:0", "--gateway-listen", GatewayOnClientSide + ":0", "--tun", tun, .. more];
+            "--api-listen", "127.0.0.1:0", "--gateway-listen", GatewayOnClientSide + ":0", "--console-listen", "127.0.0.1:0", "--tun", tun, .. more];
 
     private static Task<OpensagCommand.Result> ServeAsync(NetworkNamespace network, params string[] more)
     {

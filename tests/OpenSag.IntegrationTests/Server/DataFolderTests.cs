@@ -23,11 +23,12 @@ public sealed class DataFolderTests
         AssertPrivate(server.DataDir, "after the first start");
 
         await server.StopAsync();
-        // What an older version left: a 755 folder of 644 files.
-        File.SetUnixFileMode(server.DataDir, Loose | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        // What an older version left: a 755 folder of 644 files (and 755 folders: the console's keys are in one).
+        var looseFolder = Loose | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(server.DataDir, looseFolder);
         foreach (var entry in Directory.EnumerateFileSystemEntries(server.DataDir))
         {
-            File.SetUnixFileMode(entry, Loose);
+            File.SetUnixFileMode(entry, Directory.Exists(entry) ? looseFolder : Loose);
         }
 
         await server.RestartAsync();
@@ -62,17 +63,24 @@ public sealed class DataFolderTests
     [Theory]
     [InlineData("--api-listen")]
     [InlineData("--gateway-listen")]
+    [InlineData("--console-listen")]
     public async Task Serve_PortInUse_OneLineNamingThePortAndExit1(string option)
     {
         await using var first = await OpenSagServer.StartWithRandomKeysAsync();
-        var taken = option == "--api-listen" ? $"127.0.0.1:{first.Port}" : first.GatewayAddress;
+        var taken = option switch
+        {
+            "--api-listen" => $"127.0.0.1:{first.Port}",
+            "--console-listen" => $"127.0.0.1:{first.ConsoleEndpoint!.Port}",
+            _ => first.GatewayAddress,
+        };
         var data = Directory.CreateTempSubdirectory("opensag-it-").FullName;
         try
         {
             var second = await ServeToExitAsync(
                 "--data", data,
                 "--api-listen", option == "--api-listen" ? taken : "127.0.0.1:0",
-                "--gateway-listen", option == "--gateway-listen" ? taken : "127.0.0.1:0");
+                "--gateway-listen", option == "--gateway-listen" ? taken : "127.0.0.1:0",
+                "--console-listen", option == "--console-listen" ? taken : "127.0.0.1:0");
 
             Assert.True(second.ExitCode == 1, $"a second serve on {taken} exited with {second.ExitCode}.\n{second}");
             var line = Assert.Single(Lines(second.Stderr));

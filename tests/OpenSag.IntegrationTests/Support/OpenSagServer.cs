@@ -57,6 +57,12 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     /// <summary>The gateway's HOST:PORT of the current run (TLS), e.g. 127.0.0.1:41235, as serve printed it.</summary>
     public string GatewayAddress { get; private set; } = "";
 
+    /// <summary>
+    /// The web console's base address of the current run (serve gets <c>--console-listen 127.0.0.1:0</c> unless the test
+    /// gives its own), e.g. http://127.0.0.1:41236; null when the console is off.
+    /// </summary>
+    public Uri? ConsoleEndpoint { get; private set; }
+
     /// <summary>The gateway's certificate, for <c>opensag connect --ca-file</c>.</summary>
     public string GatewayCertificatePath => Path.Combine(DataDir, "gateway-cert.pem");
 
@@ -283,7 +289,8 @@ public sealed partial class OpenSagServer : IAsyncDisposable
             start.ArgumentList.Add(RepositoryLayout.DotnetHost);
         }
 
-        foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", _gatewayListen }.Concat(_extraArguments))
+        foreach (var argument in new[] { assembly, "serve", "--data", DataDir, "--api-listen", "127.0.0.1:0", "--gateway-listen", _gatewayListen }
+            .Concat(_extraArguments.Contains("--console-listen") ? [] : ["--console-listen", "127.0.0.1:0"]).Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -342,6 +349,9 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         // The gateway line is printed before the API line, so it is already in the output.
         var gatewayLine = await _output.WaitForLineAsync(l => GatewayLine().IsMatch(l)).WaitAsync(StartTimeout);
         GatewayAddress = GatewayLine().Match(gatewayLine).Groups["address"].Value;
+        // Printed before the API line too, when the console is on.
+        var consoleLine = _output.Text.Split('\n').Select(l => ConsoleLine().Match(l.TrimEnd('\r'))).FirstOrDefault(m => m.Success);
+        ConsoleEndpoint = consoleLine is null ? null : new Uri(consoleLine.Groups["url"].Value);
         // The API of a server in a namespace is on that namespace's loopback, out of this process's reach; the
         // listening line, printed once Kestrel listens, is the readiness signal there.
         if (_namespace is null)
@@ -420,6 +430,9 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     // Each also as the Message of an entry under serve --log-format json (one JSON object a line).
     [GeneratedRegex(@"^(OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)|\{.*""Message"":""OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)"".*\})$")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"^(\{.*""Message"":"")?OpenSAG console listening on (?<url>https?://[^\s""]+)(""|$)")]
+    private static partial Regex ConsoleLine();
 
     [GeneratedRegex(@"^(\{.*""Message"":"")?OpenSAG gateway listening on (?<address>\S+:\d+) ")]
     private static partial Regex GatewayLine();

@@ -29,6 +29,20 @@ public sealed class SignedRpcClient(OpenSagServer server) : IDisposable
         return ((int)response.StatusCode, document.RootElement.Clone());
     }
 
+    /// <summary>One of OpenSAG's own actions: signed the same way, with their Version, sent to their path (<c>/opensag</c>).</summary>
+    public async Task<(int Status, JsonElement Body)> CallOpenSagAsync(string action, IReadOnlyDictionary<string, string> parameters)
+    {
+        using var response = await _http.GetAsync(new Uri(server.Endpoint, OpenSagPath + "?" + SignedQuery(action, parameters, OpenSagVersion)));
+        var text = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(text);
+        return ((int)response.StatusCode, document.RootElement.Clone());
+    }
+
+    /// <summary>Where OpenSAG's own actions are served, and their Version (OpenSagActions).</summary>
+    public const string OpenSagPath = "/opensag";
+
+    public const string OpenSagVersion = "2026-11-30";
+
     /// <summary>The same call with <c>Format=XML</c>: the status and the answer as an XML document.</summary>
     public async Task<(int Status, XDocument Body)> CallXmlAsync(string action, IReadOnlyDictionary<string, string> parameters)
     {
@@ -39,14 +53,14 @@ public sealed class SignedRpcClient(OpenSagServer server) : IDisposable
     }
 
     /// <summary>The query string of a signed call: the parameters, a fresh nonce and timestamp, and the signature.</summary>
-    public string SignedQuery(string action, IReadOnlyDictionary<string, string> parameters)
+    public string SignedQuery(string action, IReadOnlyDictionary<string, string> parameters, string version = "2018-03-13")
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var all = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["Action"] = action,
             ["Format"] = "JSON",
-            ["Version"] = "2018-03-13",
+            ["Version"] = version,
             ["Timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
             ["SignatureMethod"] = "HMAC-SHA1",
             ["SignatureVersion"] = "1.0",

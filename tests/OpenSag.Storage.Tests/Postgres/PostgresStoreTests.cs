@@ -59,8 +59,8 @@ public sealed class PostgresStoreTests : StoreContract
     {
         await Store.MigrateAsync(Ct);
 
-        Assert.Equal(3L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
-        Assert.Equal(3, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
+        Assert.Equal(4L, await PostgresTestServer.ScalarAsync<long>(Schema.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+        Assert.Equal(4, await PostgresTestServer.ScalarAsync<int>(Schema.ConnectionString, "SELECT max(version) FROM schema_version", Ct));
     }
 
     [StoreFact]
@@ -76,7 +76,7 @@ public sealed class PostgresStoreTests : StoreContract
             var instance = NewInstance();
             await stores[0].AddInstanceAsync(instance, Ct);
             AssertSameInstance(instance, await stores[3].FindInstanceByIdAsync(instance.SmartAGId, Ct));
-            Assert.Equal(3L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
+            Assert.Equal(4L, await PostgresTestServer.ScalarAsync<long>(fresh.ConnectionString, "SELECT count(*) FROM schema_version", Ct));
         }
         finally
         {
@@ -153,6 +153,31 @@ public sealed class PostgresStoreTests : StoreContract
         Assert.Equal(AclWriteResult.Done, await store.TryAddAclAsync(acl, 10, Ct));
         Assert.Equal(AclWriteResult.Done, await store.AssociateAsync(Region, acl.AclId, smartAgId, Ct));
         Assert.Equal(acl.AclId, (await store.FindInstanceAsync(Region, smartAgId, Ct))!.AclId);
+    }
+
+    [StoreFact]
+    public async Task MigrateAsync_Version3DatabaseWithAnInstance_UpgradesKeepingItAndKeepsAnAuditLog()
+    {
+        // A database written by a build before the audit log (schema version 3), holding an instance.
+        var fresh = await NewSchemaAsync();
+        var smartAgId = ResourceIds.NewSmartAgId();
+        await using (var dataSource = NpgsqlDataSource.Create(fresh.ConnectionString))
+        {
+            await new PostgresSchemaMigrator(Migrations.Steps[..3], "schema_version", Migrations.MigrationLockKey, recordsDescription: true).ApplyAsync(dataSource, Ct);
+        }
+
+        await PostgresTestServer.ExecuteAsync(fresh.ConnectionString, $"""
+            INSERT INTO instances (smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period,
+                                   charge_type, auto_pay, security_lock_threshold, created_at, ends_at, app_dns, recovered_dns)
+            VALUES ('{smartAgId}', '{Region}', 'order', 'old', '', '', 10, 5, 1, 'PREPAY', true, 0, now(), now(), ARRAY[]::text[], ARRAY[]::text[])
+            """, Ct);
+
+        await using var store = new PostgresStore(fresh.ConnectionString, Secrets);
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal("old", (await store.FindInstanceByIdAsync(smartAgId, Ct))!.Name);
+        var entry = await store.AppendAuditAsync(new AuditEntry(0, T0, "LTAIadmin", "127.0.0.1", "api", "ModifySmartAccessGateway", Region, smartAgId, "", "Success", ""), Ct);
+        Assert.Equal([entry], (await store.ListAuditAsync(new AuditQuery { SmartAGId = smartAgId }, 1, 10, Ct)).Items);
     }
 
     [StoreFact]

@@ -47,8 +47,8 @@ public sealed class SqliteStoreTests : StoreContract
 
         await using var connection = await OpenRawAsync();
         Assert.Equal("wal", await ScalarAsync<string>(connection, "PRAGMA journal_mode"));
-        Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT count(*) FROM schema_version"));
-        Assert.Equal(3L, await ScalarAsync<long>(connection, "SELECT max(version) FROM schema_version"));
+        Assert.Equal(4L, await ScalarAsync<long>(connection, "SELECT count(*) FROM schema_version"));
+        Assert.Equal(4L, await ScalarAsync<long>(connection, "SELECT max(version) FROM schema_version"));
     }
 
     [StoreFact]
@@ -77,6 +77,32 @@ public sealed class SqliteStoreTests : StoreContract
         Assert.Equal(AclWriteResult.Done, await store.TryAddAclAsync(acl, 10, Ct));
         Assert.Equal(AclWriteResult.Done, await store.AssociateAsync(Region, acl.AclId, smartAgId, Ct));
         Assert.Equal(acl.AclId, (await store.FindInstanceAsync(Region, smartAgId, Ct))!.AclId);
+    }
+
+    [StoreFact]
+    public async Task MigrateAsync_Version3DatabaseWithAnInstance_UpgradesKeepingItAndKeepsAnAuditLog()
+    {
+        // A database written by a build before the audit log (schema version 3), holding an instance.
+        var path = Path.Combine(_folder.FullName, "version3.db");
+        var smartAgId = ResourceIds.NewSmartAgId();
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync(Ct);
+            await new Migrations(Migrations.History[..3]).ApplyAsync(connection, TimeProvider.System, Ct);
+            await ScalarAsync<long>(connection, $"""
+                INSERT INTO instances (smart_ag_id, region_id, order_id, name, description, cidr_block, user_count, data_plan, period,
+                                       charge_type, auto_pay, security_lock_threshold, created_at_ms, ends_at_ms, app_dns, recovered_dns)
+                VALUES ('{smartAgId}', '{Region}', 'order', 'old', '', '', 10, 5, 1, 'PREPAY', 1, 0, 0, 0, '[]', '[]')
+                RETURNING 0
+                """);
+        }
+
+        await using var store = new SqliteStore(path, Secrets);
+        await store.MigrateAsync(Ct);
+
+        Assert.Equal("old", (await store.FindInstanceByIdAsync(smartAgId, Ct))!.Name);
+        var entry = await store.AppendAuditAsync(new AuditEntry(0, T0, "LTAIadmin", "127.0.0.1", "api", "ModifySmartAccessGateway", Region, smartAgId, "", "Success", ""), Ct);
+        Assert.Equal([entry], (await store.ListAuditAsync(new AuditQuery { SmartAGId = smartAgId }, 1, 10, Ct)).Items);
     }
 
     [StoreFact]

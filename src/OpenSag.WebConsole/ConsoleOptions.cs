@@ -1,0 +1,17 @@
+namespace OpenSag.WebConsole;
+
+/// <summary>How the web console is served (<c>opensag serve --console-listen</c>).</summary>
+/// <param name="KeysFolder">
+/// Where ASP.NET Data Protection keeps the keys that seal the session cookie, anti-forgery tokens and flash
+/// messages (<c>&lt;data&gt;/console-keys</c>): kept across restarts so a restart does not sign everyone out. Each
+/// node of a cluster has its own, so a session is good only on the node that issued it.
+/// </param>
+/// <param name="Tls">Whether the console's listener is HTTPS: its cookies are then marked Secure.</param>
+public sealed record ConsoleOptions(string KeysFolder, bool Tls)
+{
+    /// <summary>A session unused this long ends (sliding: each request renews it once half of it has passed).</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(30);
+
+    /// <summary>A session ends this long after its sign-in, however active.</summary>
+    public static readonly TimeSpan AbsoluteLifetime = TimeSpan.FromHours(12);
+}
