@@ -21,6 +21,8 @@ command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || need+=(openssh-
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 # The layer-3 tests (tests/OpenSag.IntegrationTests/Layer3) ping the private network through the TUN.
 command -v ping >/dev/null || need+=(iputils-ping)
+# packaging/smoke.sh asks the published binary's /healthz.
+command -v curl >/dev/null || need+=(curl)
 # The web console's browser tests (tests/OpenSag.IntegrationTests/WebConsole) drive Debian's Chromium through
 # Playwright, which is given this path; Playwright's own browser download is not used.
 [ -x /usr/bin/chromium ] || need+=(chromium)
@@ -87,6 +89,15 @@ else
   passed=$((passed + 1))
 fi
 rm -f "$bench_log"
+
+# packaging/publish.sh at work (packaging/smoke.sh): publish this host's RID, run --version and serve's /healthz from the
+# binary alone. One check; after the bench, whose Release build of the libraries it reuses.
+if timeout 900 bash packaging/smoke.sh; then
+  passed=$((passed + 1))
+else
+  echo "test.sh: the packaging smoke run failed (see its output above)" >&2
+  failed=$((failed + 1))
+fi
 
 if [ "$format_ok" -eq 0 ]; then
   echo "test.sh: code is not formatted; run 'dotnet format OpenSag.slnx'" >&2

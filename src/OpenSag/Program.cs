@@ -26,6 +26,17 @@ internal static class Program
         };
         var parse = root.Parse(args);
         var command = CommandPath(parse);
+        // Before the error check: the file may hold what the command line lacks (connect's required --gateway).
+        if (OptionsFile.Apply(root, parse, out var fileError) is { } withFile)
+        {
+            parse = withFile;
+        }
+        else
+        {
+            await Console.Error.WriteLineAsync($"{command}: {fileError}");
+            return ExitCodes.BadUsage;
+        }
+
         // A parse error runs System.CommandLine's ParseErrorAction, which prints the whole help and exits 1;
         // --help and --version clear parse errors, so they still get here with their own action.
         if (parse.Action is ParseErrorAction)

@@ -33,9 +33,11 @@ internal static class ConnectCommand
         var transport = new Option<string?>("--transport") { Description = "How --tun carries packets: auto (UDP, switching to the TLS connection when the gateway does not answer on UDP within 3 s; the default), udp (UDP only) or tls (the TLS connection only)." };
         transport.AcceptOnlyFromAmong(PacketTransports.Auto, PacketTransports.Udp, PacketTransports.Tls);
         var noDns = new Option<bool>("--no-dns") { Description = "With --tun: leave the system's DNS alone (default: the user's AppDNS servers go to the interface through systemd-resolved)." };
-        var command = new Command("connect", "Log in to a gateway and serve local port forwards and a SOCKS5 proxy through it, and with --tun carry IP packets on an interface. Password from OPENSAG_PASSWORD, else prompted.")
+        var passwordFile = new Option<string?>("--password-file") { Description = "FILE whose first line is the password; refused unless only its owner may read it (chmod 600)." };
+        var profile = new OptionsFileOption("--profile", "FILE of connect options, one 'name = value' a line with the options' names without -- (gateway = vpn.example.com:8443), # comments; the command line's options win. No password: use password-file.");
+        var command = new Command("connect", "Log in to a gateway and serve local port forwards and a SOCKS5 proxy through it, and with --tun carry IP packets on an interface. Password from --password-file, else OPENSAG_PASSWORD, else prompted.")
         {
-            gateway, caFile, instance, user, forward, socks, tun, tunName, transport, noDns,
+            gateway, caFile, instance, user, forward, socks, tun, tunName, transport, noDns, passwordFile, profile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -96,7 +98,21 @@ internal static class ConnectCommand
                 return ExitCodes.BadUsage;
             }
 
-            var password = Environment.GetEnvironmentVariable("OPENSAG_PASSWORD") is { Length: > 0 } fromEnv ? fromEnv : PasswordPrompt.Read();
+            string? password;
+            if (parse.GetValue(passwordFile) is { } passwordPath)
+            {
+                password = PasswordFile.Read(passwordPath, out var passwordError);
+                if (password is null)
+                {
+                    await Console.Error.WriteLineAsync($"opensag connect: --password-file {passwordPath} {passwordError}");
+                    return ExitCodes.BadUsage;
+                }
+            }
+            else
+            {
+                password = Environment.GetEnvironmentVariable("OPENSAG_PASSWORD") is { Length: > 0 } fromEnv ? fromEnv : PasswordPrompt.Read();
+            }
+
             if (password is null)
             {
                 await Console.Error.WriteLineAsync("opensag connect: no password: set OPENSAG_PASSWORD or run on a terminal to be asked.");

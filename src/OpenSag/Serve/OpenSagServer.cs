@@ -12,7 +12,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using OpenSag.Api;
 using OpenSag.Api.Protocol;
 using OpenSag.Api.Status;
@@ -88,7 +87,13 @@ internal static class OpenSagServer
 
             dataFolder.Describe($"pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}, API {endpoint}, gateway {gatewayEndpoint}");
             RootCredentials.WriteProfile(options.DataDirectory, rootKey, endpoint);
-            if (generated)
+            void Announce(string line) => LogFormat.Announce(app.Logger, options.LogFormat, line);
+            if (generated && options.LogFormat == LogFormat.Json)
+            {
+                // A log collector keeps and forwards what it reads: the secret stays in the mode-600 profile only.
+                Announce($"Generated the root access key {rootKey.AccessKeyId}; its secret is in {Path.Combine(options.DataDirectory, RootCredentials.ProfileFileName)} (not logged)");
+            }
+            else if (generated)
             {
                 Console.WriteLine($"Generated the root access key (shown once; also in {Path.Combine(options.DataDirectory, RootCredentials.ProfileFileName)}):");
                 Console.WriteLine($"  AccessKeyId:     {rootKey.AccessKeyId}");
@@ -97,24 +102,24 @@ internal static class OpenSagServer
 
             if (packets is not null && OperatingSystem.IsLinux())
             {
-                Console.WriteLine(Layer3Start.Describe(packets, options.Gateway.Layer3!));
+                Announce(Layer3Start.Describe(packets, options.Gateway.Layer3!));
             }
 
-            Console.WriteLine($"OpenSAG gateway listening on {gatewayEndpoint} (TLS; certificate {Path.Combine(options.DataDirectory, GatewayCertificate.CertificateFileName)}, SHA-256 {GatewayCertificate.Fingerprint(certificate)})");
+            Announce($"OpenSAG gateway listening on {gatewayEndpoint} (TLS; certificate {Path.Combine(options.DataDirectory, GatewayCertificate.CertificateFileName)}, SHA-256 {GatewayCertificate.Fingerprint(certificate)})");
             if (consoleEndpoint is not null)
             {
-                Console.WriteLine($"OpenSAG console listening on {consoleEndpoint}");
+                Announce($"OpenSAG console listening on {consoleEndpoint}");
             }
 
             if (MetricsUrl(listeners, options) is { } metrics)
             {
-                Console.WriteLine($"OpenSAG metrics listening on {metrics}");
+                Announce($"OpenSAG metrics listening on {metrics}");
             }
 
-            Console.WriteLine($"OpenSAG API listening on {endpoint}");
+            Announce($"OpenSAG API listening on {endpoint}");
             if (options.Store.ClusterConnectionString is not null)
             {
-                Console.WriteLine($"OpenSAG cluster node {options.NodeId} on {options.Store.Location(options.DataDirectory)}");
+                Announce($"OpenSAG cluster node {options.NodeId} on {options.Store.Location(options.DataDirectory)}");
             }
 
             await app.WaitForShutdownAsync(CancellationToken.None);
@@ -149,9 +154,7 @@ internal static class OpenSagServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = options.DataDirectory });
         builder.Logging.ClearProviders();
-        // One line per entry with control characters of caller values escaped (EscapingConsoleFormatter).
-        builder.Logging.AddConsole(o => o.FormatterName = EscapingConsoleFormatter.FormatterName)
-            .AddConsoleFormatter<EscapingConsoleFormatter, ConsoleFormatterOptions>();
+        LogFormat.AddConsole(builder.Logging, options.LogFormat);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         // Kestrel and hosting narrate every request at Information; keep the log for our own events. Their errors while
         // starting are the exception StartAsync throws, which RunAsync reports in one line (or whole, if a bug).
@@ -266,6 +269,7 @@ internal static class OpenSagServer
         });
         app.MapWhen(http => http.CameThrough(Listener.Api), api =>
         {
+            api.Use(ApiLandingPage.ServeAsync);
             api.UseRouting();
             api.UseEndpoints(endpoints =>
             {

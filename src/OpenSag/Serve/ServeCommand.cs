@@ -29,6 +29,9 @@ internal static class ServeCommand
         var maxPerAddress = new Option<int>("--gateway-max-connections-per-address") { Description = "Most gateway connections held at once from one source address (an IPv6 /64 counts as one); a client holds one for its control channel and one per open tunnelled stream.", DefaultValueFactory = _ => GatewayConnectionCaps.DefaultPerSource, CustomParser = r => WholeNumberOption.Parse(r, GatewayConnectionCaps.DefaultPerSource) };
         var clientIpSlice = new Option<string>("--client-ip-slice") { Description = "K/N: lease dynamic ClientIps only from the K-th of N equal slices of each instance's CidrBlock (N a power of two), one slice per node of a cluster, so the private network routes each slice to its node (one route per node) for replies to find the session's node.", DefaultValueFactory = _ => "1/1" };
         var clusterHeartbeat = new Option<int>("--cluster-heartbeat") { Description = "Seconds between a cluster node's heartbeats (--store postgres; give every node the same value). A node silent for 6 heartbeats counts as dead; one cut off from the database for 5 closes its sessions.", DefaultValueFactory = _ => 5, CustomParser = r => WholeNumberOption.Parse(r, 5) };
+        var config = new OptionsFileOption("--config", "FILE of serve options, one 'name = value' a line with the options' names without -- (api-listen = 0.0.0.0:8080), # comments; the command line's options win.");
+        var logFormat = new Option<string>("--log-format") { Description = "text (one escaped line per entry) or json (one JSON object per line, UTC timestamps).", DefaultValueFactory = _ => LogFormat.Text };
+        logFormat.AcceptOnlyFromAmong(LogFormat.Text, LogFormat.Json);
         var consoleListen = new Option<string>("--console-listen") { Description = $"HOST:PORT of the web console (port 0 picks a free port), or {ConsoleListen.Off} for none. Off loopback it needs --console-tls-cert.", DefaultValueFactory = _ => ConsoleListen.Default };
         var consoleTlsCert = new Option<string?>("--console-tls-cert") { Description = "PEM certificate for the web console (HTTPS); required when --console-listen is not a loopback address." };
         var consoleTlsKey = new Option<string?>("--console-tls-key") { Description = "PEM private key for --console-tls-cert (omit if the certificate file holds it)." };
@@ -41,6 +44,8 @@ internal static class ServeCommand
         command.Options.Add(tun);
         command.Options.Add(udpListen);
         command.Options.Add(clientRoutes);
+        command.Options.Add(config);
+        command.Options.Add(logFormat);
         command.Options.Add(consoleListen);
         command.Options.Add(consoleTlsCert);
         command.Options.Add(consoleTlsKey);
@@ -154,6 +159,7 @@ internal static class ServeCommand
                 GatewayMaxConnections = parse.GetValue(maxConnections),
                 GatewayMaxConnectionsPerAddress = parse.GetValue(maxPerAddress),
                 ClusterHeartbeat = TimeSpan.FromSeconds(parse.GetValue(clusterHeartbeat)),
+                LogFormat = parse.GetValue(logFormat)!,
                 Console = console,
                 MetricsListen = metrics,
             };
@@ -190,6 +196,9 @@ internal sealed record ServerOptions(
 
     /// <summary>The listener that serves only <c>/metrics</c>, or null to serve it on the console listener.</summary>
     public ListenAddress? MetricsListen { get; init; }
+
+    /// <summary><see cref="Serve.LogFormat.Text"/> or <see cref="Serve.LogFormat.Json"/>: how log entries and start-up lines are written to stdout.</summary>
+    public string LogFormat { get; init; } = Serve.LogFormat.Text;
 
     /// <summary>The web console's listener and certificate; null when <c>--console-listen off</c>.</summary>
     public ConsoleListen? Console { get; init; }

@@ -27,6 +27,7 @@ public sealed partial class OpenSagServer : IAsyncDisposable
     private readonly IReadOnlyList<string> _extraArguments;
     private string? _shellSetup;
     private NetworkNamespace? _namespace;
+    private IReadOnlyList<string> _wrapper = [];
     private string _gatewayListen = "127.0.0.1:0";
 
     private OpenSagServer(string dataDir, bool ownsDataDir, string accessKeyId, string accessKeySecret, IReadOnlyList<string> extraArguments)
@@ -141,6 +142,24 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         {
             _namespace = network,
             _gatewayListen = gatewayListen,
+        };
+        return await StartedAsync(server);
+    }
+
+    /// <summary>
+    /// <see cref="StartInNamespaceAsync"/> with the server's command run by <paramref name="wrapper"/>, a program and its
+    /// arguments that exec the rest (e.g. <c>setpriv --reuid=65534 … --</c>), in <paramref name="dataDir"/> (kept).
+    /// </summary>
+    public static async Task<OpenSagServer> StartInNamespaceWrappedAsync(NetworkNamespace network, string gatewayListen, string dataDir, IReadOnlyList<string> wrapper,
+        params string[] extraArguments)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(wrapper);
+        var server = new OpenSagServer(dataDir, false, "LTAI" + RandomToken(20), RandomToken(30), extraArguments)
+        {
+            _namespace = network,
+            _gatewayListen = gatewayListen,
+            _wrapper = wrapper,
         };
         return await StartedAsync(server);
     }
@@ -276,6 +295,16 @@ public sealed partial class OpenSagServer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        if (_wrapper.Count > 0)
+        {
+            string[] prefix = [.. _wrapper.Skip(1), start.FileName];
+            start.FileName = _wrapper[0];
+            for (var i = 0; i < prefix.Length; i++)
+            {
+                start.ArgumentList.Insert(i, prefix[i]);
+            }
+        }
+
         _namespace?.Enter(start);
         start.Environment["OPENSAG_ROOT_ACCESS_KEY_ID"] = AccessKeyId;
         start.Environment["OPENSAG_ROOT_ACCESS_KEY_SECRET"] = AccessKeySecret;
@@ -398,12 +427,13 @@ public sealed partial class OpenSagServer : IAsyncDisposable
         });
     }
 
-    [GeneratedRegex(@"^OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)$")]
+    // Each also as the Message of an entry under serve --log-format json (one JSON object a line).
+    [GeneratedRegex(@"^(OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)|\{.*""Message"":""OpenSAG API listening on http://127\.0\.0\.1:(?<port>\d+)"".*\})$")]
     private static partial Regex ListeningLine();
 
-    [GeneratedRegex(@"^OpenSAG console listening on (?<url>https?://\S+)$")]
+    [GeneratedRegex(@"^(\{.*""Message"":"")?OpenSAG console listening on (?<url>https?://[^\s""]+)(""|$)")]
     private static partial Regex ConsoleLine();
 
-    [GeneratedRegex(@"^OpenSAG gateway listening on (?<address>\S+:\d+) ")]
+    [GeneratedRegex(@"^(\{.*""Message"":"")?OpenSAG gateway listening on (?<address>\S+:\d+) ")]
     private static partial Regex GatewayLine();
 }
