@@ -52,11 +52,12 @@ public abstract partial class RelationalStore
     public async Task<Page<ClientUser>> ListUsersAsync(UserFilter filter, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        const string fromWhere = """
+        var fromWhere = $"""
             FROM client_users
             WHERE smart_ag_id = @id
               AND (@name IS NULL OR user_name = @name)
               AND (@mail IS NULL OR user_mail = @mail)
+              AND (@part IS NULL OR {Dialect.Contains("user_name", "part")})
             """;
         return await ReadPageAsync(
             Rows.UserColumns, fromWhere, $"{Dialect.Instant("created_at")}, user_name",
@@ -220,5 +221,6 @@ public abstract partial class RelationalStore
         command.Bind("id", filter.SmartAGId);
         command.BindOptional("name", DbType.String, filter.UserName);
         command.BindOptional("mail", DbType.String, filter.UserMail);
+        command.BindOptional("part", DbType.String, filter.UserNameContains);
     }
 }

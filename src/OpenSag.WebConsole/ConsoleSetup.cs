@@ -29,6 +29,7 @@ public static class ConsoleSetup
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton<AccessKeyCheck>();
+        services.AddSingleton<OpenSessions>();
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<Instances.InstanceDirectory>();
         // The keys folder is inside the data folder, which is 0700 with 0600 files (DataFolder), like the database and

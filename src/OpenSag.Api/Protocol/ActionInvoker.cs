@@ -99,7 +99,7 @@ public sealed class ActionInvoker(ActionTable actions, AuditLog audit)
             throw;
         }
 
-        await RecordAsync(action, arguments, caller, AuditEntry.Success, "");
+        await RecordAsync(action, arguments, caller, AuditEntry.Success, "", body);
         return body;
     }
 
@@ -111,9 +111,16 @@ public sealed class ActionInvoker(ActionTable actions, AuditLog audit)
         return await InvokeAsync(action, await BindAsync(action, parameters, caller), caller, cancellationToken);
     }
 
-    private Task RecordAsync(ActionDefinition action, ActionArguments arguments, Caller caller, string outcome, string detail)
+    /// <remarks>
+    /// A create names what it made only in its answer (CreateSmartAccessGatewaySoftware's SmartAGId, CreateACL's
+    /// AclId, AddACLRule's AcrId): a name the call did not send is taken from the answer's top-level field of the same
+    /// name, so the entry says which instance or rule the change made.
+    /// </remarks>
+    private Task RecordAsync(ActionDefinition action, ActionArguments arguments, Caller caller, string outcome, string detail, ResponseBody? answer = null)
     {
-        string Bound(string name) => arguments.TryGetValue(name, out var value) && value is string text ? text : "";
+        string Bound(string name) =>
+            arguments.TryGetValue(name, out var value) && value is string { Length: > 0 } text ? text
+            : answer?.FirstOrDefault(field => field.Key == name).Value as string ?? "";
         var target = TargetParameters.Select(Bound).FirstOrDefault(v => v.Length > 0) ?? "";
         return audit.RecordAsync(caller, action.Name, Bound("RegionId"), Bound("SmartAGId"), target, outcome, detail, CancellationToken.None);
     }

@@ -45,6 +45,17 @@ public sealed class ClientUserService(IOpenSagStore store, InstanceService insta
         return await store.ListUsersAsync(filter, pageNumber, pageSize, cancellationToken);
     }
 
+    /// <summary>
+    /// The users of an instance whose name contains <paramref name="nameContains"/> (letter case counting; every user
+    /// when null), oldest first: the console's search, which the cloud's exact UserName filter cannot serve.
+    /// </summary>
+    /// <exception cref="ApiException">The instance does not exist in the region.</exception>
+    public async Task<Page<ClientUser>> SearchAsync(string regionId, string smartAgId, string? nameContains, int pageNumber, int pageSize, CancellationToken cancellationToken)
+    {
+        await instances.RequireAsync(regionId, smartAgId, cancellationToken);
+        return await store.ListUsersAsync(new UserFilter(smartAgId) { UserNameContains = nameContains }, pageNumber, pageSize, cancellationToken);
+    }
+
     /// <summary>Changes the given settings; a null argument leaves that setting as it is. Returns the stored user after the write.</summary>
     public async Task<ClientUser> ModifyAsync(string regionId, string smartAgId, string userName, int? bandwidth, string? userMail, CancellationToken cancellationToken)
     {

@@ -120,6 +120,12 @@ public sealed record UserFilter(string SmartAGId)
 {
     public string? UserName { get; init; }
     public string? UserMail { get; init; }
+
+    /// <summary>
+    /// Users whose name contains this text anywhere, letter case counting (the console's search; no Smartag action
+    /// takes it). Scans the instance's users only, which the instance's user limit bounds.
+    /// </summary>
+    public string? UserNameContains { get; init; }
 }
 
 public enum UserWriteResult

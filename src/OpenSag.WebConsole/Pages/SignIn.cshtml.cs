@@ -15,7 +15,7 @@ namespace OpenSag.WebConsole.Pages;
 /// <see cref="WrongKey"/> (never which half was wrong, nor whether the key exists or is disabled); failures are
 /// limited per source address (<see cref="SignInThrottle"/>), then answered 429 with Retry-After.
 /// </summary>
-public sealed class SignInModel(AccessKeyCheck keys, SignInThrottle throttle, AuditLog audit, TimeProvider time) : PageModel
+public sealed class SignInModel(AccessKeyCheck keys, SignInThrottle throttle, OpenSessions sessions, AuditLog audit, TimeProvider time) : PageModel
 {
     public const string WrongKey = "The access key ID or secret is wrong.";
 
@@ -65,7 +65,14 @@ public sealed class SignInModel(AccessKeyCheck keys, SignInThrottle throttle, Au
             return Page();
         }
 
-        await HttpContext.SignInAsync(ConsoleSession.Scheme, ConsoleSession.Create(id, time.GetUtcNow()), new AuthenticationProperties { IsPersistent = false });
+        // A sign-in over an open session replaces it: the old one ends here rather than lingering until it expires.
+        if (ConsoleSession.SessionId(User) is { Length: > 0 } previous)
+        {
+            sessions.End(previous);
+        }
+
+        var now = time.GetUtcNow();
+        await HttpContext.SignInAsync(ConsoleSession.Scheme, ConsoleSession.Create(id, sessions.Open(now), now), new AuthenticationProperties { IsPersistent = false });
         return LocalRedirect("/instances");
     }
 }

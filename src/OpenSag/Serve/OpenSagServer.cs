@@ -235,7 +235,8 @@ internal static class OpenSagServer
         builder.Services.AddGateway(options.Gateway, tokens, packets);
         if (options.Console is { } webConsole)
         {
-            builder.Services.AddWebConsole(new ConsoleOptions(Path.Combine(options.DataDirectory, "console-keys"), webConsole.TlsCertificate is not null));
+            builder.Services.AddWebConsole(new ConsoleOptions(
+                Path.Combine(options.DataDirectory, "console-keys"), webConsole.TlsCertificate is not null, Path.Combine(options.DataDirectory, "console-sessions")));
         }
 
         var servesMetrics = options.MetricsListen is not null || options.Console is not null;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenSag.Api.Catalogue;
 using OpenSag.Api.Protocol;
+using OpenSag.Api.Responses;
 using OpenSag.Api.Tests.Support;
 using OpenSag.Domain;
 using OpenSag.Errors;
@@ -28,13 +29,19 @@ public sealed class ActionInvokerAuditTests
         "DescribeThing", "Reads a thing.", [RegionId, SmartAgId],
         static (TimeProvider time, ActionContext a, CancellationToken ct) => Change("alice01"));
 
+    /// <summary>A create that names what it made only in its answer, as CreateSmartAccessGatewaySoftware and AddACLRule do.</summary>
+    private static readonly ActionDefinition Create = ActionDefinition.Define(
+        "CreateThing", "Creates a thing inside an ACL.", [RegionId, Actions.AclActions.AclId],
+        ResponseShape.Of<string>().String("SmartAGId", _ => "sag-made").String("AcrId", id => id),
+        static (TimeProvider time, ActionContext a, CancellationToken ct) => Task.FromResult("acr-made"));
+
     private readonly InMemoryAuditStore _store = new();
     private readonly ActionInvoker _invoker;
 
     public ActionInvokerAuditTests()
     {
         var services = new ServiceCollection().AddSingleton(TimeProvider.System).BuildServiceProvider();
-        var table = new ActionTable().Map(Modify).Map(Describe).Bind(services);
+        var table = new ActionTable().Map(Modify).Map(Describe).Map(Create).Bind(services);
         _invoker = new ActionInvoker(table, new AuditLog(_store, new ManualTimeProvider(Now), NullLogger<AuditLog>.Instance));
     }
 
@@ -76,6 +83,19 @@ public sealed class ActionInvokerAuditTests
         var entry = Assert.Single(_store.Entries);
         Assert.Equal(refusal.Error.Code, entry.Outcome);
         Assert.Equal("sag-one", entry.SmartAGId);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_CreateNamesItsIdsOnlyInTheAnswer_RecordsTheAnswersIds()
+    {
+        var call = new Dictionary<string, string>(StringComparer.Ordinal) { ["RegionId"] = "cn-shanghai", ["AclId"] = "acl-one" };
+
+        await _invoker.InvokeAsync("CreateThing", call, Console, CancellationToken.None).WaitAsync(Timeout);
+
+        var entry = Assert.Single(_store.Entries);
+        Assert.Equal("sag-made", entry.SmartAGId);
+        // The rule the answer names is more specific than the ACL the call names.
+        Assert.Equal("acr-made", entry.Target);
     }
 
     [Fact]

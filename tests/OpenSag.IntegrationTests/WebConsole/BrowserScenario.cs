@@ -173,6 +173,17 @@ public sealed class BrowserScenario : IAsyncDisposable
     public string Url(string path) => new Uri(Console, path).ToString();
 
     /// <summary>
+    /// Asserts the page is no wider than the window (1280 px, <see cref="HeadlessChromium"/>): a wide table scrolls in
+    /// its own box rather than widening the page past the header bar.
+    /// </summary>
+    public static async Task AssertFitsWindowWidthAsync(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.True(widths[0] <= widths[1], $"{page.Url} is {widths[0]} px wide in a {widths[1]} px window");
+    }
+
+    /// <summary>
     /// With <c>OPENSAG_UPDATE_DOCS=1</c>, saves the whole page as docs/console/<paramref name="name"/>.png for the README
     /// (the same switch regenerates the repository's other generated docs); otherwise does nothing.
     /// </summary>

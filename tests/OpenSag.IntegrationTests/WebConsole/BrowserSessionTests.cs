@@ -107,7 +107,10 @@ public sealed class BrowserSessionTests
         Assert.Equal(payload.Length, back.Length);
     }
 
-    /// <summary>Opens <paramref name="path"/> (or stays, when null) and saves it for the README when asked to.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> (or stays, when null), checks it fits the window's width, and saves it for the
+    /// README when asked to.
+    /// </summary>
     private static async Task SaveDocScreenshotAsync(IPage page, string? path, string name)
     {
         if (path is not null)
@@ -115,6 +118,7 @@ public sealed class BrowserSessionTests
             await page.GotoAsync(path);
         }
 
+        await BrowserScenario.AssertFitsWindowWidthAsync(page);
         await BrowserScenario.SaveDocScreenshotAsync(page, name);
     }
 }

@@ -76,6 +76,33 @@ public sealed class BrowserSignInTests
     }
 
     [ChromiumFact]
+    public async Task SignOut_SessionCookiesSavedBeforeAndRestoredInAFreshContext_RedirectsToSignIn()
+    {
+        await using var scenario = await BrowserScenario.StartAsync();
+        var page = await scenario.SignedInPageAsync();
+        var saved = (await page.Context.CookiesAsync()).Select(c => new Cookie
+        {
+            Name = c.Name,
+            Value = c.Value,
+            Domain = c.Domain,
+            Path = c.Path,
+            HttpOnly = c.HttpOnly,
+            Secure = c.Secure,
+            SameSite = c.SameSite,
+        }).ToList();
+        Assert.Contains(saved, c => c.Name == SessionCookie);
+
+        await page.Locator("[data-test=signout]").ClickAsync();
+        await page.WaitForURLAsync(scenario.Url("/signin"));
+
+        // Someone who copied the cookie while the session was open (from the disk, a proxy's log) replays it.
+        var replay = await scenario.NewPageAsync();
+        await replay.Context.AddCookiesAsync(saved);
+        await replay.GotoAsync("/instances");
+        Assert.Equal("/signin", new Uri(replay.Url).AbsolutePath);
+    }
+
+    [ChromiumFact]
     public async Task CrossSitePost_FormsFromAnotherOrigin_RefusedAndChangeNothing()
     {
         await using var scenario = await BrowserScenario.StartAsync();

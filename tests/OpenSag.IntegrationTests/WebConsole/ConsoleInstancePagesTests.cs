@@ -96,6 +96,9 @@ public sealed class ConsoleInstancePagesTests
         var found = await console.PageAsync(users + "?search=alice.console");
         Assert.Equal("disabled", ConsoleClient.TestText(found, "user-state"));
         Assert.DoesNotContain("data-test=\"user-row\"", await console.PageAsync(users + "?search=nobody.here"), StringComparison.Ordinal);
+        // Any part of a name finds it, letter case counting.
+        Assert.Contains("data-user=\"alice.console\"", await console.PageAsync(users + "?search=console"), StringComparison.Ordinal);
+        Assert.DoesNotContain("data-test=\"user-row\"", await console.PageAsync(users + "?search=CONSOLE"), StringComparison.Ordinal);
         var (status, api) = await rpc.CallAsync("DescribeSmartAccessGatewayClientUsers", new Dictionary<string, string> { ["RegionId"] = "cn-shanghai", ["SmartAGId"] = id })
             .WaitAsync(ConsoleClient.RequestTimeout);
         Assert.True(status == 200, api.ToString());

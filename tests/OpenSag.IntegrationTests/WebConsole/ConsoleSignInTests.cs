@@ -118,6 +118,26 @@ public sealed class ConsoleSignInTests
     }
 
     [Fact]
+    public async Task SignOut_CopyOfTheSessionCookieSentAfterwards_RedirectsToSignIn()
+    {
+        await using var server = await OpenSagServer.StartWithRandomKeysAsync();
+        using var console = new ConsoleClient(server.ConsoleEndpoint!);
+        await console.SignInAsync(server);
+        using var copy = new ConsoleClient(server.ConsoleEndpoint!);
+        copy.Cookies.Add(console.Cookies.GetAllCookies());
+        Assert.Contains("data-test=\"instances-table\"", await copy.PageAsync("/instances"), StringComparison.Ordinal);
+
+        using var signedOut = await console.PostFormAsync("/instances", "/signout", new Dictionary<string, string>());
+
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        // The copy still holds the cookie the sign-out cleared in the first client: the server must refuse it.
+        Assert.Contains(copy.Cookies.GetAllCookies(), c => c.Name == "opensag-console");
+        using var after = await copy.GetAsync("/instances");
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.Equal("/signin", after.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
     public async Task Session_ServerRestarted_StillSignedIn()
     {
         await using var server = await OpenSagServer.StartWithRandomKeysAsync();

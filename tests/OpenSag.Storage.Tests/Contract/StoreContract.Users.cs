@@ -200,6 +200,26 @@ public abstract partial class StoreContract
     }
 
     [StoreFact]
+    public async Task ListUsersAsync_UserNameContains_ReturnsNamesContainingItLetterCaseCounting()
+    {
+        var instance = await AddInstanceAsync();
+        await AddUserAsync(instance.SmartAGId, "alice.lab");
+        await AddUserAsync(instance.SmartAGId, "lab.bob", T0.AddMinutes(1));
+        await AddUserAsync(instance.SmartAGId, "LAB.carol", T0.AddMinutes(2));
+        await AddUserAsync(instance.SmartAGId, "dave", T0.AddMinutes(3));
+        var other = await AddInstanceAsync();
+        await AddUserAsync(other.SmartAGId, "lab.other");
+
+        var page = await Store.ListUsersAsync(new UserFilter(instance.SmartAGId) { UserNameContains = "lab" }, 1, 10, Ct);
+        // A LIKE pattern's wildcards are plain text here: '_' matches only '_'.
+        var literal = await Store.ListUsersAsync(new UserFilter(instance.SmartAGId) { UserNameContains = "l_b" }, 1, 10, Ct);
+
+        Assert.Equal(["alice.lab", "lab.bob"], page.Items.Select(u => u.UserName));
+        Assert.Equal(2, page.TotalCount);
+        Assert.Equal(0, literal.TotalCount);
+    }
+
+    [StoreFact]
     public async Task ListUsersAsync_NameAndMail_ReturnsUsersMatchingBoth()
     {
         var instance = await AddInstanceAsync();

@@ -1,18 +1,21 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
-using OpenSag.Api.Catalogue;
 using OpenSag.Domain;
 using OpenSag.Services;
 
 namespace OpenSag.WebConsole.Pages.Instances;
 
 /// <summary>
-/// <c>/instances/{id}/users?search=&amp;page=</c>: the instance's client accounts, a page at a time, found by whole name;
+/// <c>/instances/{id}/users?search=&amp;page=</c>: the instance's client accounts, a page at a time, found by any part
+/// of their name;
 /// creates, enables, disables, deletes them and sets their bandwidth and password, each through the API's action.
 /// </summary>
 public sealed class UsersModel(ClientUserService users) : InstancePage
 {
     public const int PageSize = 20;
+
+    /// <summary>Longest search looked up: the search box's maxlength, and longer than any user name.</summary>
+    public const int MaxSearchLength = 64;
 
     public Page<ClientUser> Users { get; private set; } = new([], 0, 1, PageSize);
 
@@ -33,14 +36,15 @@ public sealed class UsersModel(ClientUserService users) : InstancePage
 
         Search = search?.Trim() ?? "";
         PageNumber = int.TryParse(page, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 1 ? number : 1;
-        // A search that is no user name (the API's rule) matches nobody; it never reaches the store.
-        if (Search.Length > 0 && !WireParameters.IsUserName(Search))
+        // A search no user name can contain (longer than any, or with what no store holds) matches nobody; it never
+        // reaches the store.
+        if (Search.Length > MaxSearchLength || PortableText.IndexOfUnportable(Search) >= 0)
         {
             Users = new Page<ClientUser>([], 0, 1, PageSize);
             return Page();
         }
 
-        Users = await users.ListAsync(Instance!.RegionId, Instance.SmartAGId, Search.Length > 0 ? Search : null, null, PageNumber, PageSize, Aborted);
+        Users = await users.SearchAsync(Instance!.RegionId, Instance.SmartAGId, Search.Length > 0 ? Search : null, PageNumber, PageSize, Aborted);
         return Page();
     }
 
