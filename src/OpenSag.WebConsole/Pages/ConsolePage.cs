@@ -98,10 +98,20 @@ public abstract class ConsolePage : PageModel
         return Page();
     }
 
-    /// <summary>An <see cref="ApiException"/> a read let through becomes the page's problem, not a 500.</summary>
+    /// <summary>
+    /// An <see cref="ApiException"/> a read let through becomes the page's problem, not a 500. A post naming no handler
+    /// of the page is 404: Razor Pages would otherwise render the page without loading it (an empty 200).
+    /// </summary>
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        if (context.HandlerMethod is null && !HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method))
+        {
+            context.Result = NotFound();
+            return;
+        }
+
         var executed = await next();
         if (executed.Exception is ApiException e && !executed.ExceptionHandled)
         {
