@@ -1,4 +1,5 @@
 using System.Net;
+using OpenSag.Security;
 
 namespace OpenSag.Gateway.Tests;
 

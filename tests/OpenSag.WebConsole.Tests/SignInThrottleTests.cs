@@ -40,6 +40,26 @@ public sealed class SignInThrottleTests
         Assert.True(accepted);
     }
 
+    /// <summary>An IPv6 host owns a whole /64: guesses spread over its addresses share one count, as the gateway's do.</summary>
+    [Fact]
+    public async Task Attempt_FailuresFromAddressesOfOneIpv6Slash64_SixthRefused()
+    {
+        using var throttle = new SignInThrottle();
+        for (var i = 1; i <= SignInThrottle.FailuresPerWindow; i++)
+        {
+            var (failed, _) = await throttle.AttemptAsync(IPAddress.Parse($"2001:db8:7:7::{i:x}"), () => Task.FromResult(false), CancellationToken.None).WaitAsync(Bound);
+            Assert.False(failed);
+        }
+
+        var checkedAgain = false;
+        var (accepted, _) = await throttle.AttemptAsync(IPAddress.Parse("2001:db8:7:7:dead:beef:1:2"), () => Task.FromResult(checkedAgain = true), CancellationToken.None).WaitAsync(Bound);
+        var (otherPrefix, _) = await throttle.AttemptAsync(IPAddress.Parse("2001:db8:7:8::1"), () => Task.FromResult(true), CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Null(accepted);
+        Assert.False(checkedAgain);
+        Assert.True(otherPrefix);
+    }
+
     [Fact]
     public async Task Attempt_ManySuccesses_CostNothing()
     {

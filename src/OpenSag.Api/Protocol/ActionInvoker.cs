@@ -91,7 +91,14 @@ public sealed class ActionInvoker(ActionTable actions, AuditLog audit)
             await RecordAsync(action, arguments, caller, e.Error.Code, e.Error.Message);
             throw;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            // The caller went away (or the server is stopping) part-way: what was committed before stays committed, so
+            // the call is recorded like any other, or a change could escape the audit by hanging up.
+            await RecordAsync(action, arguments, caller, ApiMetrics.Abandoned, "The call was cancelled part-way; the change may or may not have happened.");
+            throw;
+        }
+        catch (Exception e)
         {
             // Our fault or an unreachable store: the change may or may not have happened, which is worth a line too.
             var code = StoreUnavailable.IsCause(e) ? ErrorCatalogue.ServiceUnavailable.Code : ErrorCatalogue.InternalError.Code;

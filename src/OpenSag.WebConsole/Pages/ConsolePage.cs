@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.DependencyInjection;
+using OpenSag.Api.Actions;
 using OpenSag.Api.Protocol;
 using OpenSag.Api.Responses;
 using OpenSag.Errors;
@@ -62,7 +63,9 @@ public abstract class ConsolePage : PageModel
 
     /// <summary>
     /// Runs the catalogue action <paramref name="action"/> as <see cref="Caller"/> and returns its answer; null when the
-    /// API refused it, with the refusal in <see cref="Error"/>. Null or empty values are left out.
+    /// API refused it, with the refusal in <see cref="Error"/>. Null or empty values are left out. The action is the
+    /// Smartag API's or, failing that, OpenSAG's own (<see cref="OpenSagActions"/>, e.g. DisconnectSession): either way
+    /// through its <see cref="ActionInvoker"/>, so a console change is validated and audited exactly as the API call.
     /// </summary>
     protected async Task<ResponseBody?> TryInvokeAsync(string action, IReadOnlyDictionary<string, string?> parameters)
     {
@@ -70,7 +73,14 @@ public abstract class ConsolePage : PageModel
         var given = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).ToDictionary(p => p.Key, p => p.Value!, StringComparer.Ordinal);
         try
         {
-            return await HttpContext.RequestServices.GetRequiredService<ActionInvoker>().InvokeAsync(action, given, Caller, Aborted);
+            var services = HttpContext.RequestServices;
+            var invoker = services.GetRequiredService<ActionInvoker>();
+            if (invoker.Actions.Find(action) is null)
+            {
+                invoker = services.GetRequiredKeyedService<ActionInvoker>(OpenSagActions.Path);
+            }
+
+            return await invoker.InvokeAsync(action, given, Caller, Aborted);
         }
         catch (ApiException e)
         {
@@ -88,10 +98,20 @@ public abstract class ConsolePage : PageModel
         return Page();
     }
 
-    /// <summary>An <see cref="ApiException"/> a read let through becomes the page's problem, not a 500.</summary>
+    /// <summary>
+    /// An <see cref="ApiException"/> a read let through becomes the page's problem, not a 500. A post naming no handler
+    /// of the page is 404: Razor Pages would otherwise render the page without loading it (an empty 200).
+    /// </summary>
     public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        if (context.HandlerMethod is null && !HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method))
+        {
+            context.Result = NotFound();
+            return;
+        }
+
         var executed = await next();
         if (executed.Exception is ApiException e && !executed.ExceptionHandled)
         {

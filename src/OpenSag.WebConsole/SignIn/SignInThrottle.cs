@@ -1,11 +1,13 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using OpenSag.Security;
 
 namespace OpenSag.WebConsole.SignIn;
 
 /// <summary>
-/// Limits failed sign-ins per source address: <see cref="FailuresPerWindow"/> per <see cref="Window"/>, after which
-/// every attempt from that address (right or wrong) is refused until the window ends. Successful sign-ins cost
+/// Limits failed sign-ins per source (<see cref="ClientSource.Of"/>: an IPv4 address or an IPv6 /64, as the gateway's
+/// login throttle counts them, since one IPv6 host may rotate through its whole /64): <see cref="FailuresPerWindow"/>
+/// per <see cref="Window"/>, after which every attempt from that source (right or wrong) is refused until the window ends. Successful sign-ins cost
 /// nothing. One attempt per address runs at a time, so the count is exact: a guesser cannot slip many guesses in
 /// between a check and the record of its failure by sending them at once.
 /// </summary>
@@ -42,6 +44,7 @@ public sealed class SignInThrottle : IDisposable
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(attempt);
+        address = ClientSource.Of(address);
         using var turn = await _oneAtATime.AcquireAsync(address, 1, cancellationToken);
         if (!turn.IsAcquired)
         {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenSag.Gateway;
+using OpenSag.Security;
 
 namespace OpenSag.Cli.Serve;
 

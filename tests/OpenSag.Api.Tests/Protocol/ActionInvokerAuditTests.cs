@@ -85,6 +85,16 @@ public sealed class ActionInvokerAuditTests
         Assert.Equal("sag-one", entry.SmartAGId);
     }
 
+    /// <summary>A caller that hangs up mid-change cannot make it escape the audit: what was committed may stay.</summary>
+    [Fact]
+    public async Task InvokeAsync_CallerGoesAwayMidChange_RecordedAsAbandoned()
+    {
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _invoker.InvokeAsync("ModifyThing", Call("hangs.up"), Console, CancellationToken.None).WaitAsync(Timeout));
+
+        var entry = Assert.Single(_store.Entries);
+        Assert.Equal(("ModifyThing", "hangs.up", ApiMetrics.Abandoned), (entry.Action, entry.Target, entry.Outcome));
+    }
+
     [Fact]
     public async Task InvokeAsync_CreateNamesItsIdsOnlyInTheAnswer_RecordsTheAnswersIds()
     {
@@ -124,7 +134,11 @@ public sealed class ActionInvokerAuditTests
     public void IsChange_ByName_ReadsAreNotChanges(string name, bool change) =>
         Assert.Equal(change, ActionInvoker.IsChange(Actions.SmartagActions.CreateTable().Find(name)!));
 
-    /// <summary>A handler whose change is refused for one user name, as a domain service refuses.</summary>
-    private static Task Change(string userName) =>
-        userName == "refused1" ? throw new ApiException(ErrorCatalogue.UserNotFound) : Task.CompletedTask;
+    /// <summary>A handler whose change is refused for one user name, as a domain service refuses, and cancelled for another.</summary>
+    private static Task Change(string userName) => userName switch
+    {
+        "refused1" => throw new ApiException(ErrorCatalogue.UserNotFound),
+        "hangs.up" => throw new OperationCanceledException(),
+        _ => Task.CompletedTask,
+    };
 }

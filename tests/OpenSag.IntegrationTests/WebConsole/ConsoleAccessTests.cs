@@ -70,6 +70,26 @@ public sealed class ConsoleAccessTests
         Assert.Contains("data-test=\"instance-row\"", await console.PageAsync("/instances"), StringComparison.Ordinal);
     }
 
+    /// <summary>A post (token and all) that names no handler of the page: Razor Pages rendered it unloaded, an empty 200.</summary>
+    [Fact]
+    public async Task SignedIn_PostNamingNoHandler_NotFound()
+    {
+        await using var server = await OpenSagServer.StartWithRandomKeysAsync();
+        using var console = new ConsoleClient(server.ConsoleEndpoint!);
+        await console.SignInAsync(server);
+        var id = await ConsoleInstancePagesTests.CreateInstanceAsync(console, "Handlers", "10.83.0.0/24");
+
+        foreach (var action in new[] { $"/instances/{id}/sessions", $"/instances/{id}/users?handler=nosuch", $"/instances/{id}/traffic", "/audit", "/instances?handler=nosuch" })
+        {
+            using var response = await console.PostFormAsync("/instances", action, new Dictionary<string, string>());
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"POST {action} answered {(int)response.StatusCode}");
+        }
+
+        // The page's own handlers still run.
+        using var created = await console.PostFormAsync("/instances", "/instances?handler=create", CreateInstance);
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+    }
+
     [Fact]
     public async Task SignInPage_SecurityHeaders_NoScriptNoFramesNoReferrerNoStore()
     {

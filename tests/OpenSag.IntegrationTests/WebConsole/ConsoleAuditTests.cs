@@ -55,6 +55,32 @@ public sealed partial class ConsoleAuditTests
         Assert.Contains(Rows(await console.PageAsync("/audit?action=ConsoleSignOut")), r => r.AccessKeyId == server.AccessKeyId && r.Outcome == "Success");
     }
 
+    /// <summary>
+    /// A disconnect from the console runs OpenSAG's DisconnectSession action like the API: a session id that breaks the
+    /// action's rule is refused with the API's code, shown and audited as such (not recorded as a success).
+    /// </summary>
+    [Fact]
+    public async Task Audit_ConsoleDisconnectOfMalformedSessionId_RecordedWithTheApisRefusalCode()
+    {
+        await using var server = await OpenSagServer.StartWithRandomKeysAsync();
+        using var console = new ConsoleClient(server.ConsoleEndpoint!);
+        await console.SignInAsync(server);
+        var id = await ConsoleInstancePagesTests.CreateInstanceAsync(console, "Disconnects", "10.82.0.0/24");
+        var sessions = $"/instances/{id}/sessions";
+        var tooLong = new string('s', 65);
+        using (var refused = await console.PostFormAsync(sessions, sessions + "?handler=disconnect", new Dictionary<string, string> { ["SessionId"] = tooLong }))
+        using (var offline = await console.PostFormAsync(sessions, sessions + "?handler=disconnect", new Dictionary<string, string> { ["SessionId"] = "not-online" }))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        }
+
+        var rows = Rows(await console.PageAsync("/audit?action=DisconnectSession&instance=" + id));
+        Assert.Equal(2, rows.Count);
+        Assert.Contains(rows, r => r.Target == "not-online" && r.Outcome == "Success" && r.Channel == "console");
+        var malformed = Assert.Single(rows, r => r.Target != "not-online");
+        Assert.Equal((tooLong, OpenSag.Errors.ErrorCatalogue.Invalid("SessionId").Code), (malformed.Target, malformed.Outcome));
+    }
+
     private sealed record Row(string AccessKeyId, string From, string Channel, string Action, string Instance, string Target, string Outcome);
 
     private static List<Row> Rows(string html) =>

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
-using OpenSag.Domain;
+using OpenSag.Api.Actions;
 using OpenSag.Services;
 using OpenSag.Sessions;
 
@@ -7,17 +7,11 @@ namespace OpenSag.WebConsole.Pages.Instances;
 
 /// <summary>
 /// <c>/instances/{id}/sessions</c>: every online session of the instance, on every node (like <c>occtl show users</c>);
-/// kicks a user (the API's KickOutClients) or disconnects one session (<see cref="SessionService.DisconnectSessionAsync"/>,
-/// audited with the console's caller).
+/// kicks a user (the API's KickOutClients) or disconnects one session (OpenSAG's DisconnectSession), each through its
+/// action, so validated and audited as the API call.
 /// </summary>
-public sealed class SessionsModel(SessionService sessions, AuditLog audit) : InstancePage
+public sealed class SessionsModel(SessionService sessions) : InstancePage
 {
-    /// <summary>The audit log's action name for a disconnect: the OpenSAG extension API's action of the same effect.</summary>
-    public const string DisconnectAction = "DisconnectSession";
-
-    /// <summary>Longest session id looked up; ids are far shorter, and a longer one names no session.</summary>
-    private const int MaxSessionIdLength = 128;
-
     public IReadOnlyList<OnlineSessionListing> Sessions { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string id)
@@ -49,18 +43,18 @@ public sealed class SessionsModel(SessionService sessions, AuditLog audit) : Ins
             return Page();
         }
 
-        var valid = sessionId is { Length: > 0 and <= MaxSessionIdLength } && PortableText.IndexOfUnportable(sessionId) < 0;
-        var known = valid && await sessions.DisconnectSessionAsync(Caller, Instance!.RegionId, Instance.SmartAGId, sessionId!, Aborted);
-        // Not a catalogue action, so ActionInvoker does not record it: recorded here, as the API records a kick.
-        await audit.RecordAsync(Caller, DisconnectAction, Instance!.RegionId, Instance.SmartAGId, valid ? sessionId! : "", AuditEntry.Success,
-            known ? "disconnected" : "not online", CancellationToken.None);
-        if (known)
+        var parameters = InstanceParameters();
+        parameters["SessionId"] = sessionId;
+        if (await TryInvokeAsync(OpenSagActions.DisconnectSession.Name, parameters) is { } answer)
         {
-            Flash = $"Disconnected session {sessionId}.";
-        }
-        else
-        {
-            Error = "No such session is online on this instance (it may have ended already).";
+            if (Field(answer, "Disconnected") == bool.TrueString)
+            {
+                Flash = $"Disconnected session {sessionId}.";
+            }
+            else
+            {
+                Error = "No such session is online on this instance (it may have ended already).";
+            }
         }
 
         return LocalRedirect(SessionsPath);

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace OpenSag.Gateway;
+namespace OpenSag.Security;
 
 /// <summary>
 /// Who a connection comes from, for every limit keyed by source (connection caps, login throttling, the password
-/// check queue): one way to say it, so a client is the same "source" to all of them.
+/// check queue, the console's sign-in throttle): one way to say it, so a client is the same "source" to all of them.
 /// </summary>
 public static class ClientSource
 {
