@@ -46,7 +46,7 @@ public sealed class RpcEndpoint(ActionTable actions, ActionInvoker invoker, Auth
             var action = FindAction(request);
             actionName = action.Name;
             var key = await authenticator.AuthenticateAsync(request, cancellationToken);
-            var caller = new Caller(key.AccessKeyId, http.Connection.RemoteIpAddress?.ToString() ?? "");
+            var caller = new Caller(key.AccessKeyId, Caller.AddressText(http.Connection.RemoteIpAddress));
             var arguments = await invoker.BindAsync(action, request.Parameters, caller);
             if (ClientTokenOf(action, arguments) is { } token)
             {

@@ -11,4 +11,11 @@ public sealed record Caller(string AccessKeyId, string SourceAddress)
 
     /// <summary>How the call came in: <see cref="ApiChannel"/> or <see cref="ConsoleChannel"/>.</summary>
     public string Channel { get; init; } = ApiChannel;
+
+    /// <summary>
+    /// A peer address as the audit log writes it: an IPv4 peer of a dual-stack listener arrives as an IPv4-mapped IPv6
+    /// address (RFC 4291 §2.5.5.2, <c>::ffff:192.0.2.1</c>) and is written as the IPv4 address it is; unknown is empty.
+    /// </summary>
+    public static string AddressText(System.Net.IPAddress? address) =>
+        address is null ? "" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
 }

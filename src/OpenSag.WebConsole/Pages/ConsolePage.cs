@@ -34,7 +34,7 @@ public abstract class ConsolePage : PageModel
     public string AccessKeyId => ConsoleSession.AccessKeyId(User);
 
     /// <summary>Who makes the console's calls, for the audit log: like an API caller, on the console channel.</summary>
-    protected Caller Caller => new(AccessKeyId, HttpContext.Connection.RemoteIpAddress?.ToString() ?? "") { Channel = Caller.ConsoleChannel };
+    protected Caller Caller => new(AccessKeyId, Caller.AddressText(HttpContext.Connection.RemoteIpAddress)) { Channel = Caller.ConsoleChannel };
 
     protected CancellationToken Aborted => HttpContext.RequestAborted;
 

@@ -56,7 +56,7 @@ public sealed class SignInModel(AccessKeyCheck keys, SignInThrottle throttle, Op
         }
 
         // The typed id is recorded as typed (cut, and with what no store holds replaced): who tried which key, from where.
-        var caller = new Caller(PortableText.Portable(id.Length > RecordedIdLength ? id[..RecordedIdLength] : id), address.ToString()) { Channel = Caller.ConsoleChannel };
+        var caller = new Caller(PortableText.Portable(id.Length > RecordedIdLength ? id[..RecordedIdLength] : id), Caller.AddressText(address)) { Channel = Caller.ConsoleChannel };
         await audit.RecordAsync(caller, SignInAction, "", "", "", accepted == true ? AuditEntry.Success : RefusedOutcome, "", CancellationToken.None);
         if (accepted == false)
         {

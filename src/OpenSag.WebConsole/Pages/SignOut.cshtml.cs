@@ -17,7 +17,7 @@ public sealed class SignOutModel(OpenSessions sessions, AuditLog audit) : PageMo
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var caller = new Caller(ConsoleSession.AccessKeyId(User), HttpContext.Connection.RemoteIpAddress?.ToString() ?? "") { Channel = Caller.ConsoleChannel };
+        var caller = new Caller(ConsoleSession.AccessKeyId(User), Caller.AddressText(HttpContext.Connection.RemoteIpAddress)) { Channel = Caller.ConsoleChannel };
         sessions.End(ConsoleSession.SessionId(User));
         await HttpContext.SignOutAsync(ConsoleSession.Scheme);
         await audit.RecordAsync(caller, SignOutAction, "", "", "", AuditEntry.Success, "", CancellationToken.None);
