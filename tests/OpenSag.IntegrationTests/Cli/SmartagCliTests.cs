@@ -218,6 +218,17 @@ public sealed class SmartagCliTests(ConformanceServerFixture fixture)
         Assert.Contains(source == "flags" ? "--access-key-id without --access-key-secret" : "OPENSAG_ACCESS_KEY_ID without OPENSAG_ACCESS_KEY_SECRET", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>A newcomer who skipped OPENSAG_PROFILE learns where serve put the key, not only which flags exist.</summary>
+    [Fact]
+    public async Task AccessKey_NoneAnywhere_ExitsTwoPointingAtTheRootProfile()
+    {
+        var result = await SmartagCli.RunAsync(new Dictionary<string, string?>(), "DescribeRegions");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("no access key", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("opensag-data/root-profile.json", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task NoServer_ExitsOneSayingItCannotReachTheApi()
     {
