@@ -98,7 +98,7 @@ internal static class OptionsFile
             var eq = line.IndexOf('=', StringComparison.Ordinal);
             if (eq < 0)
             {
-                error = $"line {number}: expected name = value (e.g. {options.Keys.First()} = …), got '{line}'.";
+                error = $"line {number}: expected name = value ({Example(line, options)}), got '{line}'.";
                 return null;
             }
 
@@ -127,6 +127,18 @@ internal static class OptionsFile
         }
 
         return entries;
+    }
+
+    /// <summary>
+    /// How the line without <c>=</c> should be written: a switch such as <c>no-shaping</c> (typed bare on the command
+    /// line, so the first thing tried here) takes <c>= true</c>; any other option of the command its value after <c>=</c>.
+    /// </summary>
+    private static string Example(string line, Dictionary<string, Option> options)
+    {
+        var name = line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries)[0];
+        return !options.TryGetValue(name, out var option) ? $"e.g. {options.Keys.First()} = …"
+            : option is Option<bool> ? $"a switch is written {name} = true"
+            : $"{name} = …";
     }
 
     private static string Unknown(string name, IEnumerable<string> known, Option fileOption)

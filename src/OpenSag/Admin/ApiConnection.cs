@@ -43,7 +43,7 @@ internal sealed class ApiConnection
         var settings = CliProfile.Resolve(parse.GetValue(Profile), parse.GetValue(Endpoint), parse.GetValue(AccessKeyId), parse.GetValue(AccessKeySecret));
         if (settings.AccessKeyId is null || settings.AccessKeySecret is null)
         {
-            throw new CliException("no access key: pass --access-key-id/--access-key-secret, set OPENSAG_ACCESS_KEY_ID/OPENSAG_ACCESS_KEY_SECRET, or use --profile.");
+            throw new CliException("no access key: pass --access-key-id/--access-key-secret, set OPENSAG_ACCESS_KEY_ID/OPENSAG_ACCESS_KEY_SECRET, or use --profile (serve writes one with its root key: opensag-data/root-profile.json, or root-profile.json in its --data folder).");
         }
 
         if (!Uri.TryCreate(settings.Endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))

@@ -4,6 +4,7 @@ using System.Text.Json;
 using OpenSag.Api.Actions;
 using OpenSag.Api.Catalogue;
 using OpenSag.Cli.Serve;
+using OpenSag.Errors;
 
 namespace OpenSag.Cli.Admin;
 
@@ -167,6 +168,32 @@ internal static class SmartagCommand
         return flags.Count == 0 ? null : $"opensag smartag: {definition.Name} takes it as {string.Join(" or ", flags)}.";
     }
 
+    /// <summary>
+    /// When the answer refuses a value (the cloud's generic <c>Specified parameter StartTime is not valid.</c>), the rule
+    /// of each sent value that breaks it, as <c>--usage</c> shows it, so the line says what to send instead. Each value is
+    /// checked against the catalogue declaration the server validated it with, so a well-formed id the server does not
+    /// know (SAG.InstanceNoFound, also SmartAGId's rule error) gets no hint, and of several parameters sharing one code
+    /// (InvalidParameter) only the broken ones are named.
+    /// </summary>
+    private static IEnumerable<string> RuleHints(ActionDefinition definition, IReadOnlyDictionary<string, string> sent, string? code) =>
+        definition.Parameters
+            .Where(p => p.Kind != ParameterKind.StringList && p.RuleError is { } invalid && invalid.Code == code
+                && sent.TryGetValue(p.Name, out var value) && value.Length > 0 && BreaksRule(p, value))
+            .Select(p => $"opensag smartag: --{p.Name} must be {p.Rule}.");
+
+    private static bool BreaksRule(ParameterSpec parameter, string value)
+    {
+        try
+        {
+            parameter.Parse(value);
+            return false;
+        }
+        catch (ApiException)
+        {
+            return true;
+        }
+    }
+
     private static async Task<int> PrintAnswerAsync(ActionDefinition definition, IReadOnlyDictionary<string, string> sent, ApiAnswer answer, bool table)
     {
         if (answer.Json is not { } json)
@@ -182,6 +209,11 @@ internal static class SmartagCommand
             if (MissingFlagHint(definition, sent, answer.Code) is { } hint)
             {
                 await Console.Error.WriteLineAsync(hint);
+            }
+
+            foreach (var rule in RuleHints(definition, sent, answer.Code))
+            {
+                await Console.Error.WriteLineAsync(rule);
             }
 
             return ExitCodes.Failed;

@@ -88,7 +88,9 @@ internal static class OpenSagServer
             dataFolder.Describe($"pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}, API {endpoint}, gateway {gatewayEndpoint}");
             RootCredentials.WriteProfile(options.DataDirectory, rootKey, endpoint);
             void Announce(string line) => LogFormat.Announce(app.Logger, options.LogFormat, line);
-            if (generated && options.LogFormat == LogFormat.Json)
+            // systemd sets JOURNAL_STREAM when stdout or stderr is the journal (systemd.exec(5)), which keeps what it reads
+            // as a log collector does, readable by the adm and systemd-journal groups: there too the secret is not printed.
+            if (generated && (options.LogFormat == LogFormat.Json || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"))))
             {
                 // A log collector keeps and forwards what it reads: the secret stays in the mode-600 profile only.
                 Announce($"Generated the root access key {rootKey.AccessKeyId}; its secret is in {Path.Combine(options.DataDirectory, RootCredentials.ProfileFileName)} (not logged)");

@@ -27,7 +27,8 @@ public sealed class OptionsFileTests(ConformanceServerFixture fixture)
 
     [Theory]
     [InlineData("api-listen = 127.0.0.1:0\napi-listen = 127.0.0.1:1\n", "line 2: api-listen is already given on line 1.")]
-    [InlineData("api-listen 127.0.0.1:0\n", "line 1: expected name = value")]
+    [InlineData("api-listen 127.0.0.1:0\n", "line 1: expected name = value (api-listen = …), got 'api-listen 127.0.0.1:0'.")]
+    [InlineData("no-shaping\n", "line 1: expected name = value (a switch is written no-shaping = true), got 'no-shaping'.")]
     [InlineData("--api-listen = 127.0.0.1:0\n", "line 1: '--api-listen': write option names without the leading --")]
     [InlineData("config = /etc/opensag/opensag.conf\n", "line 1: config cannot be given in the file it names.")]
     [InlineData("tls-cert =\n", "line 1: tls-cert has no value.")]

@@ -58,6 +58,28 @@ public sealed class SmartagCliTests(ConformanceServerFixture fixture)
         Assert.Contains("KickOutClients takes it as --Username.", result.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>The wire message is the cloud's generic one; the CLI adds the rule the value broke, and only for the broken value.</summary>
+    [Theory]
+    [InlineData("DescribeAuditLog --StartTime 2026-11-30", "InvalidStartTime", "opensag smartag: --StartTime must be an ISO 8601 UTC time (2026-11-30T12:00:00Z).")]
+    [InlineData("CreateSmartAccessGatewaySoftware --RegionId cn-shanghai --ChargeType PREPAY --Period 13 --UserCount 5 --DataPlan 5", "InvalidPeriod", "opensag smartag: --Period must be one of 1–9, 12, 24, 36.")]
+    public async Task InvalidValue_BreaksItsRule_ExitsOneNamingTheRule(string command, string code, string hint)
+    {
+        var result = await SmartagCli.RunAsync(Server, command.Split(' '));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"ERROR: {code}: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(hint, result.Stderr.TrimEnd().Split('\n')[^1]);
+    }
+
+    [Fact]
+    public async Task KickOutClients_WellFormedUnknownInstance_NoRuleHint()
+    {
+        var result = await SmartagCli.RunAsync(Server, "KickOutClients", "--RegionId", "cn-shanghai", "--SmartAGId", "sag-doesnotexist000000", "--Username", "doctest01");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("must be", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnknownAction_Misspelt_ExitsTwoSuggestingTheAction()
     {
@@ -194,6 +216,17 @@ public sealed class SmartagCliTests(ConformanceServerFixture fixture)
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains(source == "flags" ? "--access-key-id without --access-key-secret" : "OPENSAG_ACCESS_KEY_ID without OPENSAG_ACCESS_KEY_SECRET", result.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>A newcomer who skipped OPENSAG_PROFILE learns where serve put the key, not only which flags exist.</summary>
+    [Fact]
+    public async Task AccessKey_NoneAnywhere_ExitsTwoPointingAtTheRootProfile()
+    {
+        var result = await SmartagCli.RunAsync(new Dictionary<string, string?>(), "DescribeRegions");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("no access key", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("opensag-data/root-profile.json", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,6 +12,18 @@ public sealed class LogFormatTests
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>Under systemd (JOURNAL_STREAM set) stdout is the journal: a generated root key's secret stays in the profile.</summary>
+    [Fact]
+    public async Task Serve_GeneratedRootKeyUnderJournald_SecretNotPrinted()
+    {
+        await using var server = await OpenSagServer.StartInShellAsync("unset OPENSAG_ROOT_ACCESS_KEY_ID OPENSAG_ROOT_ACCESS_KEY_SECRET; export JOURNAL_STREAM=8:4242");
+
+        using var profile = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(server.DataDir, "root-profile.json")));
+        var secret = profile.RootElement.GetProperty("accessKeySecret").GetString()!;
+        Assert.Contains("its secret is in", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, server.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Serve_LogFormatJson_EveryStdoutLineIsOneJsonObjectWithAUtcTimestamp()
     {
