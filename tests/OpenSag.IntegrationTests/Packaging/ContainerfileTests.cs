@@ -28,6 +28,17 @@ public sealed class ContainerfileTests(ConformanceServerFixture fixture)
         Assert.Equal("opensag serve: --keepalive-seconds: give 1 to 3600.", Assert.Single(result.ErrorLines));
     }
 
+    /// <summary>The repository records no registry host: every base image comes from the DOTNET_IMAGES build argument.</summary>
+    [Fact]
+    public void From_EveryBaseImage_FromTheBuildArgumentNotANamedRegistry()
+    {
+        var froms = Containerfile.Split('\n').Where(l => l.StartsWith("FROM ", StringComparison.Ordinal)).ToArray();
+
+        Assert.Equal(2, froms.Length);
+        Assert.All(froms, from => Assert.StartsWith("FROM ${DOTNET_IMAGES}/", from, StringComparison.Ordinal));
+        Assert.Contains("\nARG DOTNET_IMAGES\n", Containerfile, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Healthcheck_AgainstTheServersApiPort_PassesAndFailsWithNothingListening()
     {
