@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace OpenSag.Storage.Ado;
@@ -33,14 +32,14 @@ public static class StoreMetrics
         "Writes committed together in one transaction, by engine",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
 
-    /// <summary>Records one batch that started at <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    /// <summary>Records one batch that took <paramref name="elapsed"/> from its transaction's start to its commit or failure.</summary>
     /// <param name="engine">"sqlite" or "postgres".</param>
-    public static void Batch(string engine, int writes, long startedTimestamp, bool committed)
+    public static void Batch(string engine, int writes, TimeSpan elapsed, bool committed)
     {
         var engineTag = new KeyValuePair<string, object?>("engine", engine);
         if (BatchDuration.Enabled)
         {
-            BatchDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, engineTag,
+            BatchDuration.Record(elapsed.TotalSeconds, engineTag,
                 new KeyValuePair<string, object?>("outcome", committed ? "committed" : "failed"));
         }
 

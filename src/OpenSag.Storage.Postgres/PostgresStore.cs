@@ -71,7 +71,7 @@ public sealed partial class PostgresStore : RelationalStore
         finally
         {
             // Each write is its own transaction: a batch of 1 (a refused check-then-write rolls back, and counts as done).
-            StoreMetrics.Batch("postgres", 1, started, committed);
+            StoreMetrics.Batch("postgres", 1, Stopwatch.GetElapsedTime(started), committed);
         }
     }
 

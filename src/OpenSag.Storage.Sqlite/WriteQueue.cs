@@ -122,16 +122,19 @@ internal sealed class WriteQueue : IAsyncDisposable
         }
         catch (Exception e)
         {
-            StoreMetrics.Batch(Engine, batch.Count, started, committed: false);
+            var failedAfter = Stopwatch.GetElapsedTime(started);
             foreach (var write in batch)
             {
                 write.Done.TrySetException(e);
             }
 
+            StoreMetrics.Batch(Engine, batch.Count, failedAfter, committed: false);
             return;
         }
 
-        StoreMetrics.Batch(Engine, batch.Count, started, committed: true);
+        // Recorded after the callers are completed: this loop is the one writer, so its callers (and the next batch)
+        // should not wait for the metrics' bookkeeping.
+        var committedAfter = Stopwatch.GetElapsedTime(started);
         for (var i = 0; i < batch.Count; i++)
         {
             if (failures[i] is OperationCanceledException && batch[i].CancellationToken.IsCancellationRequested)
@@ -147,6 +150,8 @@ internal sealed class WriteQueue : IAsyncDisposable
                 batch[i].Done.TrySetResult(results[i]);
             }
         }
+
+        StoreMetrics.Batch(Engine, batch.Count, committedAfter, committed: true);
     }
 
     private sealed record Write(Func<DatabaseTransaction, CancellationToken, Task<(object? Result, bool Keep)>> Work, CancellationToken CancellationToken)

@@ -39,6 +39,27 @@ public sealed class GatewayGaugesTests
     }
 
     [Fact]
+    public async Task Observe_LastSessionOfAnInstanceLeft_ReportsZeroForItNotItsLastCount()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var registry = new SessionRegistry();
+        var flow = new FlowMeter(new FailingFlowStore(), new GatewayOptions(), TimeProvider.System, NullLogger<FlowMeter>.Instance);
+        _ = new GatewayGauges(meters, registry, new PasswordCheckGate(new GatewayOptions()), flow);
+        var leaving = new OnlineStub("sag-a", "s1");
+        Assert.True(await registry.PublishAsync(leaving, CancellationToken.None));
+        Assert.True(await registry.PublishAsync(new OnlineStub("sag-b", "s2"), CancellationToken.None));
+        Assert.Equal(1, Observe(meters)[(GatewayGauges.OnlineSessionsName, "sag-a")]);
+
+        registry.Withdraw(leaving);
+        var seen = Observe(meters);
+
+        // A meter provider keeps a series at its last value when a callback stops reporting it: 0 is reported instead.
+        Assert.Equal(0, seen[(GatewayGauges.OnlineSessionsName, "sag-a")]);
+        Assert.Equal(1, seen[(GatewayGauges.OnlineSessionsName, "sag-b")]);
+    }
+
+    [Fact]
     public async Task Totals_FlushFailsAndPutsTheBytesBack_EachByteCountedOnce()
     {
         var flow = new FlowMeter(new FailingFlowStore(), new GatewayOptions(), TimeProvider.System, NullLogger<FlowMeter>.Instance);

@@ -244,7 +244,7 @@ internal static class OpenSagServer
         var servesMetrics = options.MetricsListen is not null || options.Console is not null;
         if (servesMetrics)
         {
-            builder.Services.AddMetricsExport();
+            builder.Services.AddMetricsExport(ProductVersion, options.NodeId);
         }
 
         var app = builder.Build();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using OpenSag.Client;
 using OpenSag.IntegrationTests.Gateway;
 using OpenSag.IntegrationTests.Support;
 
@@ -72,10 +73,11 @@ public sealed partial class MetricsTests
         Assert.True(Moved("opensag_logins_total", ("outcome", "accepted"), ("method", "password")) == 1, context);
         Assert.True(Moved("opensag_logins_total", ("outcome", "refused"), ("reason", "login-refused"), ("method", "password")) == 1, context);
 
-        // The kick, the session it closed, and the instance's online gauge gone with its last session.
+        // The kick, the session it closed, and the instance's online gauge at 0 with its last session gone (the
+        // exporter keeps a series once it exists, so the gauge reports 0 rather than leaving its last count).
         Assert.True(Moved("opensag_kicks_total", ("reason", "kicked-out")) == 1, context);
         Assert.True(Moved("opensag_kicks_sessions_total", ("reason", "kicked-out")) == 1, context);
-        Assert.Null(after.Value("opensag_sessions_online", ("smartag_id", smartAgId)));
+        Assert.Equal(0, after.Value("opensag_sessions_online", ("smartag_id", smartAgId)));
         Assert.Equal("gauge", after.TypeOf("opensag_sessions_online"));
 
         // Bytes each way, at least the payload (plus the tunnel's own framing of nothing: streams count payload only).
@@ -90,11 +92,14 @@ public sealed partial class MetricsTests
         Assert.True(Moved("opensag_store_write_batch_duration_seconds_count", ("engine", "sqlite"), ("outcome", "committed")) >= 1, context);
         Assert.True(Moved("opensag_store_write_batch_size_sum", ("engine", "sqlite")) >= 4, context);
 
-        // Nothing else on the metrics listener, and no /metrics on the API's.
+        // Nothing else on the metrics listener, and no /metrics on the API's or the gateway's.
         using var other = await http.GetAsync(new Uri(metrics, "/healthz"));
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
         using var onApi = await http.GetAsync(new Uri(scenario.Server.Endpoint, "/metrics"));
         Assert.Equal(HttpStatusCode.NotFound, onApi.StatusCode);
+        using var gateway = new HttpClient(GatewayTrust.CreateHandler(scenario.Server.GatewayCertificatePath)) { Timeout = RequestTimeout };
+        using var onGateway = await gateway.GetAsync(new Uri("https://" + scenario.Server.GatewayAddress + "/metrics"));
+        Assert.Equal(HttpStatusCode.NotFound, onGateway.StatusCode);
     }
 
     [Fact]
